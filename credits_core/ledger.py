@@ -1,0 +1,440 @@
+"""The ledger: lots, the unassigned pool and the limited lists, and how events change them.
+
+Data model
+----------
+A ``State`` is the whole account at one instant: every ``Lot`` (credits bought, remaining, spent, expired, its
+current ``expires_on``), the unassigned ``pool`` and ``assigned`` credits per limited list. A list absent from
+``assigned`` is shared (it spends from the pool).
+
+Time is cut into *phases* at the few control points (OpenMeter's idea): recorded control events (purchase,
+assignment, set_shared) and expiry instants. Inside a phase only messages happen; list modes and the lot order are
+fixed, so a phase's messages are applied in bulk: the spend of each list is summed with numpy, each bucket (pool or
+limited list) is checked once (credits are > 0, so a running total only grows: a bucket overdraws in a phase iff the
+phase total exceeds its balance), and the total leaves the lots in the R5 order. Only when a bucket overdraws do we
+look at single messages, to name the first one that fails.
+
+``replay`` runs from a start ``State`` over control events and message arrays and returns the ``Checkpoint`` taken
+after every control point plus the final state. The store keeps the checkpoints, so a question "as of ``at``" is one
+checkpoint plus the messages of one phase, and appending an event later than everything replays only that event.
+
+The rules live here: consumption order (R5) in ``consumption_order``, purchase and extension (R4) in
+``apply_purchase``, assignment (R6) in ``apply_assign``, spend (R7) in ``apply_spend``, expiry (R8) in
+``apply_expiry``, same-instant order (R9) in the control-point keys: an expiry at ``t`` has key ``(t, -1)``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+from .calendar import expires_on, expiry_instant_us, fmt_local
+from .errors import CreditsError, InsufficientCredits
+from .policy import Policy
+from .split import split
+
+POOL = None  # the holder id of the unassigned pool in expiry deductions
+
+Key = tuple[int, int]  # (instant in UTC microseconds, seq); expiries use seq -1 so they come first (R9)
+
+
+@dataclass
+class Lot:
+    lot_id: str
+    purchased_us: int
+    credits: int
+    expiring: bool
+    expires_on: date | None  # current, after extensions (R4)
+    price: str | None = None  # Decimal as text, EUR
+    remaining: int = 0
+    spent: int = 0
+    expired: int = 0
+
+    def order_key(self, policy: Policy) -> tuple:
+        """R5: non-expiring first (or expiring first), then earliest expires_on, purchased_at, lot_id."""
+        group = int(self.expiring) if policy.consumption == "non_expiring_first" else int(not self.expiring)
+        return (group, self.expires_on or date.max, self.purchased_us, self.lot_id)
+
+
+@dataclass
+class State:
+    lots: dict[str, Lot] = field(default_factory=dict)
+    pool: int = 0
+    assigned: dict[str, int] = field(default_factory=dict)  # limited lists only
+
+    def copy(self) -> State:
+        return State({k: copy.copy(v) for k, v in self.lots.items()}, self.pool, dict(self.assigned))
+
+    @property
+    def total(self) -> int:
+        return sum(lot.remaining for lot in self.lots.values())
+
+    def check(self) -> None:
+        """R11 invariants; a failure here is a bug in the engine, never bad input."""
+        assert self.total == self.pool + sum(self.assigned.values()), "R11: lots != pool + assigned"
+        assert self.pool >= 0 and all(v >= 0 for v in self.assigned.values()), "R11: negative balance"
+        for lot in self.lots.values():
+            assert lot.remaining >= 0 and lot.credits == lot.remaining + lot.spent + lot.expired, lot
+
+    def bucket_balance(self, list_id: str) -> int:
+        """What a list can spend now: its assigned credits if limited, else the pool (R7)."""
+        return self.assigned[list_id] if list_id in self.assigned else self.pool
+
+    def next_expiry_us(self, policy: Policy) -> int | None:
+        """The next instant at which some lot with credits expires (R3), or None."""
+        instants = [
+            expiry_instant_us(lot.expires_on, policy.timezone)
+            for lot in self.lots.values()
+            if lot.expiring and lot.remaining > 0
+        ]
+        return min(instants) if instants else None
+
+    def to_dict(self) -> dict:
+        return {
+            "pool": self.pool,
+            "assigned": self.assigned,
+            "lots": [
+                [
+                    lot.lot_id,
+                    lot.purchased_us,
+                    lot.credits,
+                    lot.expiring,
+                    lot.expires_on.isoformat() if lot.expires_on else None,
+                    lot.price,
+                    lot.remaining,
+                    lot.spent,
+                    lot.expired,
+                ]
+                for lot in self.lots.values()
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> State:
+        lots = {}
+        for lot_id, p_us, credits, expiring, exp, price, remaining, spent, expired in d["lots"]:
+            lots[lot_id] = Lot(
+                lot_id, p_us, credits, expiring, date.fromisoformat(exp) if exp else None, price, remaining, spent,
+                expired,
+            )
+        return cls(lots, d["pool"], dict(d["assigned"]))
+
+
+@dataclass(frozen=True)
+class Control:
+    """A recorded control event (the truth, as stored in the ``events`` table)."""
+
+    seq: int
+    at_us: int
+    kind: str  # 'purchase' | 'assign' | 'set_shared'
+    list_id: str | None = None
+    credits: int | None = None
+    lot_id: str | None = None
+    expiring: bool | None = None
+    price: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.at_us, self.seq)
+
+    def describe(self) -> str:
+        when = fmt_local(self.at_us)
+        if self.kind == "purchase":
+            return f"purchase of lot {self.lot_id} ({self.credits} credits) at {when}"
+        if self.kind == "assign":
+            return f"assignment of {self.credits} credits to list {self.list_id} at {when}"
+        return f"set_shared of list {self.list_id} at {when}"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The state right after a control point, and what that control point did.
+
+    ``detail`` for an expiry: ``{"lots": {lot_id: credits}, "holders": [[list_id|None, credits], ...]}``;
+    for a purchase: ``{"extended": [[lot_id, old_iso, new_iso, remaining], ...]}``; else ``{}``.
+    """
+
+    key: Key
+    kind: str  # 'purchase' | 'assign' | 'set_shared' | 'expiry'
+    state: State
+    detail: dict
+    seq: int | None = None  # the control event's seq (None for an expiry)
+
+
+@dataclass
+class MessageArrays:
+    """Messages as parallel numpy arrays: instant (UTC us), seq, list index, credits."""
+
+    t: np.ndarray
+    seq: np.ndarray
+    list_no: np.ndarray
+    credits: np.ndarray
+
+    @classmethod
+    def empty(cls) -> MessageArrays:
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32), np.empty(0, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def last_key(self) -> Key | None:
+        if not len(self.t):
+            return None
+        i = int(np.lexsort((self.seq, self.t))[-1])
+        return (int(self.t[i]), int(self.seq[i]))
+
+
+@dataclass
+class Overdraw:
+    """Raised inside replay when a bucket would go below zero; the store turns it into a named error."""
+
+    seq: int
+    list_id: str
+    credits: int
+    available: int
+    at_us: int
+    bucket: str
+
+
+class OverdrawError(InsufficientCredits):
+    def __init__(self, overdraw: Overdraw, message: str):
+        super().__init__(message)
+        self.overdraw = overdraw
+
+
+# --- the rules -------------------------------------------------------------------------------------------------
+
+
+def consumption_order(state: State, policy: Policy) -> list[Lot]:
+    """R5: the lots with credits, in the order spends take them."""
+    return sorted((lot for lot in state.lots.values() if lot.remaining > 0), key=lambda lot: lot.order_key(policy))
+
+
+def take_from_lots(state: State, amount: int, policy: Policy) -> None:
+    """R7: ``amount`` credits leave the lots in the R5 order."""
+    for lot in consumption_order(state, policy):
+        if amount == 0:
+            break
+        used = min(lot.remaining, amount)
+        lot.remaining -= used
+        lot.spent += used
+        amount -= used
+    assert amount == 0, "R11 violated: buckets hold more than the lots"
+
+
+def apply_purchase(state: State, lot: Lot, policy: Policy) -> dict:
+    """R4, R6: the lot's credits join the pool; an expiring lot moves the expiry of every other expiring lot that
+    still has credits to the later of the two dates."""
+    if lot.lot_id in state.lots:
+        raise CreditsError(f"lot_id {lot.lot_id!r} already exists")
+    extended = []
+    if lot.expiring and policy.extend_on_purchase:
+        for other in state.lots.values():
+            if other.expiring and other.remaining > 0 and other.expires_on < lot.expires_on:
+                extended.append([other.lot_id, other.expires_on.isoformat(), lot.expires_on.isoformat(),
+                                 other.remaining])
+                other.expires_on = lot.expires_on
+    state.lots[lot.lot_id] = lot
+    state.pool += lot.credits
+    return {"extended": extended}
+
+
+def apply_assign(state: State, list_id: str, credits: int, what: str) -> dict:
+    """R6: move ``credits`` from the pool to the list (negative: back to the pool); the list becomes limited."""
+    current = state.assigned.get(list_id, 0)
+    if credits > state.pool:
+        raise InsufficientCredits(
+            f"{what}: the unassigned pool holds only {state.pool} credits, cannot assign {credits}"
+        )
+    if current + credits < 0:
+        raise InsufficientCredits(
+            f"{what}: list {list_id!r} holds only {current} assigned credits, cannot give back {-credits}"
+        )
+    state.pool -= credits
+    state.assigned[list_id] = current + credits
+    return {}
+
+
+def apply_set_shared(state: State, list_id: str) -> dict:
+    """R6: the list returns all its assigned credits to the pool and spends from the pool from now on."""
+    returned = state.assigned.pop(list_id, 0)
+    state.pool += returned
+    return {"returned": returned}
+
+
+def apply_expiry(state: State, instant_us: int, policy: Policy) -> dict:
+    """R8: every lot expiring at ``instant_us`` loses its remaining credits X; X is taken from the pool first, the
+    rest from the limited lists in proportion to their assigned credits (largest remainder)."""
+    by_lot = {}
+    for lot in state.lots.values():
+        if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on, policy.timezone) == instant_us:
+            by_lot[lot.lot_id] = lot.remaining
+            lot.expired += lot.remaining
+            lot.remaining = 0
+    x = sum(by_lot.values())
+    from_pool = min(x, state.pool)
+    state.pool -= from_pool
+    holders: list[list] = [[POOL, from_pool]] if from_pool else []
+    for list_id, part in sorted(split(x - from_pool, state.assigned).items()):
+        state.assigned[list_id] -= part
+        holders.append([list_id, part])
+    return {"lots": by_lot, "holders": holders}
+
+
+def apply_spend(state: State, spent_by_list: dict[str, int], policy: Policy) -> str | None:
+    """R7: each list's spend leaves its bucket; the total leaves the lots. Returns the id of the first list whose
+    bucket would go below zero (and changes nothing), or None."""
+    shared = 0
+    for list_id, credits in spent_by_list.items():
+        if list_id in state.assigned:
+            if credits > state.assigned[list_id]:
+                return list_id
+        else:
+            shared += credits
+    if shared > state.pool:
+        return next(lid for lid in sorted(spent_by_list) if lid not in state.assigned and spent_by_list[lid])
+    for list_id, credits in spent_by_list.items():
+        if list_id in state.assigned:
+            state.assigned[list_id] -= credits
+    state.pool -= shared
+    take_from_lots(state, sum(spent_by_list.values()), policy)
+    return None
+
+
+def new_lot(control: Control, policy: Policy) -> Lot:
+    exp = expires_on(control.at_us, policy.validity_years, policy.timezone) if control.expiring else None
+    return Lot(control.lot_id, control.at_us, control.credits, bool(control.expiring), exp, control.price,
+               remaining=control.credits)
+
+
+def apply_control(state: State, control: Control, policy: Policy) -> dict:
+    if control.kind == "purchase":
+        return apply_purchase(state, new_lot(control, policy), policy)
+    if control.kind == "assign":
+        return apply_assign(state, control.list_id, control.credits, control.describe())
+    if control.kind == "set_shared":
+        return apply_set_shared(state, control.list_id)
+    raise AssertionError(f"unknown control kind {control.kind}")
+
+
+# --- replay ----------------------------------------------------------------------------------------------------
+
+
+def _phase_of(msgs: MessageArrays, bt: np.ndarray, bs: np.ndarray) -> np.ndarray:
+    """For each message, how many control points have a smaller key (t, seq): its phase number."""
+    lo = np.searchsorted(bt, msgs.t, side="left")
+    hi = np.searchsorted(bt, msgs.t, side="right")
+    phase = lo.astype(np.int64)
+    for i in np.nonzero(hi > lo)[0]:  # messages at the very instant of a control point: rare, compare seqs
+        phase[i] += int(np.sum(bs[lo[i]:hi[i]] < msgs.seq[i]))
+    return phase
+
+
+def _candidate_expiries(state: State, controls: Sequence[Control], policy: Policy) -> set[int]:
+    """Every instant at which an expiry may happen: an extension only ever moves a lot to another lot's original
+    expires_on, so the current dates in ``state`` plus the dates of the lots bought by ``controls`` cover them."""
+    dates = {lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0}
+    dates |= {expires_on(c.at_us, policy.validity_years, policy.timezone)
+              for c in controls if c.kind == "purchase" and c.expiring}
+    return {expiry_instant_us(d, policy.timezone) for d in dates}
+
+
+def replay(
+    start: State,
+    start_key: Key,
+    controls: Sequence[Control],
+    msgs: MessageArrays,
+    list_ids: Sequence[str],
+    policy: Policy,
+) -> tuple[list[Checkpoint], State]:
+    """Apply ``controls`` and ``msgs`` (all with keys after ``start_key``) to a copy of ``start``.
+
+    Expiries are applied up to the last event given, not beyond: an expiry after every recorded event is still
+    pending and is computed on demand (``advance``). Raises ``OverdrawError`` naming the first message that a
+    bucket cannot pay, or ``InsufficientCredits`` naming the control event that fails.
+    """
+    state = start.copy()
+    controls = sorted(controls, key=lambda c: c.key)
+    ends = [c.key for c in controls]
+    last = msgs.last_key()
+    if last is not None:
+        ends.append(last)
+    if not ends:
+        return [], state
+    end = max(ends)
+    points: list[tuple[Key, Control | None]] = [((c.at_us, c.seq), c) for c in controls]
+    points += [((t, -1), None) for t in _candidate_expiries(state, controls, policy) if start_key < (t, -1) <= end]
+    points.sort(key=lambda p: p[0])
+    bt = np.fromiter((p[0][0] for p in points), np.int64, len(points))
+    bs = np.fromiter((p[0][1] for p in points), np.int64, len(points))
+    phase = _phase_of(msgs, bt, bs)
+    sums = np.zeros((len(points) + 1, max(len(list_ids), 1)), np.int64)
+    np.add.at(sums, (phase, msgs.list_no), msgs.credits)
+    nonzero_phases = set(np.unique(phase).tolist())
+
+    checkpoints: list[Checkpoint] = []
+    for p in range(len(points) + 1):
+        if p in nonzero_phases:
+            row = sums[p]
+            spent = {list_ids[i]: int(row[i]) for i in np.nonzero(row)[0]}
+            failing = apply_spend(state, spent, policy)
+            if failing is not None:
+                raise _overdraw(state, failing, msgs, phase == p, list_ids)
+        if p == len(points):
+            break
+        key, control = points[p]
+        if control is None:
+            detail = apply_expiry(state, key[0], policy)
+            if detail["lots"]:
+                checkpoints.append(Checkpoint(key, "expiry", state.copy(), detail))
+        else:
+            detail = apply_control(state, control, policy)
+            checkpoints.append(Checkpoint(key, control.kind, state.copy(), detail, control.seq))
+    return checkpoints, state
+
+
+def advance(state: State, until_us: int, policy: Policy) -> tuple[list[Checkpoint], State]:
+    """The pending expiries up to and including ``until_us`` when nothing else happens (R8 on the same code path)."""
+    state = state.copy()
+    out = []
+    while (t := state.next_expiry_us(policy)) is not None and t <= until_us:
+        detail = apply_expiry(state, t, policy)
+        out.append(Checkpoint((t, -1), "expiry", state.copy(), detail))
+    return out, state
+
+
+def _overdraw(state: State, list_id: str, msgs: MessageArrays, in_phase: np.ndarray,
+              list_ids: Sequence[str]) -> OverdrawError:
+    """Name the first message of the phase that its bucket cannot pay."""
+    limited = list_id in state.assigned
+    if limited:
+        members = np.array([list_ids.index(list_id)])
+        bucket = f"list {list_id!r} (spending limit)"
+    else:
+        members = np.array([i for i, lid in enumerate(list_ids) if lid not in state.assigned])
+        bucket = "the unassigned pool"
+    balance = state.bucket_balance(list_id)
+    idx = np.nonzero(in_phase & np.isin(msgs.list_no, members))[0]
+    order = idx[np.lexsort((msgs.seq[idx], msgs.t[idx]))]
+    running = np.cumsum(msgs.credits[order])
+    j = int(np.argmax(running > balance))
+    i = order[j]
+    available = balance - (int(running[j - 1]) if j else 0)
+    o = Overdraw(int(msgs.seq[i]), list_ids[int(msgs.list_no[i])], int(msgs.credits[i]), available, int(msgs.t[i]),
+                 bucket)
+    return OverdrawError(o, f"message of list {o.list_id!r} at {fmt_local(o.at_us)} costs {o.credits} credits but "
+                            f"{bucket} holds only {available}")
+
+
+def summarize_lots(lots: Iterable[Lot]) -> tuple[int, int]:
+    """(expiring, non-expiring) remaining credits."""
+    exp = non = 0
+    for lot in lots:
+        if lot.expiring:
+            exp += lot.remaining
+        else:
+            non += lot.remaining
+    return exp, non

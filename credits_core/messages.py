@@ -1,0 +1,181 @@
+"""The message table format, and its validation for ``CreditStore.record_messages``.
+
+A message row: ``message_id`` (unique, R13), ``list_id`` (a known list), ``sent_at`` (tz-aware instant, R2),
+``credits`` (whole number > 0, R1); optional ``country`` (ISO code), ``parts`` (whole number >= 1), ``campaign_id``,
+``recipient``, ``text``.
+
+Validation is vectorised (no Python loop per row) and reports every problem found, up to ``MAX_PROBLEMS``, each with
+its row, column, value and reason. Rows already stored with the same content are dropped (R13); the same id with
+other content is an error.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .errors import CreditsError
+from .ledger import MessageArrays
+
+if TYPE_CHECKING:
+    from .store import CreditStore
+
+REQUIRED = ("message_id", "list_id", "sent_at", "credits")
+OPTIONAL = ("country", "parts", "campaign_id", "recipient", "text")
+MAX_PROBLEMS = 50
+
+
+class MessagesRejected(CreditsError):
+    """Raised with every problem found; ``problems`` is a list of (row, column, value, reason)."""
+
+    def __init__(self, problems: list[tuple[object, str, object, str]], total: int | None = None):
+        self.problems = problems
+        total = total if total is not None else len(problems)
+        lines = [f"row {row}, column {col}, value {val!r}: {why}" for row, col, val, why in problems[:MAX_PROBLEMS]]
+        more = f"\n... and {total - MAX_PROBLEMS} more" if total > MAX_PROBLEMS else ""
+        super().__init__(f"{total} problem(s) in the messages; nothing was recorded:\n" + "\n".join(lines) + more)
+
+
+def _bad(problems: list, labels: pd.Index, mask: np.ndarray, column: str, values: pd.Series | np.ndarray,
+         why: str) -> None:
+    for i in np.nonzero(mask)[0][:MAX_PROBLEMS]:
+        problems.append((labels[i], column, values[i] if not isinstance(values, pd.Series) else values.iloc[i], why))
+
+
+def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:
+    """An exact int64 array, or a reason. Floats are refused even when whole (R1: credits are never floats)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return None, "must be a whole number, not a boolean"
+    if pd.api.types.is_integer_dtype(s.dtype):
+        if s.isna().any():
+            return None, None
+        return s.to_numpy(np.int64), None
+    if pd.api.types.is_float_dtype(s.dtype):
+        return None, "must be a whole number of credits; a float column is refused"
+    if s.dtype == object:
+        ok = s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
+        if ok.all():
+            return s.to_numpy(np.int64), None
+    return None, "must be a whole number"
+
+
+def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame, MessageArrays]:
+    """Validate ``df`` and return (rows to insert, their arrays for the replay). Raises ``MessagesRejected``."""
+    if not isinstance(df, pd.DataFrame):
+        raise CreditsError(f"record_messages needs a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in REQUIRED if c not in df.columns]
+    if missing:
+        raise CreditsError(f"messages lack required column(s) {missing}; required: {list(REQUIRED)}")
+    unknown = [c for c in df.columns if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise CreditsError(f"messages have unknown column(s) {unknown}; allowed: {list(REQUIRED + OPTIONAL)}")
+    n = len(df)
+    labels = df.index
+    problems: list = []
+
+    ids = df["message_id"]
+    id_ok = ids.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool) if ids.dtype == object else (
+        ids.notna() & (ids.astype("string").str.strip() != "")).to_numpy(bool)
+    if not pd.api.types.is_string_dtype(ids.dtype) and ids.dtype != object:
+        id_ok = np.zeros(n, bool)
+    _bad(problems, labels, ~id_ok, "message_id", ids, "must be a non-empty string")
+    dup = ids.duplicated(keep="first").to_numpy(bool) & id_ok
+    _bad(problems, labels, dup, "message_id", ids, "appears more than once in these messages")
+
+    list_nos = df["list_id"].map(store._list_no)
+    unknown_list = list_nos.isna().to_numpy(bool)
+    _bad(problems, labels, unknown_list, "list_id", df["list_id"], "unknown list; add it first")
+
+    sent = df["sent_at"]
+    if not isinstance(sent.dtype, pd.DatetimeTZDtype):
+        problems.append((labels[0] if n else None, "sent_at", str(sent.dtype),
+                         "must be tz-aware datetimes (a naive time is ambiguous, R2)"))
+        t_us = None
+    else:
+        nat = sent.isna().to_numpy(bool)
+        _bad(problems, labels, nat, "sent_at", sent, "missing instant")
+        t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
+
+    credits, why = _int_column(df["credits"])
+    if credits is None:
+        if why:
+            problems.append((labels[0] if n else None, "credits", str(df["credits"].dtype), why))
+        else:
+            _bad(problems, labels, df["credits"].isna().to_numpy(bool), "credits", df["credits"], "missing")
+    else:
+        _bad(problems, labels, credits <= 0, "credits", credits, "must be > 0 (R1)")
+
+    parts = None
+    if "parts" in df.columns and df["parts"].notna().any():
+        p = df["parts"]
+        if pd.api.types.is_float_dtype(p.dtype) or pd.api.types.is_bool_dtype(p.dtype):
+            problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+        else:
+            try:
+                parts = p.astype("Int32")
+            except (TypeError, ValueError):
+                problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+            else:
+                _bad(problems, labels, (parts.fillna(1) < 1).to_numpy(bool), "parts", parts, "must be >= 1")
+
+    text_cols = {}
+    for col in ("country", "campaign_id", "recipient", "text"):
+        if col in df.columns:
+            s = df[col]
+            bad = s.notna() & ~s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(True).astype(bool)
+            _bad(problems, labels, bad.to_numpy(bool), col, s, "must be text")
+            text_cols[col] = s.astype("string")
+        else:
+            text_cols[col] = pd.Series(pd.NA, index=df.index, dtype="string")
+    if problems:
+        raise MessagesRejected(problems)
+
+    out = pd.DataFrame({
+        "message_id": ids.astype("string").to_numpy(),
+        "list_no": list_nos.to_numpy(np.int32),
+        "t_us": t_us,
+        "credits": credits,
+        "country": text_cols["country"].to_numpy(),
+        "parts": (parts if parts is not None else pd.Series(pd.NA, index=df.index, dtype="Int32")).to_numpy(),
+        "campaign_id": text_cols["campaign_id"].to_numpy(),
+        "recipient": text_cols["recipient"].to_numpy(),
+        "text": text_cols["text"].to_numpy(),
+    })
+    out["parts"] = out["parts"].astype("Int32")
+    out = _drop_known(store, out, labels)
+    out.insert(0, "seq", np.arange(store._next_seq, store._next_seq + len(out), dtype=np.int64))
+    arrays = MessageArrays(out["t_us"].to_numpy(np.int64), out["seq"].to_numpy(np.int64),
+                           out["list_no"].to_numpy(np.int32), out["credits"].to_numpy(np.int64))
+    return out, arrays
+
+
+def _drop_known(store: CreditStore, out: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
+    """R13: drop rows stored before with the same content; refuse ids stored with other content."""
+    if store.message_count == 0 and not store._batch_rows:
+        return out
+    store._flush_batch(store._cur()) if store._batch is not None else None
+    probe = pd.DataFrame({"message_id": out["message_id"], "i": np.arange(len(out))})
+    cur = store._cur()
+    cur.register("_probe", probe)
+    try:
+        known = cur.execute(
+            "SELECT p.i, m.list_no, epoch_us(m.sent_at) AS t_us, m.credits, m.country, m.parts, m.campaign_id "
+            "FROM _probe p JOIN messages m USING (message_id)").df()
+    finally:
+        cur.unregister("_probe")
+    if known.empty:
+        return out
+    mine = out.iloc[known["i"].to_numpy()].reset_index(drop=True)
+    same = np.ones(len(known), bool)
+    for col in ("list_no", "t_us", "credits", "country", "parts", "campaign_id"):
+        a = mine[col].astype(object).where(mine[col].notna(), None).to_numpy()
+        b = known[col].astype(object).where(known[col].notna(), None).to_numpy()
+        same &= np.array([x == y for x, y in zip(a, b)], bool)
+    differ = known.loc[~same, "i"].to_numpy()
+    if len(differ):
+        problems = [(labels[i], "message_id", out["message_id"].iloc[i],
+                     "already stored with different content (R13)") for i in differ[:MAX_PROBLEMS]]
+        raise MessagesRejected(problems, total=len(differ))
+    return out.drop(index=known["i"].to_numpy()).reset_index(drop=True)

@@ -1,0 +1,47 @@
+"""The DuckDB schema, its version and its migrations.
+
+Input events are the truth: ``lists``, ``events`` (purchases, assignments, set_shared) and ``messages``.
+Everything else is derived and can be rebuilt from them at any time: ``checkpoints`` (the ledger state after every
+control point, written by the replay) and ``daily_usage`` (spend per Rome day, list, country and campaign, for
+reports). ``campaigns`` holds scheduled, not yet sent, campaigns (reservations; see ``forecast``).
+
+Each migration step brings a file from version N-1 to N. A new file runs them all; an older file runs the missing
+ones inside one transaction; a newer or foreign file is refused.
+"""
+
+from __future__ import annotations
+
+APP_ID = "sms-credits-ledger"
+
+MIGRATIONS: list[list[str]] = [
+    # v1: the ledger.
+    [
+        "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+        "CREATE TABLE lists (list_no INTEGER NOT NULL, list_id VARCHAR NOT NULL, name VARCHAR)",
+        """CREATE TABLE events (
+            seq BIGINT NOT NULL, occurred_at TIMESTAMP NOT NULL, kind VARCHAR NOT NULL, list_id VARCHAR,
+            credits BIGINT, lot_id VARCHAR, expiring BOOLEAN, price DECIMAL(18, 2))""",
+        """CREATE TABLE messages (
+            seq BIGINT NOT NULL, message_id VARCHAR NOT NULL, list_no INTEGER NOT NULL, sent_at TIMESTAMP NOT NULL,
+            credits BIGINT NOT NULL, country VARCHAR, parts INTEGER, campaign_id VARCHAR, recipient VARCHAR,
+            text VARCHAR)""",
+        """CREATE TABLE checkpoints (
+            at_us BIGINT NOT NULL, seq BIGINT NOT NULL, kind VARCHAR NOT NULL, ctl_seq BIGINT,
+            state VARCHAR NOT NULL, detail VARCHAR NOT NULL)""",
+    ],
+    # v2: reports rollup and scheduled campaigns.
+    [
+        """CREATE TABLE daily_usage (
+            day DATE NOT NULL, list_no INTEGER NOT NULL, country VARCHAR, campaign_id VARCHAR,
+            messages BIGINT NOT NULL, parts BIGINT NOT NULL, credits BIGINT NOT NULL)""",
+        """CREATE TABLE campaigns (
+            campaign_id VARCHAR NOT NULL, list_id VARCHAR NOT NULL, scheduled_at TIMESTAMP NOT NULL,
+            text VARCHAR NOT NULL, recipients VARCHAR NOT NULL, credits BIGINT NOT NULL,
+            status VARCHAR NOT NULL, created_seq BIGINT NOT NULL)""",
+    ],
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Bump when the derived tables' meaning changes: opening such a file rebuilds them from the events.
+DERIVED_VERSION = 1

@@ -1,0 +1,41 @@
+"""R8's largest-remainder split, exhaustively on small cases."""
+
+from itertools import product
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credits_core.split import split
+
+
+def test_spec_examples():
+    assert split(150, {"a": 300, "b": 100}) == {"a": 113, "b": 37}
+    assert split(200, {"a": 100, "b": 100, "c": 100}) == {"a": 67, "b": 67, "c": 66}
+
+
+def test_exhaustive_small():
+    for a, b, c in product(range(0, 7), repeat=3):
+        holdings = {"x": a, "y": b, "z": c}
+        for r in range(0, a + b + c + 1):
+            parts = split(r, holdings)
+            assert sum(parts.values()) == r
+            for k, v in parts.items():
+                assert 0 < v <= holdings[k]
+                exact = r * holdings[k] / (a + b + c)
+                assert exact - 1 < v < exact + 1
+
+
+@given(st.dictionaries(st.text("abcdef", min_size=1, max_size=3), st.integers(0, 10**9), min_size=1, max_size=8),
+       st.data())
+def test_parts_add_up_and_respect_holdings(holdings, data):
+    total = sum(holdings.values())
+    r = data.draw(st.integers(0, total))
+    parts = split(r, holdings)
+    assert sum(parts.values()) == r
+    assert all(v <= holdings[k] for k, v in parts.items())
+
+
+def test_refuses_more_than_held():
+    with pytest.raises(ValueError):
+        split(5, {"a": 2, "b": 2})
