@@ -31,6 +31,7 @@ class MessagesRejected(CreditsError):
     """Raised with every problem found; ``problems`` is a list of (row, column, value, reason)."""
 
     def __init__(self, problems: list[tuple[object, str, object, str]], total: int | None = None):
+        problems = sorted(problems, key=lambda p: (str(type(p[0])), p[0] if p[0] is not None else 0))
         self.problems = problems
         total = total if total is not None else len(problems)
         lines = [f"row {row}, column {col}, value {val!r}: {why}" for row, col, val, why in problems[:MAX_PROBLEMS]]
@@ -41,7 +42,8 @@ class MessagesRejected(CreditsError):
 def _bad(problems: list, labels: pd.Index, mask: np.ndarray, column: str, values: pd.Series | np.ndarray,
          why: str) -> None:
     for i in np.nonzero(mask)[0][:MAX_PROBLEMS]:
-        problems.append((labels[i], column, values[i] if not isinstance(values, pd.Series) else values.iloc[i], why))
+        value = values[i] if not isinstance(values, pd.Series) else values.iloc[i]
+        problems.append((labels[i], column, value.item() if isinstance(value, np.generic) else value, why))
 
 
 def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:

@@ -466,8 +466,7 @@ class CreditStore:
                 self._insert_messages(cur, new)
                 self._next_seq += len(new)
                 self._n_messages += len(new)
-                first = min(zip(arrays.t.tolist(), arrays.seq.tolist()))
-                self._commit_replay(cur, checkpoints, tail, keep, first)
+                self._commit_replay(cur, checkpoints, tail, keep, arrays.last_key())
             return len(new)
 
     def _insert_messages(self, cur: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
@@ -522,7 +521,9 @@ class CreditStore:
         return checkpoints, tail, keep
 
     def _commit_replay(self, cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoint], tail: State,
-                       keep: int, key: tuple[int, int]) -> None:
+                       keep: int, last: tuple[int, int]) -> None:
+        """Write the replay's checkpoints (dropping those it replaced) and take its tail; ``last`` is the key of the
+        latest event just recorded."""
         if keep < len(self._ckpts):
             k = self._ckpt_keys[keep - 1] if keep else MIN_KEY
             cur.execute("DELETE FROM checkpoints WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
@@ -530,7 +531,7 @@ class CreditStore:
         self._ckpts = self._ckpts[:keep] + checkpoints
         self._ckpt_keys = [c.key for c in self._ckpts]
         self._tail = tail
-        self._last_key = max(self._last_key, key)
+        self._last_key = max(self._last_key, last)
 
     def _write_checkpoints(self, cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoint]) -> None:
         if not checkpoints:
