@@ -1,0 +1,142 @@
+"""The command line: ``python -m credits_core COMMAND --help``.
+
+Commands: ``demo`` (build the demo database), ``balance`` (the balance as of an instant), ``report`` (Excel/CSV
+usage report), ``import`` (load CSV/Excel files, all or nothing). Exit status: 0 done, 1 refused, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .calendar import ROME, fmt_local, utc_us, zone
+from .errors import CreditsError
+
+
+def _instant(text: str) -> datetime:
+    """An ISO-8601 instant; without an offset it is read as Rome local time."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 date or date-time") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(ROME))
+    return value
+
+
+def _open(path: str, read_only: bool = False):
+    from .store import CreditStore
+
+    if read_only and not Path(path).exists():
+        raise CreditsError(f"database {path} does not exist (build one with: python -m credits_core demo --db {path})")
+    return CreditStore.open(path, read_only=read_only)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import build_demo
+
+    if Path(args.db).exists():
+        if not args.force:
+            raise CreditsError(f"{args.db} exists; use --force to replace it")
+        Path(args.db).unlink()
+        Path(args.db + ".wal").unlink(missing_ok=True)
+    with _open(args.db) as store:
+        summary = build_demo(store, messages=args.messages, seed=args.seed)
+    print(f"demo database {args.db}: {summary['messages']:,} messages in {summary['lists']} lists, "
+          f"{summary['lots']} lots, {summary['from']:%Y-%m-%d} to {summary['to']:%Y-%m-%d}")
+    return 0
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    with _open(args.db, read_only=True) as store:
+        b = store.balance(args.at)
+        data = {
+            "at": b.at.isoformat(), "total": b.total, "unassigned": b.unassigned, "assigned": b.assigned,
+            "expiring": b.expiring, "non_expiring": b.non_expiring, "lots": b.lots,
+            "next_expiry": b.next_expiry.isoformat() if b.next_expiry else None,
+            "next_expiry_credits": b.next_expiry_credits,
+        }
+        if args.json:
+            print(json.dumps(data, indent=2))
+            return 0
+        print(f"Balance as of {fmt_local(utc_us(b.at))}")
+        print(f"  total           {b.total:>14,}")
+        print(f"  unassigned pool {b.unassigned:>14,}")
+        for list_id, credits in b.assigned.items():
+            print(f"  list {list_id:<12}{credits:>14,}  (spending limit)")
+        print(f"  expiring        {b.expiring:>14,}")
+        print(f"  non-expiring    {b.non_expiring:>14,}")
+        if b.next_expiry:
+            print(f"  next expiry     {fmt_local(utc_us(b.next_expiry))}: {b.next_expiry_credits:,} credits")
+        else:
+            print("  next expiry     none")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .export import run_report_command
+
+    return run_report_command(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer import run_import_command
+
+    return run_import_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m credits_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build a demo database", description="Build a realistic demo account.")
+    p.add_argument("--db", required=True, help="database file to create")
+    p.add_argument("--messages", type=int, default=200_000, help="number of messages (default 200,000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same account)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("balance", help="print the balance", description="Print the balance as of an instant.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--at", type=_instant, default=None,
+                   help="ISO-8601 instant (default now; without offset: Rome local time)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_balance)
+
+    p = sub.add_parser("report", help="export the usage report to Excel or CSV",
+                       description="Export the usage report (temporal report, messages, history, expiries).")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--from", dest="date_from", help="first Rome date, YYYY-MM-DD (default: first message)")
+    p.add_argument("--to", dest="date_to", help="last Rome date, YYYY-MM-DD, inclusive (default: today)")
+    p.add_argument("--by", choices=["day", "week", "month", "quarter", "year"], default="month", help="period")
+    p.add_argument("--list", dest="lists", action="append", default=[], help="only this list (repeatable)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--xlsx", help="write an Excel workbook here")
+    out.add_argument("--csv", help="write CSV files into this folder")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("import", help="import lists, purchases, assignments or messages from CSV/Excel",
+                       description="Import a CSV or .xlsx file, all or nothing, after validating every row.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("kind", choices=["lists", "purchases", "assignments", "messages"], help="what the file holds")
+    p.add_argument("file", help="the .csv or .xlsx file")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.set_defaults(func=cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CreditsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
