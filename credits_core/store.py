@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import ledger
 from .calendar import fmt_local, from_us, now_us, utc_us
@@ -470,7 +471,8 @@ class CreditStore:
             return len(new)
 
     def _insert_messages(self, cur: duckdb.DuckDBPyConnection, df: pd.DataFrame) -> None:
-        cur.register("_new_messages", df)
+        # through Arrow: DuckDB scans an Arrow table in parallel and without copying its strings
+        cur.register("_new_messages", pa.Table.from_pandas(df, preserve_index=False))
         try:
             cur.execute(
                 "INSERT INTO messages SELECT seq, message_id, list_no, make_timestamp(t_us), credits, country, "

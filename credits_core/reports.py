@@ -1,0 +1,419 @@
+"""Usage reports: the temporal report, the drill-down to messages, the ledger history.
+
+Every calendar question is answered in Europe/Rome (R2): a message sent 2025-03-31T22:30Z belongs to 1 April.
+
+The temporal report is answered from ``daily_usage``, a rollup of messages, parts and credits per Rome day, list,
+country and campaign. The rollup is derived data: ``refresh_usage`` brings it up to date from the messages recorded
+since its last refresh (only the days they touch are recomputed), so reports never scan the message table.
+The drill-down reads messages of one list (or campaign, or country) in a date range, one page at a time; pages
+sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
+from .errors import CreditsError
+from .store import CreditStore
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+ROME_DAY = "CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)"
+SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
+            "campaign_id": "campaign_id", "message_id": "message_id"}
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What a report covers. Dates are Rome calendar dates, both ends inclusive; empty tuples mean 'all'."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    lists: tuple[str, ...] = field(default_factory=tuple)
+    countries: tuple[str, ...] = field(default_factory=tuple)
+    campaign: str | None = None
+    period: str = "month"
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise CreditsError(f"period {self.period!r} is unknown; use one of {', '.join(PERIODS)}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
+
+
+# -- the rollup -------------------------------------------------------------------------------------------------
+
+
+def refresh_usage(store: CreditStore) -> None:
+    """Bring ``daily_usage`` up to date with the messages recorded since the last refresh."""
+    with store._lock:
+        done = int(store._meta("usage_seq") or 0)
+        if store._next_seq - 1 <= done:
+            return
+        first = store.query("SELECT min(sent_at) FROM messages WHERE seq > ?", [done]).fetchall()[0][0]
+        if first is None:
+            if not store.read_only:
+                with store._tx() as cur:
+                    store._set_meta(cur, "usage_seq", str(store._next_seq - 1))
+            return
+        if store.read_only:  # cannot write the rollup: answer from a temporary one
+            store.query("CREATE OR REPLACE TEMP TABLE daily_usage_live AS SELECT * FROM daily_usage")
+            target = "daily_usage_live"
+        else:
+            target = "daily_usage"
+        day = local_date(int(pd.Timestamp(first).tz_localize("UTC").value // 1000))
+        start_us = local_midnight_us(day)
+        sql_delete = f"DELETE FROM {target} WHERE day >= ?"
+        sql_insert = (
+            f"INSERT INTO {target} SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS messages, "
+            f"sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages "
+            f"WHERE sent_at >= make_timestamp(?) GROUP BY ALL")
+        if store.read_only:
+            cur = store._cur()
+            cur.execute(sql_delete, [day])
+            cur.execute(sql_insert, [start_us])
+            return
+        with store._tx() as cur:
+            cur.execute(sql_delete, [day])
+            cur.execute(sql_insert, [start_us])
+            store._set_meta(cur, "usage_seq", str(store._next_seq - 1))
+
+
+def _usage_table(store: CreditStore) -> str:
+    refresh_usage(store)
+    exists = store.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'daily_usage_live'").fetchall()
+    return "daily_usage_live" if store.read_only and exists[0][0] else "daily_usage"
+
+
+def _where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
+    clauses, params = ["true"], []
+    if f.date_from:
+        clauses.append(f"{day_col} >= ?")
+        params.append(f.date_from)
+    if f.date_to:
+        clauses.append(f"{day_col} <= ?")
+        params.append(f.date_to)
+    if f.lists:
+        nos = [store._require_list(x) for x in f.lists]
+        clauses.append(f"list_no IN ({', '.join('?' * len(nos))})")
+        params += nos
+    if f.countries:
+        clauses.append(f"country IN ({', '.join('?' * len(f.countries))})")
+        params += [c.upper() for c in f.countries]
+    if f.campaign:
+        clauses.append("campaign_id = ?")
+        params.append(f.campaign)
+    return " AND ".join(clauses), params
+
+
+def period_start(d: pd.Series | pd.DatetimeIndex, period: str) -> pd.Series:
+    """The first day of the period (ISO week: Monday) that each date falls in."""
+    s = pd.Series(pd.to_datetime(d))
+    if period == "day":
+        return s.dt.normalize()
+    if period == "week":
+        return (s - pd.to_timedelta(s.dt.dayofweek, unit="D")).dt.normalize()
+    if period == "month":
+        return s.dt.to_period("M").dt.start_time
+    if period == "quarter":
+        return s.dt.to_period("Q").dt.start_time
+    return s.dt.to_period("Y").dt.start_time
+
+
+def period_label(start: pd.Timestamp, period: str) -> str:
+    if period == "day":
+        return f"{start:%Y-%m-%d}"
+    if period == "week":
+        iso = start.isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}"
+    if period == "month":
+        return f"{start:%Y-%m}"
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return f"{start.year}"
+
+
+def _range(store: CreditStore, f: ReportFilter, table: str) -> tuple[date, date] | None:
+    lo, hi = store.query(f"SELECT min(day), max(day) FROM {table}").fetchall()[0]
+    lo = f.date_from or lo
+    hi = f.date_to or (max(hi, local_date(now_us())) if hi else None)
+    if lo is None or hi is None:
+        return None
+    return lo, hi
+
+
+def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+    """The temporal report, long form: one row per period and list, periods with no spend included (0).
+
+    Columns: period (first Rome day), label, list_id, name, messages, parts, credits.
+    """
+    table = _usage_table(store)
+    where, params = _where(store, f)
+    rng = _range(store, f, table)
+    lists = list(f.lists) or store.list_ids
+    cols = ["period", "label", "list_id", "name", "messages", "parts", "credits"]
+    if rng is None or not lists:
+        return pd.DataFrame(columns=cols)
+    trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[f.period]
+    got = store.query(
+        f"SELECT date_trunc('{trunc}', day)::DATE AS period, list_no, sum(messages)::BIGINT AS messages, "
+        f"sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits FROM {table} WHERE {where} GROUP BY ALL",
+        params).df()
+    got["list_id"] = [store.list_ids[i] for i in got["list_no"]]
+    periods = pd.Series(period_start(pd.date_range(rng[0], rng[1], freq="D"), f.period).unique())
+    grid = pd.MultiIndex.from_product([periods, lists], names=["period", "list_id"])
+    got["period"] = pd.to_datetime(got["period"])
+    out = got.set_index(["period", "list_id"])[["messages", "parts", "credits"]].reindex(grid, fill_value=0)
+    out = out.reset_index()
+    for c in ("messages", "parts", "credits"):
+        out[c] = out[c].astype("int64")
+    out["label"] = [period_label(p, f.period) for p in out["period"]]
+    out["name"] = [store.list_name(x) for x in out["list_id"]]
+    return out[cols]
+
+
+def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
+    """Periods x lists with a Total column and a Total row (the table the Excel sheet and the page show)."""
+    if long.empty:
+        return pd.DataFrame()
+    m = long.pivot_table(index="label", columns="list_id", values=value, aggfunc="sum", sort=False).fillna(0)
+    m = m.astype("int64")
+    m["Total"] = m.sum(axis=1)
+    m.loc["Total"] = m.sum(axis=0)
+    m.index.name = "period"
+    return m
+
+
+def previous_range(f: ReportFilter, store: CreditStore) -> tuple[date, date] | None:
+    rng = _range(store, f, _usage_table(store))
+    if rng is None:
+        return None
+    days = (rng[1] - rng[0]).days + 1
+    return rng[0] - timedelta(days=days), rng[0] - timedelta(days=1)
+
+
+def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+    """Totals per list for the filter's range, its share of the total, and the previous range of equal length.
+
+    Columns: list_id, name, messages, parts, credits, share, previous_credits, change (credits - previous).
+    """
+    long = usage(store, f)
+    cols = ["list_id", "name", "messages", "parts", "credits", "share", "previous_credits", "change"]
+    if long.empty:
+        return pd.DataFrame(columns=cols)
+    tot = long.groupby(["list_id", "name"], as_index=False, sort=False)[["messages", "parts", "credits"]].sum()
+    total = int(tot["credits"].sum())
+    tot["share"] = tot["credits"] / total if total else 0.0
+    prev = previous_range(f, store)
+    tot["previous_credits"] = 0
+    if prev:
+        pf = ReportFilter(prev[0], prev[1], f.lists, f.countries, f.campaign, "year")
+        p = usage(store, pf).groupby("list_id")["credits"].sum()
+        tot["previous_credits"] = tot["list_id"].map(p).fillna(0).astype("int64")
+    tot["change"] = tot["credits"] - tot["previous_credits"]
+    return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]
+
+
+def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+    """Totals by ``country`` or ``campaign_id`` (with the list of a campaign) for the filter."""
+    if dimension not in ("country", "campaign_id"):
+        raise CreditsError(f"cannot group usage by {dimension!r}")
+    table = _usage_table(store)
+    where, params = _where(store, f)
+    df = store.query(
+        f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
+        f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
+        f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC", params).df()
+    df["lists"] = [", ".join(store.list_ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
+    return df
+
+
+# -- drill-down -------------------------------------------------------------------------------------------------
+
+
+def mask_recipient(r: pd.Series) -> pd.Series:
+    """+393201234567 -> +39320*****567: enough to recognise, not enough to reuse."""
+    s = r.astype("string")
+    n = s.str.len()
+    return (s.str[:6] + pd.Series(["*" * max(int(k) - 9, 0) if pd.notna(k) else "" for k in n], index=s.index)
+            + s.str[-3:]).where(n > 9, s)
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    rows: pd.DataFrame  # sent_at_rome, message_id, list_id, campaign_id, country, parts, credits, recipient, text
+    total_rows: int
+    total_credits: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total_rows // self.page_size))
+
+
+def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_size: int = 100,
+                  sort: str = "sent_at", descending: bool = False) -> MessagePage:
+    """One page of the messages matching ``f`` (usually one list, or a campaign, or a country)."""
+    if sort not in SORTABLE:
+        raise CreditsError(f"cannot sort messages by {sort!r}; use one of {', '.join(SORTABLE)}")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
+    if page < 1:
+        raise CreditsError(f"page {page} must be >= 1")
+    clauses, params = ["true"], []
+    if f.date_from:
+        clauses.append("sent_at >= make_timestamp(?)")
+        params.append(local_midnight_us(f.date_from))
+    if f.date_to:
+        clauses.append("sent_at < make_timestamp(?)")
+        params.append(local_midnight_us(f.date_to + timedelta(days=1)))
+    w2, p2 = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    where = " AND ".join(clauses) + " AND " + w2
+    params += p2
+    with store._lock:
+        total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
+                                     f"WHERE {where}", params).fetchall()[0]
+        direction = "DESC" if descending else "ASC"
+        offset = (page - 1) * page_size
+        cols = ("epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
+                "text")
+        if sort == "sent_at":
+            # keyset: find the page's first key on the two narrow key columns, then read only that page's rows
+            cmp = "<=" if descending else ">="
+            first = store.query(f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at {direction}, "
+                                f"seq {direction} LIMIT 1 OFFSET ?", params + [offset]).fetchall()
+            if not first:
+                df = store.query(f"SELECT {cols} FROM messages WHERE false").df()
+            else:
+                df = store.query(
+                    f"SELECT {cols} FROM messages WHERE {where} AND (sent_at, seq) {cmp} (?, ?) "
+                    f"ORDER BY sent_at {direction}, seq {direction} LIMIT ?",
+                    params + [first[0][0], first[0][1], page_size]).df()
+        else:
+            df = store.query(
+                f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "
+                f"sent_at, seq LIMIT ? OFFSET ?", params + [page_size, offset]).df()
+    out = pd.DataFrame({
+        "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
+        "message_id": df["message_id"],
+        "list_id": [store.list_ids[i] for i in df["list_no"]],
+        "campaign_id": df["campaign_id"],
+        "country": df["country"],
+        "parts": df["parts"].astype("Int64"),
+        "credits": df["credits"].astype("int64"),
+        "recipient": mask_recipient(df["recipient"]) if len(df) else df["recipient"],
+        "text": df["text"],
+    })
+    return MessagePage(out, int(total), int(credits), page, page_size)
+
+
+def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 100_000):
+    """All messages matching ``f`` in time order, in chunks (for exports), found by key (sent_at, seq)."""
+    page_filter = f
+    key = None
+    w, p = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    clauses, params = [w], list(p)
+    if f.date_from:
+        clauses.append("sent_at >= make_timestamp(?)")
+        params.append(local_midnight_us(f.date_from))
+    if f.date_to:
+        clauses.append("sent_at < make_timestamp(?)")
+        params.append(local_midnight_us(f.date_to + timedelta(days=1)))
+    where = " AND ".join(clauses)
+    del page_filter
+    while True:
+        extra, xp = ("", []) if key is None else (" AND (sent_at, seq) > (?, ?)", list(key))
+        df = store.query(
+            f"SELECT sent_at, seq, epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, "
+            f"credits, recipient, text FROM messages WHERE {where}{extra} ORDER BY sent_at, seq LIMIT ?",
+            params + xp + [chunk]).df()
+        if df.empty:
+            return
+        key = (df["sent_at"].iloc[-1].to_pydatetime(), int(df["seq"].iloc[-1]))
+        yield pd.DataFrame({
+            "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
+            "message_id": df["message_id"],
+            "list_id": np.array(store.list_ids, dtype=object)[df["list_no"].to_numpy()],
+            "campaign_id": df["campaign_id"],
+            "country": df["country"],
+            "parts": df["parts"].astype("Int64"),
+            "credits": df["credits"].astype("int64"),
+            "recipient": mask_recipient(df["recipient"]),
+            "text": df["text"],
+        })
+        if len(df) < chunk:
+            return
+
+
+# -- ledger history ---------------------------------------------------------------------------------------------
+
+
+def history(store: CreditStore, date_from: date | None = None, date_to: date | None = None,
+            kinds: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The audit trail: every purchase, assignment change, expiry extension and expiry deduction, in time order,
+    with the balances right after it. Expiries still ahead of the last recorded event are not included.
+
+    Columns: at_rome, kind, lot_id, list_id, credits (the change: + in, - out), detail, pool_after,
+    assigned_after, total_after.
+    """
+    controls = {c.seq: c for c in store.controls}
+    rows = []
+    for ck in store.checkpoints:
+        s = ck.state
+        after = (s.pool, sum(s.assigned.values()), s.total)
+        if ck.kind == "expiry":
+            for holder, credits in ck.detail["holders"]:
+                rows.append((ck.key[0], "expiry", None, holder, -credits,
+                             "expired from the unassigned pool" if holder is None else "expired from the list's "
+                             "assigned credits (R8 proportional share)", *after))
+            for lot_id, credits in ck.detail["lots"].items():
+                rows.append((ck.key[0], "lot expired", lot_id, None, 0, f"{credits:,} credits of lot expired",
+                             *after))
+            continue
+        c = controls[ck.seq]
+        if c.kind == "purchase":
+            lot = s.lots[c.lot_id]
+            what = "expiring, expires on " + lot.expires_on.isoformat() if c.expiring else "non-expiring"
+            price = f", EUR {c.price}" if c.price is not None else ""
+            rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after))
+            for lot_id, old, new, remaining in ck.detail.get("extended", []):
+                rows.append((c.at_us, "extension", lot_id, None, 0,
+                             f"{remaining:,} credits now expire on {new} instead of {old} (R4)", *after))
+        elif c.kind == "assign":
+            rows.append((c.at_us, "assignment", None, c.list_id, c.credits,
+                         "assigned to the list (spending limit)" if c.credits >= 0 else "given back to the pool",
+                         *after))
+        else:
+            rows.append((c.at_us, "set shared", None, c.list_id, ck.detail.get("returned", 0),
+                         "list back to free access; its credits returned to the pool", *after))
+    df = pd.DataFrame(rows, columns=["t_us", "kind", "lot_id", "list_id", "credits", "detail", "pool_after",
+                                     "assigned_after", "total_after"])
+    df.insert(0, "at_rome", pd.to_datetime(df.pop("t_us"), unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(
+        None))
+    if date_from:
+        df = df[df["at_rome"] >= pd.Timestamp(date_from)]
+    if date_to:
+        df = df[df["at_rome"] < pd.Timestamp(date_to + timedelta(days=1))]
+    if kinds:
+        df = df[df["kind"].isin(kinds)]
+    for c in ("credits", "pool_after", "assigned_after", "total_after"):
+        df[c] = df[c].astype("int64")
+    return df.reset_index(drop=True)
+
+
+def upcoming_expiries(store: CreditStore, horizon_days: int = 365) -> pd.DataFrame:
+    """Expiries after now up to the horizon if nothing more is spent: expires_at_rome, holder, credits."""
+    now = now_us()
+    cks = [c for c in store.expiry_checkpoints(now + horizon_days * 86_400_000_000) if c.key[0] > now]
+    rows = [(from_us(c.key[0]), holder or "(unassigned pool)", credits)
+            for c in cks for holder, credits in c.detail["holders"]]
+    df = pd.DataFrame(rows, columns=["t", "holder", "credits"])
+    df.insert(0, "expires_at_rome", pd.to_datetime(df.pop("t"), utc=True).dt.tz_convert(ROME).dt.tz_localize(None))
+    df["credits"] = df["credits"].astype("int64")
+    return df
