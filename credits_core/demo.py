@@ -87,7 +87,7 @@ def generate_messages(n: int, start: datetime, end: datetime, rng: np.random.Gen
     per_list = rng.multinomial(n, weights)
 
     days = pd.date_range(start.date(), end.date(), freq="D")
-    working = days[(days.dayofweek < 5) & ~pd.Index([(d.month, d.day) in HOLIDAYS for d in days])]
+    working = days[(days.day_of_week < 5) & ~pd.Index([(d.month, d.day) in HOLIDAYS for d in days])]
     rates_ = rates().set_index("country")["credits_per_part"]
     countries = np.array(list(COUNTRY_WEIGHTS))
     cweights = np.array(list(COUNTRY_WEIGHTS.values()))

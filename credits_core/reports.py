@@ -117,7 +117,7 @@ def period_start(d: pd.Series | pd.DatetimeIndex, period: str) -> pd.Series:
     if period == "day":
         return s.dt.normalize()
     if period == "week":
-        return (s - pd.to_timedelta(s.dt.dayofweek, unit="D")).dt.normalize()
+        return (s - pd.to_timedelta(s.dt.day_of_week, unit="D")).dt.normalize()
     if period == "month":
         return s.dt.to_period("M").dt.start_time
     if period == "quarter":

@@ -1,0 +1,142 @@
+"""Reports on the Rome calendar, filters, drill-down, history, and the Excel/CSV exports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from credits_core import CreditsError, CreditStore
+from credits_core.export import write_csv, write_workbook
+from credits_core.reports import (
+    ReportFilter,
+    history,
+    messages_page,
+    refresh_usage,
+    usage,
+    usage_by,
+    usage_by_list,
+    usage_matrix,
+)
+
+from .conftest import T
+
+
+@pytest.fixture
+def acct():
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "=cmd|' /C calc'!A0")   # a formula-looking list name
+    s.add_list("b", "Alerts")
+    s.purchase(100_000, T("2024-01-01T00:00"), expiring=False)
+    s.assign("b", 10_000, T("2024-01-01T00:10"))
+    rows = [
+        ("m1", "a", "2025-03-31T22:30", 3, "IT", "C1", "+393201234567", "=HYPERLINK(\"http://x\")"),  # Rome: 1 April
+        ("m2", "a", "2025-03-31T21:30", 2, "FR", "C1", "+393201234568", "@SUM(A1)"),                  # Rome: 31 March
+        ("m3", "b", "2024-12-31T23:30", 5, "IT", None, "+393201234569", "-2+3"),                      # Rome: 2025-01-01
+        ("m4", "b", "2020-12-28T10:00", 1, "IT", None, None, "week 53"),
+    ]
+    df = pd.DataFrame(rows, columns=["message_id", "list_id", "sent_at", "credits", "country", "campaign_id",
+                                     "recipient", "text"])
+    df["sent_at"] = pd.to_datetime(df["sent_at"], utc=True)
+    s.purchase(10, T("2020-01-01T00:00"), expiring=False, lot_id="old")
+    s.record_messages(df)
+    yield s
+    s.close()
+
+
+def test_rome_calendar_buckets(acct):
+    f = ReportFilter(date(2025, 3, 31), date(2025, 4, 1), period="day")
+    long = usage(acct, f)
+    got = {(r.label, r.list_id): r.credits for r in long.itertuples()}
+    assert got[("2025-03-31", "a")] == 2 and got[("2025-04-01", "a")] == 3
+    assert got[("2025-03-31", "b")] == 0  # no holes: zero rows for periods without spend
+    y = usage(acct, ReportFilter(date(2024, 12, 1), date(2025, 1, 31), period="year"))
+    assert {(r.label, r.list_id): r.credits for r in y.itertuples()}[("2025", "b")] == 5  # New Year in Rome
+    w = usage(acct, ReportFilter(date(2020, 12, 28), date(2021, 1, 3), period="week"))
+    assert w["label"].unique().tolist() == ["2020-W53"]
+
+
+def test_filters_totals_and_previous_period(acct):
+    f = ReportFilter(date(2025, 3, 1), date(2025, 4, 30), lists=("a",), countries=("IT",), period="month")
+    long = usage(acct, f)
+    assert long["credits"].sum() == 3 and set(long["list_id"]) == {"a"}
+    m = usage_matrix(usage(acct, ReportFilter(date(2025, 3, 1), date(2025, 4, 30))))
+    assert m.loc["Total", "Total"] == 5 and m.loc["2025-04", "a"] == 3
+    by = usage_by_list(acct, ReportFilter(date(2025, 1, 1), date(2025, 4, 30)))
+    assert by.set_index("list_id").loc["a", "share"] == pytest.approx(0.5)
+    camp = usage_by(acct, "campaign_id", ReportFilter())
+    assert camp.set_index("campaign_id").loc["C1", "credits"] == 5 and camp["credits"].sum() == 11
+    with pytest.raises(CreditsError, match="empty"):
+        ReportFilter(date(2025, 2, 1), date(2025, 1, 1))
+
+
+def test_empty_range_and_rollup_follows_new_messages(acct):
+    assert usage(acct, ReportFilter(date(2030, 1, 1), date(2030, 1, 2)))["credits"].sum() == 0
+    acct.send("a", 7, T("2025-04-01T08:00"))
+    assert usage(acct, ReportFilter(date(2025, 4, 1), date(2025, 4, 1)))["credits"].sum() == 10
+    acct.send("a", 4, T("2025-03-31T08:00"))  # backdated: the rollup recomputes from that day
+    refresh_usage(acct)
+    assert usage(acct, ReportFilter(date(2025, 3, 31), date(2025, 4, 1)))["credits"].sum() == 16
+
+
+def test_drill_down_pages_and_masks(acct):
+    for i in range(250):
+        acct.send("b", 1, T("2025-05-01T08:00") + timedelta(minutes=i), message_id=f"p{i:03d}")
+    f = ReportFilter(date(2025, 5, 1), date(2025, 5, 1), lists=("b",))
+    p1 = messages_page(acct, f, page=1, page_size=100)
+    p3 = messages_page(acct, f, page=3, page_size=100)
+    assert (p1.total_rows, p1.pages, len(p1.rows), len(p3.rows)) == (250, 3, 100, 50)
+    assert p1.rows["message_id"].iloc[0] == "p000" and p3.rows["message_id"].iloc[-1] == "p249"
+    desc = messages_page(acct, f, page=1, page_size=10, descending=True)
+    assert desc.rows["message_id"].iloc[0] == "p249"
+    one = messages_page(acct, ReportFilter(lists=("a",)), page_size=10, sort="credits", descending=True)
+    assert one.rows["credits"].tolist() == [3, 2] and one.rows["recipient"].iloc[0] == "+39320****567"
+    assert str(one.rows["sent_at_rome"].iloc[0]) == "2025-04-01 00:30:00"
+    with pytest.raises(CreditsError):
+        messages_page(acct, f, page_size=5000)
+
+
+def test_history_has_balances_after_each_event(acct):
+    h = history(acct)
+    assert h["kind"].tolist()[:3] == ["purchase", "purchase", "assignment"]
+    assert h["total_after"].iloc[0] == 10 and h["assigned_after"].iloc[-1] == 10_000
+
+
+def test_workbook_is_safe_and_finished(acct, tmp_path):
+    out = tmp_path / "r.xlsx"
+    info = write_workbook(acct, ReportFilter(period="month"), out)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Usage", "By list", "Messages", "History", "Expiries"]
+    ws = wb["Messages"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:I")
+    assert ws["A1"].font.bold
+    texts = [c.value for c in ws["I"][1:]]
+    assert '=HYPERLINK("http://x")' in texts and "@SUM(A1)" in texts and "-2+3" in texts
+    for c in ws["I"][1:]:
+        assert c.data_type == "s"          # never a formula
+    assert ws["A2"].is_date and ws["G2"].number_format == "#,##0"
+    usage_ws = wb["Usage"]
+    assert usage_ws["B1"].value == "=cmd|' /C calc'!A0" and usage_ws["B1"].data_type == "s"
+    assert len(usage_ws._charts) == 1 and usage_ws._charts[0].grouping == "stacked"
+    assert info["messages"] == 4
+
+
+def test_row_limit_continues_on_next_sheet(acct, tmp_path):
+    out = tmp_path / "r.xlsx"
+    info = write_workbook(acct, ReportFilter(), out, max_rows=3)  # header + 2 rows per sheet
+    assert info["message_sheets"] == ["Messages", "Messages (2)"]
+    wb = load_workbook(out)
+    assert wb["Messages"].max_row == 3 and wb["Messages (2)"].max_row == 3
+    ids = [c.value for c in wb["Messages"]["B"][1:]] + [c.value for c in wb["Messages (2)"]["B"][1:]]
+    assert ids == ["m4", "m3", "m2", "m1"]
+    notes = [r[1].value for r in wb["Summary"].iter_rows() if r[0].value and str(r[0].value).startswith("Note")]
+    assert any("Messages (2)" in n for n in notes)
+
+
+def test_csv_export_escapes_formulas(acct, tmp_path):
+    write_csv(acct, ReportFilter(), tmp_path)
+    text = (tmp_path / "messages.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text
+    assert len(pd.read_csv(tmp_path / "messages.csv")) == 4
