@@ -124,9 +124,11 @@ def main() -> None:
         f"pandas filter+groupby on loaded table {statistics.median(base) * 1000:,.0f} ms (load not counted)")
 
     # 4. one backdated message (full replay of the history after it)
-    def backdated(i=[0]):
-        i[0] += 1
-        s.send("list05", 1, START + timedelta(hours=1, seconds=i[0]), message_id=f"late{i[0]}")
+    counter = iter(range(1, 10**6))
+
+    def backdated():
+        i = next(counter)
+        s.send("list05", 1, START + timedelta(hours=1, seconds=i), message_id=f"late{i}")
     row(f"backdated send into {big:,} store (s)", "< 2 s", timed(backdated, runs), "s")
     t_full = timed(s.rebuild, 1)
     row(f"full rebuild of {big:,} store (s)", "(info)", t_full, "s")
@@ -139,12 +141,14 @@ def main() -> None:
     auto = timed(lambda: [s.send(LISTS[i % 12], 1, t[i], message_id=f"a{i}") for i in range(2_000)], 1)[0]
     row("single send, autocommit each (sends/s)", "(info)", [2_000 / auto], "sends/s",
         "DuckDB floor: ~1,000 autocommitted INSERTs/s on this machine")
-    def batch(k=[0]):
-        k[0] += 1
+    rounds = iter(range(1, 100))
+
+    def batch():
+        k = next(rounds)
         with s.batch():
             for i in range(10_000):
-                j = 2_000 + (k[0] - 1) * 10_000 + i
-                s.send(LISTS[j % 12], 1, t[j % 30_000] + timedelta(days=5 * k[0]), message_id=f"b{j}")
+                j = 2_000 + (k - 1) * 10_000 + i
+                s.send(LISTS[j % 12], 1, t[j % 30_000] + timedelta(days=5 * k), message_id=f"b{j}")
     secs = timed(batch, runs)
     row("10,000 single sends in store.batch() (sends/s)", ">= 2,000", [10_000 / x for x in secs], "sends/s")
     s.close()

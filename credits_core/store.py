@@ -348,7 +348,8 @@ class CreditStore:
                                        f"({existing.credits} credits at {fmt_local(existing.at_us)})")
             seq = self._next_seq
             lot_id = lot_id or f"L{seq:06d}"
-            ctl = Control(seq, at_us, "purchase", None, credits, lot_id, expiring, None if price is None else str(price))
+            price_text = None if price is None else str(price)
+            ctl = Control(seq, at_us, "purchase", None, credits, lot_id, expiring, price_text)
             self._record_control(ctl)
             return lot_id
 

@@ -64,7 +64,8 @@ class Reference:
 
     def order(self, lots: list[RLot]) -> list[RLot]:
         def key(lot: RLot):
-            group = (1 if lot.expiring else 0) if self.consumption == "non_expiring_first" else (0 if lot.expiring else 1)
+            expiring_first = self.consumption != "non_expiring_first"
+            group = (0 if lot.expiring else 1) if expiring_first else (1 if lot.expiring else 0)
             return (group, lot.expires or date.max, lot.at, lot.lot_id)
         return sorted(lots, key=key)
 

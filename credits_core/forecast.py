@@ -1,0 +1,343 @@
+"""Looking ahead: scheduled campaigns (reservations), spend projection, expiry preview, what-if scenarios.
+
+Scheduled campaigns are stored (table ``campaigns``); their estimated cost (R12 parts x rate x recipients per
+country) is *reserved* in their bucket (the list if limited, else the pool): ``available = remaining - reserved``.
+Recorded messages are never refused because of reservations (R7 is unchanged); a bucket whose recorded spend has
+eaten into its reservations is flagged with the campaigns at risk.
+
+Projection method (shown in the UI): each list keeps spending, every day, its average daily spend of the last
+``lookback_days`` (90) days, separately for working days and weekends; the scheduled campaigns are spent at their
+instant. A bucket that runs dry stops spending from that day ("list L runs out on D").
+
+Expiry preview: future expiries (a) if nothing more is spent and (b) under the projection, with who loses what.
+Both are computed by ``ledger.replay`` on synthetic messages from the current tail: the very code path of real
+expiries (R8), never a second implementation. What-if scenarios apply the same replay to a modified copy of the
+events; nothing is ever written to the store.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from . import ledger
+from .calendar import ROME, fmt_local, from_us, local_midnight_us, now_us, utc_us, zone
+from .errors import CreditsError, InsufficientCredits
+from .ledger import Control, MessageArrays, OverdrawError, State
+from .policy import Policy
+from .pricing import message_cost, package
+from .store import CreditStore
+
+DAY_US = 86_400_000_000
+
+
+# -- scheduled campaigns ----------------------------------------------------------------------------------------
+
+
+def campaign_cost(text: str, recipients: dict[str, int]) -> int:
+    """R12 parts x rate x recipients, summed over countries."""
+    if not recipients:
+        raise CreditsError("a campaign needs recipients in at least one country")
+    return sum(message_cost(text, country, n).credits for country, n in recipients.items())
+
+
+def campaigns(store: CreditStore, include_cancelled: bool = False) -> pd.DataFrame:
+    """Scheduled campaigns: campaign_id, list_id, scheduled_at (UTC), text, recipients (dict), credits, status."""
+    where = "" if include_cancelled else "WHERE status = 'scheduled'"
+    df = store.query(f"SELECT campaign_id, list_id, scheduled_at, text, recipients, credits, status FROM campaigns "
+                     f"{where} ORDER BY scheduled_at, campaign_id").df()
+    df["scheduled_at"] = pd.to_datetime(df["scheduled_at"]).dt.tz_localize("UTC")
+    df["recipients"] = [json.loads(r) for r in df["recipients"]]
+    return df
+
+
+def reserved(store: CreditStore) -> dict[str | None, int]:
+    """Credits reserved per bucket: a limited list's id, or None for the pool."""
+    limited = store.tail_state().assigned
+    out: dict[str | None, int] = {}
+    for row in campaigns(store).itertuples():
+        bucket = row.list_id if row.list_id in limited else None
+        out[bucket] = out.get(bucket, 0) + int(row.credits)
+    return out
+
+
+def schedule_campaign(store: CreditStore, list_id: str, at: datetime, text: str, recipients: dict[str, int],
+                      campaign_id: str | None = None) -> str:
+    """Store a scheduled campaign (or replace one with the same id); refused if its bucket's available credits
+    (remaining - reserved by the other campaigns) cannot cover its cost."""
+    at_us = utc_us(at, "scheduled_at")
+    store._require_list(list_id)
+    cost = campaign_cost(text, recipients)
+    with store._lock:
+        existing = campaigns(store)
+        if campaign_id is not None:
+            existing = existing[existing["campaign_id"] != campaign_id]
+        state = store.tail_state()
+        limited = list_id in state.assigned
+        bucket_balance = state.bucket_balance(list_id)
+        others = sum(int(r.credits) for r in existing.itertuples()
+                     if (r.list_id == list_id if limited else r.list_id not in state.assigned))
+        available = bucket_balance - others
+        where = f"list {list_id!r}" if limited else "the unassigned pool"
+        if cost > available:
+            raise InsufficientCredits(
+                f"campaign of {cost:,} credits on {fmt_local(at_us)} does not fit: {where} has {available:,} "
+                f"credits available ({bucket_balance:,} remaining - {others:,} reserved by other campaigns)")
+        with store._tx() as cur:
+            seq = store._next_seq
+            store._next_seq += 1
+            campaign_id = campaign_id or f"S{seq:06d}"
+            cur.execute("DELETE FROM campaigns WHERE campaign_id = ?", [campaign_id])
+            cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?)",
+                        [campaign_id, list_id, at_us, text, json.dumps(recipients), cost, seq])
+    return campaign_id
+
+
+def cancel_campaign(store: CreditStore, campaign_id: str) -> None:
+    with store._tx() as cur:
+        n = cur.execute("SELECT count(*) FROM campaigns WHERE campaign_id = ? AND status = 'scheduled'",
+                        [campaign_id]).fetchall()[0][0]
+        if not n:
+            raise CreditsError(f"campaign {campaign_id!r} is not scheduled")
+        cur.execute("UPDATE campaigns SET status = 'cancelled' WHERE campaign_id = ?", [campaign_id])
+
+
+def at_risk(store: CreditStore) -> pd.DataFrame:
+    """Buckets whose remaining credits no longer cover their reservations, with the campaigns at risk."""
+    state = store.tail_state()
+    rows = []
+    for bucket, credits in reserved(store).items():
+        remaining = state.pool if bucket is None else state.assigned.get(bucket, 0)
+        if remaining < credits:
+            c = campaigns(store)
+            ids = [r.campaign_id for r in c.itertuples()
+                   if (r.list_id == bucket if bucket else r.list_id not in state.assigned)]
+            rows.append((bucket or "(unassigned pool)", remaining, credits, ", ".join(ids)))
+    return pd.DataFrame(rows, columns=["bucket", "remaining", "reserved", "campaigns_at_risk"])
+
+
+# -- projection and preview -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A what-if: changes applied on top of the recorded account, never written."""
+
+    name: str = "baseline"
+    purchases: tuple[tuple[str, date], ...] = ()  # (package name, Rome date)
+    limits: tuple[tuple[str, int], ...] = ()  # (list_id, new assigned total) applied now
+    campaigns: tuple[tuple[str, date, int], ...] = ()  # (list_id, Rome date, credits) extra planned spend
+    drop_campaigns: tuple[str, ...] = ()  # scheduled campaign ids to leave out
+    other_policy: bool = False
+    project_spend: bool = True
+
+
+@dataclass
+class Preview:
+    scenario: Scenario
+    expiries: pd.DataFrame  # expires_at (UTC), holder, credits
+    run_out: dict[str, date] = field(default_factory=dict)  # bucket -> Rome date it runs dry
+    end_state: State | None = None
+    purchase_cost: float = 0.0
+
+    @property
+    def total_expiring(self) -> int:
+        return int(self.expiries["credits"].sum()) if not self.expiries.empty else 0
+
+
+def daily_rates(store: CreditStore, lookback_days: int = 90, today_us: int | None = None) -> pd.DataFrame:
+    """Average credits per day per list over the lookback, for working days and for weekends."""
+    end = today_us or now_us()
+    start = end - lookback_days * DAY_US
+    df = store.query(
+        "SELECT list_no, isodow(CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)) >= 6 "
+        "AS weekend, sum(credits)::BIGINT AS credits FROM messages WHERE sent_at > make_timestamp(?) "
+        "AND sent_at <= make_timestamp(?) GROUP BY ALL", [start, end]).df()
+    days = pd.date_range(from_us(start).date(), from_us(end).date(), freq="D")
+    n_weekend = max(1, int((days.day_of_week >= 5).sum()))
+    n_work = max(1, len(days) - n_weekend)
+    out = pd.DataFrame({"list_id": store.list_ids, "per_working_day": 0.0, "per_weekend_day": 0.0})
+    for r in df.itertuples():
+        col = "per_weekend_day" if r.weekend else "per_working_day"
+        out.loc[r.list_no, col] = r.credits / (n_weekend if r.weekend else n_work)
+    return out
+
+
+def _synthetic(store: CreditStore, start_us: int, end_us: int, rates: pd.DataFrame,
+               extra: list[tuple[str, int, int]], first_seq: int) -> MessageArrays:
+    """Projected spend as messages: one per list per day at 12:00 Rome, plus planned campaigns."""
+    t, lists, credits = [], [], []
+    d = from_us(start_us).astimezone(zone(ROME)).date() + timedelta(days=1)
+    last = from_us(end_us).astimezone(zone(ROME)).date()
+    per_work = rates["per_working_day"].to_numpy()
+    per_weekend = rates["per_weekend_day"].to_numpy()
+    carry = np.zeros(len(rates))
+    while rates is not None and d <= last and len(rates):
+        noon = local_midnight_us(d) + 12 * 3_600_000_000
+        r = per_weekend if d.weekday() >= 5 else per_work
+        carry += r
+        whole = np.floor(carry).astype(np.int64)  # integers only: fractions carry to the next day
+        carry -= whole
+        for i in np.nonzero(whole)[0]:
+            t.append(noon)
+            lists.append(i)
+            credits.append(int(whole[i]))
+        d += timedelta(days=1)
+    for list_id, at_us, c in extra:
+        t.append(at_us)
+        lists.append(store.list_ids.index(list_id))
+        credits.append(c)
+    n = len(t)
+    return MessageArrays(np.array(t, np.int64), np.arange(first_seq, first_seq + n, dtype=np.int64),
+                         np.array(lists, np.int32), np.array(credits, np.int64))
+
+
+def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int = 365,
+            today_us: int | None = None, rates: pd.DataFrame | None = None) -> Preview:
+    """Future expiries under ``scenario`` up to the horizon, computed by the ledger's own replay."""
+    now = today_us or now_us()
+    end = now + horizon_days * DAY_US
+    policy = store.policy.other_consumption() if scenario.other_policy else store.policy
+    state = store.state_at(now) if policy == store.policy else _state_under(store, policy, now)
+    start_key = (now, 2**62)
+    seq = store._next_seq + 1000
+    controls: list[Control] = []
+    cost = 0.0
+    for name, d in scenario.purchases:
+        p = package(name)
+        at = max(local_midnight_us(d) + 10 * 3_600_000_000, now + 1)
+        controls.append(Control(seq, at, "purchase", None, int(p["credits"]), f"whatif-{seq}", True,
+                                str(p["price_eur"])))
+        cost += float(p["price_eur"])
+        seq += 1
+    for list_id, total in scenario.limits:
+        store._require_list(list_id)
+        change = total - state.assigned.get(list_id, 0)
+        controls.append(Control(seq, now + 1, "assign", list_id, change))
+        seq += 1
+    extra = []
+    for row in campaigns(store).itertuples():
+        if row.campaign_id not in scenario.drop_campaigns:
+            at = utc_us(row.scheduled_at.to_pydatetime(), "scheduled_at")
+            if now < at <= end:
+                extra.append((row.list_id, at, int(row.credits)))
+    for list_id, d, c in scenario.campaigns:
+        store._require_list(list_id)
+        extra.append((list_id, max(local_midnight_us(d) + 10 * 3_600_000_000, now + 1), int(c)))
+    if rates is None:
+        rates = daily_rates(store, today_us=now)
+    if not scenario.project_spend:
+        rates = rates.assign(per_working_day=0.0, per_weekend_day=0.0)
+    msgs = _synthetic(store, now, end, rates, extra, seq + 10)
+    run_out: dict[str, date] = {}
+    keep = np.ones(len(msgs), bool)
+    for _ in range(len(store.list_ids) + 2):
+        sub = MessageArrays(msgs.t[keep], msgs.seq[keep], msgs.list_no[keep], msgs.credits[keep])
+        try:
+            checkpoints, final = ledger.replay(state, start_key, controls, sub, store.list_ids, policy)
+            break
+        except OverdrawError as exc:  # a bucket runs dry: it stops spending from then on
+            o = exc.overdraw
+            when = from_us(o.at_us).astimezone(zone(ROME)).date()
+            if "pool" in o.bucket:
+                run_out.setdefault("(unassigned pool)", when)
+                shared = [i for i, lid in enumerate(store.list_ids) if lid not in _assigned_at(state, controls)]
+                keep &= ~((msgs.t >= o.at_us) & np.isin(msgs.list_no, shared))
+            else:
+                run_out.setdefault(o.list_id, when)
+                keep &= ~((msgs.t >= o.at_us) & (msgs.list_no == store.list_ids.index(o.list_id)))
+        except InsufficientCredits as exc:
+            raise CreditsError(f"scenario {scenario.name!r} is not possible: {exc}") from None
+    else:  # pragma: no cover - every rerun removes a bucket's spend, so this is bounded
+        raise AssertionError("projection did not settle")
+    pending, final = ledger.advance(final, end, policy)
+    cks = [c for c in checkpoints if c.kind == "expiry"] + pending
+    rows = [(from_us(c.key[0]), holder or "(unassigned pool)", credits)
+            for c in cks if c.key[0] <= end for holder, credits in c.detail["holders"]]
+    exp = pd.DataFrame(rows, columns=["expires_at", "holder", "credits"])
+    exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)
+    exp["credits"] = exp["credits"].astype("int64")
+    return Preview(scenario, exp, run_out, final, cost)
+
+
+def _assigned_at(state: State, controls: list[Control]) -> set[str]:
+    limited = set(state.assigned)
+    for c in controls:
+        if c.kind == "assign":
+            limited.add(c.list_id)
+    return limited
+
+
+def _state_under(store: CreditStore, policy: Policy, at_us: int) -> State:
+    """The state as of ``at_us`` had the account always used ``policy`` (a replay in memory, nothing written)."""
+    msgs = store._messages_after((-(2**62), -(2**62)), until_us=at_us)
+    controls = [c for c in store.controls if c.at_us <= at_us]
+    _, state = ledger.replay(State(), (-(2**62), -(2**62)), controls, msgs, store.list_ids, policy)
+    _, state = ledger.advance(state, at_us, policy)
+    return state
+
+
+def compare(base: Preview, other: Preview) -> pd.DataFrame:
+    """Side by side per expiry instant and holder: credits expiring in the baseline and the scenario, and saved."""
+    def keyed(p: Preview) -> pd.Series:
+        if p.expiries.empty:
+            return pd.Series(dtype="int64")
+        e = p.expiries.assign(day=p.expiries["expires_at"].dt.tz_convert(ROME).dt.date)
+        return e.groupby(["day", "holder"])["credits"].sum()
+
+    b, o = keyed(base), keyed(other)
+    df = pd.concat([b.rename("baseline"), o.rename(other.scenario.name)], axis=1).fillna(0).astype("int64")
+    df["saved"] = df["baseline"] - df[other.scenario.name]
+    df.index.names = ["expires_on", "holder"]
+    return df.reset_index()
+
+
+# -- guidance ---------------------------------------------------------------------------------------------------
+
+
+def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> list[str]:
+    """Sentences a manager can act on: what to spend before each expiry, what a purchase would extend, which list
+    runs out when."""
+    now = today_us or now_us()
+    out = []
+    idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
+    state = store.state_at(now)
+    non_exp_first = store.policy.consumption == "non_expiring_first"
+    spent_first = sum(lot.remaining for lot in state.lots.values() if not lot.expiring) if non_exp_first else 0
+    for at, group in idle.expiries.groupby("expires_at"):
+        x = int(group["credits"].sum())
+        local = at.tz_convert(ROME)
+        need = x + spent_first
+        why = (f" ({spent_first:,} non-expiring credits are used first, then the {x:,} expiring ones)"
+               if spent_first else "")
+        out.append(f"To lose nothing on {local:%d %B %Y} you must spend {need:,} more credits before "
+                   f"{local:%d %B %Y} 00:00 Rome time (= {at:%Y-%m-%d %H:%M} UTC){why}.")
+        spent_first = 0
+    if not idle.expiries.empty:
+        first = idle.expiries["expires_at"].min()
+        p = package("Starter")
+        d = from_us(now).astimezone(zone(ROME)).date()
+        extended = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
+        out.append(f"Buying package {p['package']} ({int(p['credits']):,} credits) today, {d:%d %B %Y}, would extend "
+                   f"{extended:,} expiring credits by two years (R4) and cost EUR {p['price_eur']:,}.")
+    base = base or preview(store, today_us=now)
+    for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
+        who = "The unassigned pool" if bucket.startswith("(") else f"List {bucket}"
+        out.append(f"{who} will run out on {d:%d %B %Y} at its current pace.")
+    return out
+
+
+def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int = 365) -> pd.DataFrame:
+    """One row per future expiry: when, credits expiring if nothing is spent and under the projection."""
+    now = today_us or now_us()
+    idle = preview(store, Scenario("nothing spent", project_spend=False), horizon_days, now)
+    proj = preview(store, Scenario("projected"), horizon_days, now)
+    a = idle.expiries.groupby("expires_at")["credits"].sum().rename("if_nothing_spent")
+    b = proj.expiries.groupby("expires_at")["credits"].sum().rename("at_current_pace")
+    df = pd.concat([a, b], axis=1).fillna(0).astype("int64").reset_index()
+    df.insert(1, "expires_at_rome", df["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
+    return df

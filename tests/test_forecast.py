@@ -1,0 +1,116 @@
+"""Forecast: reservations, preview on the engine's own expiry path, what-ifs that write nothing, guidance."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credits_core import CreditStore, InsufficientCredits
+from credits_core.calendar import utc_us
+from credits_core.forecast import (
+    Scenario,
+    at_risk,
+    cancel_campaign,
+    compare,
+    guidance,
+    preview,
+    reserved,
+    schedule_campaign,
+)
+
+from .conftest import T
+
+
+def doc_account() -> CreditStore:
+    """The platform's own example: 50 expiring and 20 non-expiring credits."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.purchase(20, T("2025-01-10T10:00"), expiring=False, lot_id="N")
+    s.purchase(50, T("2025-01-10T11:00"), lot_id="X")
+    return s
+
+
+def test_guidance_reads_like_the_documentation():
+    s = doc_account()
+    text = guidance(s, today_us=utc_us(T("2026-06-01T00:00")))
+    assert text[0].startswith("To lose nothing on 10 January 2027 you must spend 70 more credits before "
+                              "10 January 2027 00:00 Rome time (= 2027-01-09 23:00 UTC)")
+    assert "20 non-expiring credits are used first" in text[0]
+    assert any("Buying package Starter" in t and "extend 50 expiring credits" in t for t in text)
+
+
+def test_reservations_and_refusal():
+    s = doc_account()
+    cid = schedule_campaign(s, "a", T("2026-12-01T09:00"), "Hello", {"IT": 40})
+    assert reserved(s) == {None: 40}
+    with pytest.raises(InsufficientCredits, match="30 credits available"):
+        schedule_campaign(s, "a", T("2026-12-02T09:00"), "Hello", {"IT": 31})
+    s.send("a", 40, T("2026-06-01T10:00"))  # recorded messages are never refused for reservations
+    risk = at_risk(s)
+    assert risk["campaigns_at_risk"].tolist() == [cid]
+    cancel_campaign(s, cid)
+    assert reserved(s) == {}
+
+
+def test_what_if_purchase_saves_and_writes_nothing(tmp_path):
+    path = tmp_path / "w.duckdb"
+    s = CreditStore.open(path)
+    s.add_list("a")
+    s.purchase(20, T("2025-01-10T10:00"), expiring=False, lot_id="N")
+    s.purchase(50, T("2025-01-10T11:00"), lot_id="X")
+    s.close()
+    before = path.read_bytes()
+    s = CreditStore.open(path)
+    now = utc_us(T("2026-06-01T00:00"))
+    base = preview(s, Scenario(project_spend=False), today_us=now)
+    buy = preview(s, Scenario("buy Starter", purchases=(("Starter", date(2026, 7, 1)),), project_spend=False),
+                  today_us=now)
+    other = preview(s, Scenario("other policy", other_policy=True, campaigns=(("a", date(2026, 8, 1), 30),),
+                                project_spend=False), today_us=now)
+    assert base.total_expiring == 50 and buy.total_expiring == 0 and other.total_expiring == 20
+    cmp = compare(base, buy)
+    assert cmp["saved"].sum() == 50
+    s.close()
+    assert path.read_bytes() == before
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(1, 80), st.integers(0, 700)), max_size=25),
+       st.integers(0, 300), st.integers(0, 300))
+def test_preview_equals_real_expiry(spends, assign_a, assign_b):
+    """The preview's deductions equal the engine's when the clock really passes the expiry with the same events."""
+    s = CreditStore.open(":memory:")
+    for lid in "abc":
+        s.add_list(lid)
+    s.purchase(100, T("2024-01-01T10:00"), expiring=False)
+    s.purchase(900, T("2024-01-02T10:00"))
+    s.assign("a", assign_a, T("2024-01-03T10:00"))
+    s.assign("b", min(assign_b, 900 - assign_a + 100), T("2024-01-03T10:00"))
+    now = T("2024-06-01T00:00")
+    for lid, c, d in sorted(spends, key=lambda x: x[2]):
+        try:
+            s.send(lid, c, now + timedelta(days=d))
+        except InsufficientCredits:
+            pass
+    today = utc_us(now + timedelta(days=701))
+    p = preview(s, Scenario(project_spend=False), horizon_days=1500, today_us=today)
+    real = s.expiries(now + timedelta(days=1501))
+    real = real[real["expired_at"] > pd.Timestamp(now + timedelta(days=701))]
+    got = sorted((e, h, c) for e, h, c in p.expiries.itertuples(index=False))
+    want = sorted((e, h or "(unassigned pool)", c) for e, h, c in real.itertuples(index=False))
+    assert got == want
+
+
+def test_projection_flags_run_out():
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.purchase(1000, T("2026-01-01T10:00"), expiring=False)
+    s.assign("a", 100, T("2026-01-01T11:00"))
+    for i in range(60):
+        s.send("a", 1, T("2026-09-01T10:00") + timedelta(days=i))
+    p = preview(s, today_us=utc_us(T("2026-11-01T00:00")))
+    assert "a" in p.run_out and p.run_out["a"] < date(2027, 1, 31)
