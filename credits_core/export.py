@@ -294,3 +294,18 @@ def run_report_command(args) -> int:
             sys.stderr.write("\n")
             print(f"wrote CSV files into {args.csv}; {info['messages']:,} messages")
     return 0
+
+
+def frame_to_xlsx(df: pd.DataFrame, title: str, kinds: dict[str, str] | None = None) -> bytes:
+    """One finished sheet from a DataFrame (for page downloads): kinds maps column -> int|date|datetime|pct|text."""
+    import tempfile
+
+    kinds = kinds or {}
+    wb = Workbook(write_only=True)
+    w = SheetWriter(wb, title, [(c, kinds.get(c, "text"), max(12, min(60, len(str(c)) + 4))) for c in df.columns],
+                    EXCEL_MAX_ROWS)
+    w.append_rows(_frame_rows(df))
+    w.finish()
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        wb.save(tmp.name)
+        return Path(tmp.name).read_bytes()

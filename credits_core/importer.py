@@ -1,0 +1,309 @@
+"""Import account data from CSV or Excel files, validated, all or nothing.
+
+File kinds and columns (header row first; extra columns are refused, so a typo never goes unnoticed):
+
+* lists: ``list_id, name``
+* purchases: ``lot_id, purchased_at, credits, expiring, price_eur``
+* assignments: ``list_id, at, change`` (credits moved to the list, negative to give back, or ``shared``)
+* messages: ``message_id, list_id, sent_at, credits`` and optional ``country, parts, campaign_id, recipient, text``
+
+CSV: comma or semicolon, UTF-8 with or without BOM. ``.xlsx``: the first sheet. Timestamps are ISO 8601; one
+without an offset is read as Rome local time (the report says so) and an ambiguous or non-existent Rome local
+time (DST change) is an error for that row. Prices accept the Italian decimal comma (``12,50``). Credits are whole
+numbers.
+
+Every problem is reported with file, row (as a spreadsheet shows it: the header is row 1), column, value and
+reason, up to ``MAX_PROBLEMS``. Nothing is written unless the whole file is valid and the ledger accepts all of it
+(one transaction); re-importing the same file is a no-op (R13).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calendar import utc_us
+from .errors import CreditsError
+from .messages import OPTIONAL, REQUIRED, MessagesRejected, prepare_messages
+from .store import CreditStore
+
+KINDS = {
+    "lists": (["list_id"], ["name"]),
+    "purchases": (["lot_id", "purchased_at", "credits"], ["expiring", "price_eur"]),
+    "assignments": (["list_id", "at", "change"], []),
+    "messages": (list(REQUIRED), list(OPTIONAL)),
+}
+MAX_PROBLEMS = 200
+OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+INT = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass
+class ImportReport:
+    file: str
+    kind: str
+    rows: int = 0
+    problems: list[tuple[int | None, str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, row: int | None, column: str, value: object, reason: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append((row, column, "" if value is None else str(value)[:80], reason))
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.problems, columns=["row", "column", "value", "reason"])
+
+    def text(self) -> str:
+        head = f"{self.file}: {self.kind}, {self.rows:,} rows"
+        if self.ok:
+            verb = "would be imported (dry run)" if self.dry_run else f"imported, {self.written:,} new"
+            return "\n".join([f"{head}: {verb}"] + [f"note: {n}" for n in self.notes])
+        more = " (first ones shown)" if len(self.problems) >= MAX_PROBLEMS else ""
+        lines = [f"{head}: REJECTED, nothing was written; {len(self.problems)} problem(s){more}:"]
+        lines += [f"  row {r}, column {c}, value {v!r}: {why}" for r, c, v, why in self.problems]
+        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+
+
+def read_table(data: bytes, name: str) -> pd.DataFrame:
+    """Every cell as a string (or NA): CSV (comma or semicolon, UTF-8 with or without BOM) or .xlsx."""
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            raise CreditsError(f"{name} is not a readable .xlsx file: {exc}") from None
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        if not rows:
+            raise CreditsError(f"{name} is empty")
+        header = [str(h).strip() if h is not None else "" for h in rows[0]]
+        body = [["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r]
+                for r in rows[1:]]
+        return pd.DataFrame(body, columns=header, dtype="string")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CreditsError(f"{name} is not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
+                           f"save it as CSV UTF-8") from None
+    if "\x00" in text:
+        raise CreditsError(f"{name} contains NUL bytes: not a text CSV file")
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    try:
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype="string", keep_default_na=False, na_values=[],
+                         engine="c", quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        raise CreditsError(f"{name} is not a readable CSV file: {exc}") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
+    s = col.fillna("").str.strip()
+    has_offset = s.str.contains(OFFSET, na=False)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    if has_offset.any():
+        out[has_offset] = pd.to_datetime(s[has_offset], format="ISO8601", utc=True, errors="coerce")
+    naive = ~has_offset & (s != "")
+    if naive.any():
+        local = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
+        bad_parse = local.isna()
+        rome = local.dt.tz_localize("Europe/Rome", ambiguous="NaT", nonexistent="NaT")
+        for i in np.nonzero((rome.isna() & ~bad_parse).to_numpy())[0]:
+            report.add(int(s.index[naive][i]) + 2, column, s[naive].iloc[i],
+                       "ambiguous or non-existent Rome local time (DST change): add an offset")
+        out[naive] = rome.dt.tz_convert("UTC")
+        report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
+    bad = out.isna() & (s == "") | (out.isna() & has_offset)
+    if naive.any():
+        bad |= naive & pd.to_datetime(s.where(naive, ""), format="ISO8601", errors="coerce").isna()
+    for i in np.nonzero(bad.to_numpy())[0][:MAX_PROBLEMS]:
+        report.add(int(s.index[i]) + 2, column, s.iloc[i], "not an ISO 8601 date-time")
+    return out
+
+
+def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> pd.Series:
+    s = col.fillna("").str.strip()
+    ok = s.str.match(INT, na=False)
+    for i in np.nonzero(~ok.to_numpy())[0][:MAX_PROBLEMS]:
+        report.add(int(s.index[i]) + 2, column, s.iloc[i], "not a whole number of credits")
+    vals = pd.to_numeric(s.where(ok, "0"), errors="coerce").fillna(0).astype("int64")
+    if positive:
+        for i in np.nonzero((ok & (vals <= 0)).to_numpy())[0][:MAX_PROBLEMS]:
+            report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
+    return vals
+
+
+def _check_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> bool:
+    required, optional = KINDS[kind]
+    missing = [c for c in required if c not in df.columns]
+    extra = [c for c in df.columns if c not in required + optional]
+    for c in missing:
+        report.add(1, c, "", f"required column missing (a {kind} file has {', '.join(required + optional)})")
+    for c in extra:
+        report.add(1, c, c, f"unknown column (a {kind} file has {', '.join(required + optional)})")
+    return not missing and not extra
+
+
+def _duplicates(col: pd.Series, column: str, report: ImportReport) -> None:
+    dup = col.duplicated(keep="first") & col.notna()
+    for i in np.nonzero(dup.to_numpy())[0][:MAX_PROBLEMS]:
+        report.add(int(col.index[i]) + 2, column, col.iloc[i], "duplicate id inside the file")
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False) -> ImportReport:
+    """Validate and import one file; returns the report (``ok`` False: nothing was written)."""
+    if kind not in KINDS:
+        raise CreditsError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
+    report = ImportReport(name, kind, dry_run=dry_run)
+    try:
+        df = read_table(data, name)
+    except CreditsError as exc:
+        report.add(None, "", "", str(exc))
+        return report
+    report.rows = len(df)
+    if not _check_columns(df, kind, report):
+        return report
+    if kind == "lists":
+        ids = df["list_id"].fillna("").str.strip()
+        for i in np.nonzero((ids == "").to_numpy())[0]:
+            report.add(i + 2, "list_id", "", "empty list id")
+        _duplicates(ids, "list_id", report)
+        apply = lambda: [store.add_list(lid, None if "name" not in df or pd.isna(nm) else str(nm))  # noqa: E731
+                         for lid, nm in zip(ids, df["name"] if "name" in df else [None] * len(df))]
+    elif kind == "purchases":
+        at = _instants(df["purchased_at"], "purchased_at", report)
+        credits = _ints(df["credits"], "credits", report, positive=True)
+        _duplicates(df["lot_id"], "lot_id", report)
+        expiring = pd.Series(True, index=df.index)
+        if "expiring" in df:
+            e = df["expiring"].fillna("").str.strip().str.lower()
+            yes, no = e.isin(["1", "true", "yes", "si", "sì", "y", ""]), e.isin(["0", "false", "no", "n"])
+            for i in np.nonzero((~yes & ~no).to_numpy())[0]:
+                report.add(i + 2, "expiring", df["expiring"].iloc[i], "use true/false")
+            expiring = ~no
+        prices: list[Decimal | None] = [None] * len(df)
+        if "price_eur" in df:
+            for i, v in enumerate(df["price_eur"].fillna("")):
+                v = v.strip()
+                if v:
+                    try:
+                        txt = v.replace(".", "").replace(",", ".") if "," in v else v
+                        prices[i] = Decimal(txt)
+                    except InvalidOperation:
+                        report.add(i + 2, "price_eur", v, "not an amount (12.50 or 12,50)")
+
+        def apply():
+            for i in np.argsort(at.to_numpy(), kind="stable"):
+                store.purchase(int(credits.iloc[i]), at.iloc[i].to_pydatetime(), expiring=bool(expiring.iloc[i]),
+                               price=prices[i], lot_id=str(df["lot_id"].iloc[i]).strip())
+    elif kind == "assignments":
+        at = _instants(df["at"], "at", report)
+        change = df["change"].fillna("").str.strip()
+        shared = change.str.lower() == "shared"
+        amounts = _ints(change.where(~shared, "0"), "change", report, positive=False)
+        for i, lid in enumerate(df["list_id"].fillna("")):
+            if lid not in store.list_ids:
+                report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+
+        def apply():
+            # assignments carry no id: one identical to a recorded one (list, instant, change) is skipped, so that
+            # importing the same file twice is a no-op like everywhere else
+            seen = {(c.kind, c.list_id, c.at_us, c.credits) for c in store.controls if c.kind != "purchase"}
+            for i in np.argsort(at.to_numpy(), kind="stable"):
+                lid, when = str(df["list_id"].iloc[i]), at.iloc[i].to_pydatetime()
+                key = ("set_shared", lid, utc_us(when), None) if shared.iloc[i] else (
+                    "assign", lid, utc_us(when), int(amounts.iloc[i]))
+                if key in seen:
+                    continue
+                if shared.iloc[i]:
+                    store.set_shared(lid, when)
+                else:
+                    store.assign(lid, int(amounts.iloc[i]), when)
+    else:
+        at = _instants(df["sent_at"], "sent_at", report)
+        credits = _ints(df["credits"], "credits", report, positive=True)
+        _duplicates(df["message_id"], "message_id", report)
+        msgs = pd.DataFrame({"message_id": df["message_id"], "list_id": df["list_id"], "sent_at": at,
+                             "credits": credits})
+        if "parts" in df:
+            p = df["parts"].fillna("").str.strip()
+            okp = p.str.match(INT, na=False) | (p == "")
+            for i in np.nonzero(~okp.to_numpy())[0][:MAX_PROBLEMS]:
+                report.add(i + 2, "parts", p.iloc[i], "not a whole number")
+            msgs["parts"] = pd.to_numeric(p.where(okp & (p != "")), errors="coerce").astype("Int32")
+        for c in ("country", "campaign_id", "recipient", "text"):
+            if c in df:
+                msgs[c] = df[c].replace("", pd.NA)
+        if "country" in msgs:
+            msgs["country"] = msgs["country"].str.upper()
+
+        if not report.ok:  # still show the engine's own checks (lists, ids) on the rows that did parse
+            bad_rows = {r - 2 for r, *_ in report.problems if r is not None}
+            valid = msgs[~msgs.index.isin(bad_rows) & msgs["sent_at"].notna()]
+            try:
+                prepare_messages(store, valid)
+            except MessagesRejected as exc:
+                for row, col, val, why in exc.problems:
+                    report.add(int(row) + 2 if row is not None else None, col, val, why)
+            except CreditsError as exc:
+                report.add(None, "", "", str(exc))
+            report.problems = sorted(set(report.problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+
+        def apply():
+            try:
+                report.written = store.record_messages(msgs)
+            except MessagesRejected as exc:
+                for row, col, val, why in exc.problems:
+                    report.add(int(row) + 2 if row is not None else None, col, val, why)
+                raise
+    if not report.ok:
+        return report
+    try:
+        with store.batch():
+            before = store.message_count + len(store.controls) + len(store.list_ids)
+            apply()
+            if kind != "messages":
+                report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except MessagesRejected:
+        pass
+    except CreditsError as exc:
+        report.add(None, "", "", f"the ledger refuses this file: {exc}")
+    return report
+
+
+def run_import_command(args) -> int:
+    """The ``import`` CLI command: exit 0 imported, 1 rejected."""
+    from .__main__ import _open
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"error: file {path} does not exist", file=sys.stderr)
+        return 2
+    with _open(args.db) as store:
+        sys.stderr.write(f"importing {path} ...\n")
+        report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run)
+    print(report.text())
+    return 0 if report.ok else 1

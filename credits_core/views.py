@@ -1,0 +1,74 @@
+"""Ready-to-draw data for the dashboard pages (pages call these and draw; they compute nothing themselves)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
+from .forecast import campaigns, reserved
+from .reports import ReportFilter, usage_by_list
+from .store import CreditStore
+
+
+def list_overview(store: CreditStore) -> pd.DataFrame:
+    """Every list: mode, assigned, spent this month (Rome), reserved, available."""
+    state = store.tail_state()
+    today = local_date(now_us())
+    month = usage_by_list(store, ReportFilter(today.replace(day=1), today, period="month"))
+    spent = month.set_index("list_id")["credits"] if not month.empty else pd.Series(dtype="int64")
+    res = reserved(store)
+    camp = campaigns(store)
+    rows = []
+    for list_id in store.list_ids:
+        limited = list_id in state.assigned
+        r = int(camp.loc[camp["list_id"] == list_id, "credits"].sum()) if not camp.empty else 0
+        balance = state.assigned[list_id] if limited else state.pool
+        rows.append({
+            "list_id": list_id, "name": store.list_name(list_id),
+            "mode": "spending limit" if limited else "free access",
+            "assigned": state.assigned.get(list_id, 0) if limited else None,
+            "spent_this_month": int(spent.get(list_id, 0)),
+            "reserved": r,
+            "available": (balance - r) if limited else None,
+        })
+    df = pd.DataFrame(rows)
+    df.attrs["pool"] = state.pool
+    df.attrs["pool_reserved"] = res.get(None, 0)
+    return df
+
+
+def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
+    """Balance at the end of each Rome day, sampled weekly, for the last ``months``: at, holder, credits."""
+    now = now_us()
+    start = local_date(now) - timedelta(days=int(months * 30.44))
+    rows = []
+    d = start
+    while True:
+        at = min(local_midnight_us(d + timedelta(days=1)) - 1, now)
+        s = store.state_at(at)
+        rows.append((from_us(at), "(unassigned pool)", s.pool))
+        for list_id, credits in s.assigned.items():
+            rows.append((from_us(at), list_id, credits))
+        if at >= now:
+            break
+        d += timedelta(days=7)
+        if d > local_date(now):
+            d = local_date(now)
+    df = pd.DataFrame(rows, columns=["at", "holder", "credits"])
+    df["at"] = pd.to_datetime(df["at"], utc=True).dt.tz_convert(ROME).dt.tz_localize(None)
+    return df
+
+
+def spend_windows(store: CreditStore, days: int = 30) -> tuple[int, int]:
+    """Credits spent in the last ``days`` Rome days and in the ``days`` before."""
+    today = local_date(now_us())
+    a = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"))
+    cur = int(a["credits"].sum()) if not a.empty else 0
+    prev = int(a["previous_credits"].sum()) if not a.empty else 0
+    return cur, prev
+
+
+def rome_today() -> date:
+    return local_date(now_us())

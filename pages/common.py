@@ -1,0 +1,58 @@
+"""Shared page helpers: the store (one per process), caching keyed on the store's revision, formatting."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from credits_core import CreditStore
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def db_path() -> str:
+    return os.environ.get("CREDITS_DB", str(ROOT / "data" / "demo.duckdb"))
+
+
+def read_only() -> bool:
+    return os.environ.get("CREDITS_READ_ONLY", "") not in ("", "0", "false", "no")
+
+
+@st.cache_resource(show_spinner="Opening the database ...")
+def _open(path: str, ro: bool) -> CreditStore:
+    return CreditStore.open(path, read_only=ro and Path(path).exists())
+
+
+def store() -> CreditStore:
+    return _open(db_path(), read_only())
+
+
+def cached(fn):
+    """Cache a data function on (revision, args): any write to the store invalidates it."""
+    inner = st.cache_data(show_spinner=False, max_entries=64)(lambda rev, *a, **k: fn(store(), *a, **k))
+
+    def call(*args, **kwargs):
+        return inner(store().revision, *args, **kwargs)
+
+    return call
+
+
+def n(value) -> str:
+    """A whole number with thousands separators."""
+    return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else f"{int(value):,}"
+
+
+def empty_state() -> bool:
+    """True (and a helpful message shown) when the database holds no purchase yet."""
+    if store().controls:
+        return False
+    st.info("This database is empty. Record a first purchase on **Buy credits**, import your data on **Import**, "
+            "or build the demo account: `python -m credits_core demo --db data/demo.duckdb`.")
+    return True
+
+
+def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
+    return {c: st.column_config.NumberColumn(c.replace("_", " "), format="localized") for c in cols if c in df}

@@ -1,0 +1,108 @@
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from credits_core import CreditsError
+from credits_core.calendar import ROME
+from credits_core.export import frame_to_xlsx
+from credits_core.forecast import (
+    Scenario,
+    campaign_cost,
+    campaigns,
+    cancel_campaign,
+    compare,
+    expiry_plan,
+    guidance,
+    preview,
+    schedule_campaign,
+)
+from credits_core.pricing import packages
+from credits_core.views import rome_today
+from pages.common import cached, empty_state, int_columns, read_only, store
+
+st.title("⏳ Expiry")
+st.caption("Expired credits are taken from the unassigned pool first, then from the lists with a spending limit in "
+           "proportion to what they hold. The expiry day is always Italian time (00:00 Europe/Rome).")
+s = store()
+if not empty_state():
+    plan = cached(expiry_plan)()
+    base = cached(preview)()
+    for sentence in cached(guidance)():
+        st.info(sentence)
+    st.subheader("What expires when (next 12 months)")
+    st.dataframe(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
+        "expires_at_rome": st.column_config.DatetimeColumn("expires at (Rome)"),
+        **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})
+    idle = cached(lambda st_: preview(st_, Scenario("nothing spent", project_spend=False)))()
+    if not idle.expiries.empty:
+        who = idle.expiries.assign(expires_at=idle.expiries["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
+        st.subheader("Who loses what (if nothing more is spent)")
+        st.dataframe(who, hide_index=True, width="stretch", column_config={
+            "expires_at": st.column_config.DatetimeColumn("expires at (Rome)"), **int_columns(who, ["credits"])})
+        st.download_button("Download expiry.xlsx", frame_to_xlsx(who, "Expiry", {"expires_at": "datetime",
+                                                                                  "credits": "int"}), "expiry.xlsx")
+
+    st.subheader("What if ...")
+    with st.form("whatif"):
+        c1, c2 = st.columns(2)
+        buy = c1.selectbox("Buy a package", ["(none)"] + list(packages()["package"]), key="wi_pkg")
+        buy_day = c1.date_input("on (Rome date)", value=rome_today() + timedelta(days=1), key="wi_day")
+        other = c2.toggle("Use the other consumption policy", key="wi_policy")
+        camp_list = c2.selectbox("Plan an extra campaign on list", ["(none)"] + s.list_ids, key="wi_list")
+        camp_credits = c2.number_input("of credits", min_value=0, value=0, step=100, key="wi_credits")
+        camp_day = c2.date_input("on", value=rome_today() + timedelta(days=14), key="wi_cday")
+        limit_list = c1.selectbox("Set the limit of list", ["(none)"] + s.list_ids, key="wi_limit_list")
+        limit = c1.number_input("to credits", min_value=0, value=0, step=100, key="wi_limit")
+        run = st.form_submit_button("Compare with the baseline")
+    if run:
+        sc = Scenario(
+            "what-if",
+            purchases=((buy, buy_day),) if buy != "(none)" else (),
+            limits=((limit_list, int(limit)),) if limit_list != "(none)" else (),
+            campaigns=((camp_list, camp_day, int(camp_credits)),) if camp_list != "(none)" and camp_credits else (),
+            other_policy=other,
+        )
+        try:
+            with st.spinner("Replaying the next 12 months ..."):
+                alt = preview(s, sc)
+            cmp = compare(base, alt)
+            saved = int(cmp["saved"].sum()) if not cmp.empty else 0
+            st.metric("Credits saved from expiry (+) or lost (−)", f"{saved:+,}",
+                      delta=f"cost EUR {alt.purchase_cost:,.2f}" if alt.purchase_cost else None, delta_color="off")
+            st.dataframe(cmp, hide_index=True, width="stretch",
+                         column_config=int_columns(cmp, ["baseline", "what-if", "saved"]))
+        except CreditsError as exc:
+            st.error(str(exc))
+
+    st.subheader("Scheduled campaigns (reserve credits)")
+    camp = campaigns(s)
+    st.dataframe(camp, hide_index=True, width="stretch", column_config=int_columns(camp, ["credits"]))
+    if read_only():
+        st.caption("Read-only view: campaigns cannot be scheduled here.")
+    else:
+        with st.form("schedule"):
+            c1, c2, c3 = st.columns(3)
+            lst = c1.selectbox("List", s.list_ids, key="sc_list")
+            day = c2.date_input("Day (Rome)", value=rome_today() + timedelta(days=7), key="sc_day")
+            hour = c3.time_input("Time (Rome)", value=time(10, 0), key="sc_time")
+            text = st.text_area("Text", "Promo weekend: sconto del 20% sugli accessori.", key="sc_text")
+            c4, c5 = st.columns(2)
+            country = c4.text_input("Country", "IT", key="sc_country")
+            recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
+            edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
+            go = st.form_submit_button("Schedule")
+        if go:
+            try:
+                at = datetime.combine(day, hour, ZoneInfo(ROME)).astimezone(UTC)
+                cost = campaign_cost(text, {country.upper(): int(recipients)})
+                cid = schedule_campaign(s, lst, at, text, {country.upper(): int(recipients)}, edit_id or None)
+                st.success(f"Scheduled {cid}: {cost:,} credits reserved.")
+            except CreditsError as exc:
+                st.error(f"Refused: {exc}")
+        if len(camp):
+            c1, c2 = st.columns([3, 1])
+            victim = c1.selectbox("Cancel campaign", camp["campaign_id"], key="cancel_id")
+            if c2.button("Cancel it"):
+                cancel_campaign(s, victim)
+                st.rerun()

@@ -1,0 +1,24 @@
+import streamlit as st
+
+from credits_core.export import frame_to_xlsx
+from credits_core.reports import history
+from pages.common import cached, empty_state, int_columns, store
+
+st.title("📜 History")
+st.caption("Every purchase, assignment change, expiry extension and expiry deduction, with the balances right after "
+           "it (Rome time). Credits are never transferred or refunded: only spends and expiries remove them.")
+s = store()
+if not empty_state():
+    h = cached(history)()
+    kinds = st.multiselect("Events", sorted(h["kind"].unique()), default=[], key="kinds")
+    lists = st.multiselect("Lists", s.list_ids, default=[], key="hlists")
+    view = h
+    if kinds:
+        view = view[view["kind"].isin(kinds)]
+    if lists:
+        view = view[view["list_id"].isin(lists)]
+    st.dataframe(view, hide_index=True, width="stretch", column_config={
+        "at_rome": st.column_config.DatetimeColumn("at (Rome)"),
+        **int_columns(view, ["credits", "pool_after", "assigned_after", "total_after"])})
+    kinds = {"at_rome": "datetime", **{c: "int" for c in ("credits", "pool_after", "assigned_after", "total_after")}}
+    st.download_button("Download history.xlsx", frame_to_xlsx(view, "History", kinds), "history.xlsx")

@@ -1,0 +1,61 @@
+from zoneinfo import ZoneInfo
+
+import plotly.express as px
+import streamlit as st
+
+from credits_core.calendar import ROME
+from credits_core.forecast import at_risk, preview
+from credits_core.views import balance_timeline, list_overview, spend_windows
+from pages.common import cached, empty_state, n, store
+
+st.title("📊 Overview")
+s = store()
+if not empty_state():
+    b = s.balance()
+    lists = cached(list_overview)()
+    pool_reserved = lists.attrs["pool_reserved"]
+    reserved_total = int(lists["reserved"].sum())
+    cols = st.columns(7)
+    cols[0].metric("Total credits", n(b.total))
+    cols[1].metric("Unassigned pool", n(b.unassigned))
+    cols[2].metric("Assigned to lists", n(sum(b.assigned.values())))
+    cols[3].metric("Reserved", n(reserved_total))
+    cols[4].metric("Available", n(b.total - reserved_total))
+    cols[5].metric("Expiring", n(b.expiring))
+    cols[6].metric("Non-expiring", n(b.non_expiring))
+
+    cur, prev = cached(spend_windows)()
+    c1, c2 = st.columns(2)
+    c1.metric("Spent in the last 30 days", n(cur), delta=f"{cur - prev:+,} vs the 30 days before",
+              delta_color="off")
+    base = cached(preview)()
+    if b.next_expiry:
+        local = b.next_expiry.astimezone(ZoneInfo(ROME))
+        c2.metric("Next expiry (Rome time)", f"{local:%d %b %Y %H:%M}", delta=f"{b.next_expiry_credits:,} credits",
+                  delta_color="inverse")
+        days = (b.next_expiry - b.at).days
+        if days <= 90:
+            st.warning(f"⏳ {b.next_expiry_credits:,} credits expire in {days} days, on {local:%d %B %Y} "
+                       f"00:00 Rome time. See **Expiry** for who loses what and how to avoid it.")
+    else:
+        c2.metric("Next expiry", "none")
+    for bucket, d in base.run_out.items():
+        if (d - b.at.date()).days <= 30:
+            st.warning(f"📉 {bucket} will run out on {d:%d %B %Y} at its current pace.")
+    risk = at_risk(s)
+    for r in risk.itertuples():
+        st.error(f"{r.bucket}: recorded spend has eaten into reservations; campaigns at risk: {r.campaigns_at_risk}")
+
+    st.subheader("Balance over time (Rome time, weekly)")
+    tl = cached(balance_timeline)()
+    fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"})
+    if not base.expiries.empty or base.end_state is not None:
+        proj = base.end_state.total if base.end_state else None
+        if proj is not None:
+            fig.add_scatter(x=[tl["at"].max(), base.expiries["expires_at"].max() if not base.expiries.empty
+                               else tl["at"].max()], y=[b.total, proj], mode="lines",
+                            line={"dash": "dash", "color": "black"}, name="projected total")
+    fig.update_layout(yaxis_tickformat=",", height=380, margin={"t": 10})
+    st.plotly_chart(fig, width="stretch")
+    st.caption("Projection: each list keeps its average daily spend of the last 90 days (working days and weekends "
+               "apart), plus scheduled campaigns.")

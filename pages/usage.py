@@ -1,0 +1,83 @@
+from datetime import date, timedelta
+
+import plotly.express as px
+import streamlit as st
+
+from credits_core import CreditsError
+from credits_core.export import write_workbook
+from credits_core.reports import PERIODS, ReportFilter, messages_page, usage, usage_by_list, usage_matrix
+from credits_core.views import rome_today
+from pages.common import cached, empty_state, int_columns, n, store
+
+st.title("📈 Usage report")
+st.caption("Credits spent per list and period, on the Europe/Rome calendar (ISO weeks start on Monday).")
+s = store()
+qp = st.query_params
+if not empty_state():
+    today = rome_today()
+    c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
+    period = c1.selectbox("Period", PERIODS, index=PERIODS.index(qp.get("by", "month")), key="by")
+    default_from = date.fromisoformat(qp["from"]) if "from" in qp else today - timedelta(days=365)
+    default_to = date.fromisoformat(qp["to"]) if "to" in qp else today
+    rng = c2.date_input("Dates (Rome, inclusive)", value=(default_from, default_to), key="dates")
+    lists = c3.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
+                           format_func=lambda x: f"{s.list_name(x)} ({x})", key="lists")
+    countries = c4.multiselect("Countries", ["IT", "FR", "DE", "ES", "CH", "GB", "AT", "NL", "BE", "US", "SM", "PL",
+                                             "RO", "GR", "PT"], default=qp.get_all("country"), key="countries")
+    if isinstance(rng, tuple) and len(rng) == 2:
+        f = ReportFilter(rng[0], rng[1], tuple(lists), tuple(countries), None, period)
+        st.query_params.update({"by": period, "from": str(rng[0]), "to": str(rng[1])})
+        st.query_params["list"] = list(lists)
+        st.query_params["country"] = list(countries)
+        with st.spinner("Computing the report ..."):
+            long = cached(usage)(f)
+            per_list = cached(usage_by_list)(f)
+        total = int(per_list["credits"].sum()) if not per_list.empty else 0
+        prev = int(per_list["previous_credits"].sum()) if not per_list.empty else 0
+        m = st.columns(3)
+        m[0].metric("Credits spent", n(total), delta=f"{total - prev:+,} vs the previous {(rng[1]-rng[0]).days + 1} "
+                    "days", delta_color="off")
+        m[1].metric("Messages", n(per_list["messages"].sum() if not per_list.empty else 0))
+        m[2].metric("Parts", n(per_list["parts"].sum() if not per_list.empty else 0))
+        fig = px.bar(long, x="label", y="credits", color="name", labels={"label": period, "name": "list"})
+        fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10})
+        st.plotly_chart(fig, width="stretch")
+        tab1, tab2, tab3 = st.tabs(["Periods × lists", "Per list", "Messages (drill-down)"])
+        matrix = usage_matrix(long)
+        tab1.dataframe(matrix, width="stretch", column_config=int_columns(matrix, list(matrix.columns)))
+        tab2.dataframe(per_list, hide_index=True, width="stretch", column_config={
+            **int_columns(per_list, ["messages", "parts", "credits", "previous_credits", "change"]),
+            "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+        with tab3:
+            d1, d2, d3, d4 = st.columns([2, 1, 1, 1])
+            pick = d1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})",
+                                index=s.list_ids.index(qp["drill"]) if qp.get("drill") in s.list_ids else 0,
+                                key="drill")
+            st.query_params["drill"] = pick
+            sort = d2.selectbox("Sort by", ["sent_at", "credits", "parts", "country", "campaign_id"], key="sort")
+            desc = d3.toggle("Descending", key="desc")
+            size = d4.selectbox("Rows per page", [50, 100, 500, 1000], index=1, key="size")
+            df_ = ReportFilter(rng[0], rng[1], (pick,), tuple(countries), None, period)
+            first = messages_page(s, df_, page=1, page_size=size, sort=sort, descending=desc)
+            page = st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, value=1,
+                                   key="page")
+            pg = first if page == 1 else messages_page(s, df_, page=int(page), page_size=size, sort=sort,
+                                                        descending=desc)
+            st.caption(f"{pg.total_rows:,} messages, {pg.total_credits:,} credits; times are Rome local time.")
+            st.dataframe(pg.rows, hide_index=True, width="stretch",
+                         column_config={"sent_at_rome": st.column_config.DatetimeColumn("sent at (Rome)"),
+                                        **int_columns(pg.rows, ["credits", "parts"])})
+
+        st.subheader("Excel")
+        if st.button("Prepare the Excel workbook of this view"):
+            import tempfile
+
+            with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+                try:
+                    write_workbook(s, f, tmp.name)
+                    st.session_state["xlsx"] = open(tmp.name, "rb").read()
+                except CreditsError as exc:
+                    st.error(str(exc))
+        if "xlsx" in st.session_state:
+            st.download_button("Download usage-report.xlsx", st.session_state["xlsx"], "usage-report.xlsx",
+                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

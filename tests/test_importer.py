@@ -1,0 +1,84 @@
+"""Import: samples load, every error kind is reported with its row, nothing is written on any error."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from credits_core import CreditStore
+from credits_core.importer import import_file
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def load_samples(store: CreditStore) -> None:
+    for kind in ("lists", "purchases", "assignments", "messages"):
+        r = import_file(store, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
+        assert r.ok, r.text()
+
+
+def test_samples_import_and_reimport_is_a_no_op(store):
+    load_samples(store)
+    before = (store.message_count, len(store.controls), store.balance().total)
+    assert before[0] == 3 and len(store.list_ids) == 2
+    load_samples(store)
+    assert (store.message_count, len(store.controls), store.balance().total) == before
+
+
+def test_every_problem_reported_and_nothing_written(store):
+    load_samples(store)
+    bad = ("message_id,list_id,sent_at,credits\n"
+           "X1,newsletter,2024-05-01T10:00:00Z,1.5\n"           # not a whole number
+           "X2,nope,2024-05-01T10:00:00Z,1\n"                   # unknown list
+           "X3,newsletter,yesterday,1\n"                        # bad date
+           "X4,newsletter,2024-03-31 02:30,1\n"                 # non-existent Rome time (DST)
+           "X4,newsletter,2024-05-01T10:00:00Z,1\n"             # duplicate id in the file
+           "M0001,newsletter,2024-03-01T10:00:00Z,9\n")         # id stored with other content
+    before = (store.message_count, store.balance().total)
+    r = import_file(store, "messages", bad.encode(), "bad.csv")
+    assert not r.ok
+    text = r.text()
+    for needle in ["row 2, column credits, value '1.5'", "row 3, column list_id, value 'nope'",
+                   "row 4, column sent_at, value 'yesterday'", "row 5, column sent_at", "non-existent",
+                   "row 6, column message_id"]:
+        assert needle in text, (needle, text)
+    assert (store.message_count, store.balance().total) == before
+
+
+def test_overdraw_is_refused_with_the_balance(store):
+    load_samples(store)
+    r = import_file(store, "messages", b"message_id,list_id,sent_at,credits\nBIG,alerts,2024-06-01T10:00:00Z,99999\n",
+                    "big.csv")
+    assert not r.ok and "holds only" in r.text() and store.message_count == 3
+
+
+def test_semicolon_bom_and_xlsx(store, tmp_path):
+    from openpyxl import Workbook
+
+    store.add_list("a")
+    data = "\ufefflot_id;purchased_at;credits;expiring;price_eur\nL1;2024-01-01T10:00:00+01:00;100;true;8,50\n"
+    assert import_file(store, "purchases", data.encode("utf-8"), "p.csv").ok
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["message_id", "list_id", "sent_at", "credits", "text"])
+    ws.append(["x1", "a", "2024-02-01T10:00:00+01:00", 3, "=1+1"])
+    wb.save(tmp_path / "m.xlsx")
+    r = import_file(store, "messages", (tmp_path / "m.xlsx").read_bytes(), "m.xlsx")
+    assert r.ok, r.text()
+    assert store.balance(datetime(2024, 3, 1, tzinfo=UTC)).total == 97
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400) | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")))
+def test_garbage_never_crashes_or_writes(store, blob):
+    if not store.list_ids:
+        load_samples(store)
+    before = (store.message_count, len(store.controls), store.balance().total)
+    for kind in ("messages", "purchases"):
+        for name in ("f.csv", "f.xlsx"):
+            r = import_file(store, kind, blob, name)
+            if not r.ok:
+                assert (store.message_count, len(store.controls), store.balance().total) == before
