@@ -30,12 +30,22 @@ def store() -> CreditStore:
     return _open(db_path(), read_only())
 
 
+_FUNCTIONS: dict[str, object] = {}
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _cached_call(path: str, revision: int, name: str, args: tuple, kwargs: tuple):
+    return _FUNCTIONS[name](store(), *args, **dict(kwargs))
+
+
 def cached(fn):
-    """Cache a data function on (revision, args): any write to the store invalidates it."""
-    inner = st.cache_data(show_spinner=False, max_entries=64)(lambda rev, *a, **k: fn(store(), *a, **k))
+    """Cache a data function ``fn(store, *args)`` on (database, revision, function, args): any write to the store
+    bumps its revision and so invalidates every cached answer."""
+    name = f"{fn.__module__}.{fn.__qualname__}:{fn.__code__.co_firstlineno}"
+    _FUNCTIONS[name] = fn
 
     def call(*args, **kwargs):
-        return inner(store().revision, *args, **kwargs)
+        return _cached_call(db_path(), store().revision, name, args, tuple(sorted(kwargs.items())))
 
     return call
 
