@@ -113,26 +113,27 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
 
 
 def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
+    """UTC instants from ISO 8601 text; without an offset the text is Rome local time (R2)."""
     s = col.fillna("").str.strip()
     has_offset = s.str.contains(OFFSET, na=False)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
+    unparsable = s == ""
     if has_offset.any():
-        out[has_offset] = pd.to_datetime(s[has_offset], format="ISO8601", utc=True, errors="coerce")
+        parsed = pd.to_datetime(s[has_offset], format="ISO8601", utc=True, errors="coerce")
+        out[has_offset] = parsed
+        unparsable[has_offset] = parsed.isna()
     naive = ~has_offset & (s != "")
     if naive.any():
         local = pd.to_datetime(s[naive], format="ISO8601", errors="coerce")
-        bad_parse = local.isna()
+        unparsable[naive] = local.isna()
         rome = local.dt.tz_localize("Europe/Rome", ambiguous="NaT", nonexistent="NaT")
-        for i in np.nonzero((rome.isna() & ~bad_parse).to_numpy())[0]:
-            report.add(int(s.index[naive][i]) + 2, column, s[naive].iloc[i],
+        for label in rome.index[(rome.isna() & local.notna()).to_numpy()]:
+            report.add(int(label) + 2, column, s[label],
                        "ambiguous or non-existent Rome local time (DST change): add an offset")
         out[naive] = rome.dt.tz_convert("UTC")
         report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
-    bad = out.isna() & (s == "") | (out.isna() & has_offset)
-    if naive.any():
-        bad |= naive & pd.to_datetime(s.where(naive, ""), format="ISO8601", errors="coerce").isna()
-    for i in np.nonzero(bad.to_numpy())[0][:MAX_PROBLEMS]:
-        report.add(int(s.index[i]) + 2, column, s.iloc[i], "not an ISO 8601 date-time")
+    for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
+        report.add(int(label) + 2, column, s[label], "not an ISO 8601 date-time")
     return out
 
 
@@ -187,8 +188,11 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         for i in np.nonzero((ids == "").to_numpy())[0]:
             report.add(i + 2, "list_id", "", "empty list id")
         _duplicates(ids, "list_id", report)
-        apply = lambda: [store.add_list(lid, None if "name" not in df or pd.isna(nm) else str(nm))  # noqa: E731
-                         for lid, nm in zip(ids, df["name"] if "name" in df else [None] * len(df))]
+        names = df["name"] if "name" in df else pd.Series(pd.NA, index=df.index)
+
+        def apply():
+            for lid, name in zip(ids, names):
+                store.add_list(lid, None if pd.isna(name) or name == "" else str(name))
     elif kind == "purchases":
         at = _instants(df["purchased_at"], "purchased_at", report)
         credits = _ints(df["credits"], "credits", report, positive=True)

@@ -266,16 +266,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
-    clauses, params = ["true"], []
-    if f.date_from:
-        clauses.append("sent_at >= make_timestamp(?)")
-        params.append(local_midnight_us(f.date_from))
-    if f.date_to:
-        clauses.append("sent_at < make_timestamp(?)")
-        params.append(local_midnight_us(f.date_to + timedelta(days=1)))
-    w2, p2 = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
-    where = " AND ".join(clauses) + " AND " + w2
-    params += p2
+    where, params = _message_where(store, f)
     with store._lock:
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
@@ -299,56 +290,53 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
             df = store.query(
                 f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "
                 f"sent_at, seq LIMIT ? OFFSET ?", params + [page_size, offset]).df()
-    out = pd.DataFrame({
-        "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
-        "message_id": df["message_id"],
-        "list_id": [store.list_ids[i] for i in df["list_no"]],
-        "campaign_id": df["campaign_id"],
-        "country": df["country"],
-        "parts": df["parts"].astype("Int64"),
-        "credits": df["credits"].astype("int64"),
-        "recipient": mask_recipient(df["recipient"]) if len(df) else df["recipient"],
-        "text": df["text"],
-    })
-    return MessagePage(out, int(total), int(credits), page, page_size)
+    return MessagePage(_message_frame(store, df), int(total), int(credits), page, page_size)
 
 
 def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 100_000):
     """All messages matching ``f`` in time order, in chunks (for exports), found by key (sent_at, seq)."""
-    page_filter = f
-    key = None
-    w, p = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
-    clauses, params = [w], list(p)
+    where, params = _message_where(store, f)
+    key: tuple = ()
+    while True:
+        extra = " AND (sent_at, seq) > (?, ?)" if key else ""
+        df = store.query(
+            f"SELECT sent_at, seq, epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, "
+            f"credits, recipient, text FROM messages WHERE {where}{extra} ORDER BY sent_at, seq LIMIT ?",
+            params + list(key) + [chunk]).df()
+        if df.empty:
+            return
+        key = (df["sent_at"].iloc[-1].to_pydatetime(), int(df["seq"].iloc[-1]))
+        yield _message_frame(store, df)
+        if len(df) < chunk:
+            return
+
+
+def _message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
+    """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
+    where, params = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    clauses = [where]
     if f.date_from:
         clauses.append("sent_at >= make_timestamp(?)")
         params.append(local_midnight_us(f.date_from))
     if f.date_to:
         clauses.append("sent_at < make_timestamp(?)")
         params.append(local_midnight_us(f.date_to + timedelta(days=1)))
-    where = " AND ".join(clauses)
-    del page_filter
-    while True:
-        extra, xp = ("", []) if key is None else (" AND (sent_at, seq) > (?, ?)", list(key))
-        df = store.query(
-            f"SELECT sent_at, seq, epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, "
-            f"credits, recipient, text FROM messages WHERE {where}{extra} ORDER BY sent_at, seq LIMIT ?",
-            params + xp + [chunk]).df()
-        if df.empty:
-            return
-        key = (df["sent_at"].iloc[-1].to_pydatetime(), int(df["seq"].iloc[-1]))
-        yield pd.DataFrame({
-            "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
-            "message_id": df["message_id"],
-            "list_id": np.array(store.list_ids, dtype=object)[df["list_no"].to_numpy()],
-            "campaign_id": df["campaign_id"],
-            "country": df["country"],
-            "parts": df["parts"].astype("Int64"),
-            "credits": df["credits"].astype("int64"),
-            "recipient": mask_recipient(df["recipient"]),
-            "text": df["text"],
-        })
-        if len(df) < chunk:
-            return
+    return " AND ".join(clauses), params
+
+
+def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
+    """Message rows as shown and exported: Rome local time, list ids, masked recipients."""
+    return pd.DataFrame({
+        "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
+        "message_id": df["message_id"],
+        "list_id": np.array(store.list_ids, dtype=object)[df["list_no"].to_numpy(np.int64)],
+        "campaign_id": df["campaign_id"],
+        "country": df["country"],
+        "parts": df["parts"].astype("Int64"),
+        "credits": df["credits"].astype("int64"),
+        "recipient": mask_recipient(df["recipient"]),
+        "text": df["text"],
+    })
 
 
 # -- ledger history ---------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 from datetime import UTC, datetime
 
+import pandas as pd
 import streamlit as st
 
 from credits_core import CreditsError
+from credits_core.limits import LimitChange, apply_limits
 from credits_core.views import list_overview
 from pages.common import cached, empty_state, int_columns, n, read_only, store
 
@@ -28,23 +30,11 @@ if not empty_state():
                                 column_config={"new_limit": st.column_config.NumberColumn(min_value=0, step=1),
                                                "assigned": st.column_config.NumberColumn(format="localized")})
         if st.button("Apply changes", type="primary"):
-            now = datetime.now(UTC)
-            changes = [(r.list_id, r.new_limit, r.free_access, r.assigned) for r in edited.itertuples()
-                       if (r.new_limit is not None and r.new_limit == r.new_limit) or r.free_access]
-            need = sum(int(nl) - int(a or 0) for _, nl, fa, a in changes if not fa and nl == nl and nl is not None)
-            freed = sum(int(a or 0) for _, _, fa, a in changes if fa)
-            if need > lists.attrs["pool"] + freed:
-                st.error(f"Refused: these limits need {need:,} more credits but the unassigned pool holds only "
-                         f"{lists.attrs['pool']:,}. Nothing was written.")
-            else:
-                try:
-                    with s.batch():
-                        for list_id, new_limit, free, assigned in changes:
-                            if free:
-                                s.set_shared(list_id, now)
-                            else:
-                                s.assign(list_id, int(new_limit) - int(assigned or 0), now)
-                    st.success(f"Applied {len(changes)} change(s).")
-                    st.rerun()
-                except CreditsError as exc:
-                    st.error(f"Refused, nothing was written: {exc}")
+            changes = [LimitChange(r.list_id, None if pd.isna(r.new_limit) else int(r.new_limit), bool(r.free_access))
+                       for r in edited.itertuples() if not pd.isna(r.new_limit) or r.free_access]
+            try:
+                done = apply_limits(s, changes, datetime.now(UTC))
+                st.success(f"Applied {done} change(s).")
+                st.rerun()
+            except CreditsError as exc:
+                st.error(f"Refused: {exc}")

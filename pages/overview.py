@@ -1,3 +1,4 @@
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.express as px
@@ -49,12 +50,9 @@ if not empty_state():
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()
     fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"})
-    if not base.expiries.empty or base.end_state is not None:
-        proj = base.end_state.total if base.end_state else None
-        if proj is not None:
-            fig.add_scatter(x=[tl["at"].max(), base.expiries["expires_at"].max() if not base.expiries.empty
-                               else tl["at"].max()], y=[b.total, proj], mode="lines",
-                            line={"dash": "dash", "color": "black"}, name="projected total")
+    if base.end_state is not None:  # the projection's end point: where the total goes at the current pace
+        fig.add_scatter(x=[tl["at"].max(), tl["at"].max() + timedelta(days=365)], y=[b.total, base.end_state.total],
+                        mode="lines", line={"dash": "dash", "color": "black"}, name="projected total")
     fig.update_layout(yaxis_tickformat=",", height=380, margin={"t": 10})
     st.plotly_chart(fig, width="stretch")
     st.caption("Projection: each list keeps its average daily spend of the last 90 days (working days and weekends "

@@ -26,7 +26,8 @@ if not empty_state():
                                              "RO", "GR", "PT"], default=qp.get_all("country"), key="countries")
     if isinstance(rng, tuple) and len(rng) == 2:
         f = ReportFilter(rng[0], rng[1], tuple(lists), tuple(countries), None, period)
-        st.query_params.update({"by": period, "from": str(rng[0]), "to": str(rng[1])})
+        st.query_params["by"] = period
+        st.query_params["from"], st.query_params["to"] = str(rng[0]), str(rng[1])
         st.query_params["list"] = list(lists)
         st.query_params["country"] = list(countries)
         with st.spinner("Computing the report ..."):

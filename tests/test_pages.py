@@ -62,8 +62,13 @@ def test_purchase_form_needs_confirmation_then_records(monkeypatch, tmp_path):
     assert any("Recorded lot" in s.value for s in at.success)
 
 
-def test_limit_larger_than_pool_is_refused(monkeypatch, demo_db):
+def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
     at = app(monkeypatch, demo_db)
     at.switch_page("pages/assign.py").run()
     assert not at.exception
-    assert at.metric[0].value  # the unassigned total is shown
+    with CreditStore.open(demo_db) as s:  # same process as the app: the same read-write configuration
+        pool = s.balance().unassigned
+        lists = s.list_ids
+    assert at.metric[0].value == f"{pool:,}"
+    shown = at.dataframe[0].value
+    assert shown["list_id"].tolist() == lists
