@@ -24,7 +24,6 @@ The rules live here: consumption order (R5) in ``consumption_order``, purchase a
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,7 +65,9 @@ class State:
     assigned: dict[str, int] = field(default_factory=dict)  # limited lists only
 
     def copy(self) -> State:
-        return State({k: copy.copy(v) for k, v in self.lots.items()}, self.pool, dict(self.assigned))
+        # field by field: copy.copy on every lot was a third of the cost of a single send
+        return State({k: Lot(v.lot_id, v.purchased_us, v.credits, v.expiring, v.expires_on, v.price, v.remaining,
+                             v.spent, v.expired) for k, v in self.lots.items()}, self.pool, dict(self.assigned))
 
     @property
     def total(self) -> int:

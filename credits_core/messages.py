@@ -164,18 +164,18 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
         "recipient": text_cols["recipient"],
         "text": text_cols["text"],
     })
-    out = _drop_known(store, out, labels)
+    out = drop_known(store, out, labels)
     out.insert(0, "seq", np.arange(store._next_seq, store._next_seq + len(out), dtype=np.int64))
     arrays = MessageArrays(out["t_us"].to_numpy(np.int64), out["seq"].to_numpy(np.int64),
                            out["list_no"].to_numpy(np.int32), out["credits"].to_numpy(np.int64))
     return out, arrays
 
 
-def _drop_known(store: CreditStore, out: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
-    """R13: drop rows stored before with the same content; refuse ids stored with other content."""
-    if store.message_count == 0 and not store._batch_rows:
+def drop_known(store: CreditStore, out: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
+    """R13: drop rows stored before with the same content; refuse ids stored with other content.
+    ``out`` has the insert columns (message_id, list_no, t_us, credits, country, parts, campaign_id, ...)."""
+    if store.message_count == len(store._pending):  # nothing stored yet
         return out
-    store._flush_batch(store._cur()) if store._batch is not None else None
     probe = pd.DataFrame({"message_id": out["message_id"], "i": np.arange(len(out))})
     cur = store._cur()
     cur.register("_probe", probe)

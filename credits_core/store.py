@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -91,8 +91,9 @@ class CreditStore:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
-        self._batch: list[pd.DataFrame] | None = None
-        self._batch_rows: list[tuple] = []
+        self._in_batch = False
+        self._pending: dict[str, tuple] = {}  # message_id -> row, sent in a batch and not yet written
+        self._pending_base: tuple | None = None  # the in-memory state before the first pending row
         self._migrate()
         stored = self._meta("policy")
         self.policy = policy or (Policy.from_json(stored) if stored else Policy())
@@ -248,7 +249,7 @@ class CreditStore:
             raise CreditsError(f"database {self.path} is open read-only; nothing can be recorded")
         with self._lock:
             cur = self._cur()
-            if self._batch is not None:
+            if self._in_batch:
                 self._flush_batch(cur)
                 yield cur
                 return
@@ -270,17 +271,21 @@ class CreditStore:
         Inside, ``send`` calls appended in time order are checked one by one against the in-memory ledger (a refused
         one raises and changes nothing) and written together when the block ends; nothing of the block is durable
         before that. An exception that leaves the block discards the whole block.
+
+        Message ids are checked against the stored messages once, when the sends are written (one join instead of a
+        query per send): a stored id with the same content is dropped then (R13, a no-op), one with different content
+        raises at that point and discards the block.
         """
         if self.read_only:
             raise CreditsError(f"database {self.path} is open read-only; nothing can be recorded")
         with self._lock:
-            if self._batch is not None:
+            if self._in_batch:
                 yield self
                 return
             cur = self._cur()
             saved = self._mem()
             cur.execute("BEGIN TRANSACTION")
-            self._batch = []
+            self._in_batch = True
             try:
                 yield self
                 self._flush_batch(cur)
@@ -291,15 +296,35 @@ class CreditStore:
                 self._restore(saved)
                 raise
             finally:
-                self._batch = None
-                self._batch_rows = []
+                self._in_batch = False
+                self._pending, self._pending_base = {}, None
 
     def _flush_batch(self, cur: duckdb.DuckDBPyConnection) -> None:
-        if self._batch is not None and self._batch_rows:
-            rows, self._batch_rows = self._batch_rows, []
-            df = pd.DataFrame(rows, columns=["seq", "message_id", "list_no", "t_us", "credits", "country", "parts",
-                                             "campaign_id", "recipient", "text"])
-            self._insert_messages(cur, df)
+        """Write the pending sends of a batch (and the checkpoints they produced) into the open transaction."""
+        from .messages import drop_known
+
+        if not self._pending:
+            return
+        rows, base = list(self._pending.values()), self._pending_base
+        self._pending, self._pending_base = {}, None
+        df = pd.DataFrame(rows, columns=["seq", "message_id", "list_no", "t_us", "credits", "country", "parts",
+                                         "campaign_id", "recipient", "text"])
+        df["parts"] = df["parts"].astype("Int32")
+        kept = drop_known(self, df, pd.Index(df["message_id"]))
+        if len(kept) < len(df):  # some were stored before (R13 no-ops): replay the rest from the state before them
+            next_seq = self._next_seq
+            self._restore(base)
+            arrays = MessageArrays(kept["t_us"].to_numpy(np.int64), kept["seq"].to_numpy(np.int64),
+                                   kept["list_no"].to_numpy(np.int32), kept["credits"].to_numpy(np.int64))
+            self._next_seq = next_seq
+            if len(kept):
+                checkpoints, tail, keep = self._replay_with([], arrays, None)
+                self._n_messages += len(kept)
+                self._insert_messages(cur, kept)
+                self._commit_replay(cur, checkpoints, tail, keep, arrays.last_key())
+            return
+        self._insert_messages(cur, df)
+        self._write_checkpoints(cur, self._ckpts[len(base[4]):])
 
     # -- lists and control events --------------------------------------------------------------------------------
 
@@ -410,15 +435,16 @@ class CreditStore:
                                  np.array([list_no], np.int32), np.array([credits], np.int64))
             checkpoints, tail, keep = self._replay_with([], msgs, lambda _seq: message_id)
             row = (seq, message_id, list_no, t_us, credits, country, parts, campaign_id, None, None)
-            if self._batch is not None and keep == len(self._ckpts):
-                # Appended in a batch: the ledger in memory is up to date; the row is written when the batch ends.
-                self._batch_rows.append(row)
+            if self._in_batch and keep == len(self._ckpts):
+                # Appended in a batch: the ledger in memory is up to date; the row (and any expiry checkpoint it
+                # materialised) is written when the batch flushes.
+                if not self._pending:
+                    self._pending_base = self._mem()
+                self._pending[message_id] = row
                 self._next_seq += 1
                 self._n_messages += 1
                 self._ckpts = self._ckpts + checkpoints
                 self._ckpt_keys = self._ckpt_keys + [c.key for c in checkpoints]
-                if checkpoints:
-                    self._write_checkpoints(self._cur(), checkpoints)
                 self._tail = tail
                 self._last_key = max(self._last_key, (t_us, seq))
                 return message_id
@@ -435,10 +461,12 @@ class CreditStore:
     def _known_message(self, message_id: str, list_no: int, t_us: int, credits: int, country: str | None,
                        parts: int | None, campaign_id: str | None) -> bool:
         """R13: True if this exact message is already stored; refuses the same id with different content."""
-        pending = [r for r in self._batch_rows if r[1] == message_id]
-        rows = pending and [(r[2], r[3], r[4], r[5], r[6], r[7]) for r in pending] or self._cur().execute(
-            "SELECT list_no, epoch_us(sent_at), credits, country, parts, campaign_id FROM messages "
-            "WHERE message_id = ?", [message_id]).fetchall()
+        pending = self._pending.get(message_id)
+        rows = [pending[2:8]] if pending else []
+        if not rows and not self._in_batch:  # in a batch, stored ids are checked once, at the flush
+            rows = self._cur().execute(
+                "SELECT list_no, epoch_us(sent_at), credits, country, parts, campaign_id FROM messages "
+                "WHERE message_id = ?", [message_id]).fetchall()
         if not rows:
             return False
         if tuple(rows[0]) == (list_no, t_us, credits, country, parts, campaign_id):
@@ -458,6 +486,8 @@ class CreditStore:
         from .messages import prepare_messages  # validation lives with the message table format
 
         with self._lock:
+            if self._pending:
+                self._flush_batch(self._cur())
             new, arrays = prepare_messages(self, df)
             if not len(new):
                 return 0
@@ -569,7 +599,7 @@ class CreditStore:
         rows = self._cur().execute("SELECT message_id FROM messages WHERE seq = ?", [seq]).fetchall()
         if rows:
             return rows[0][0]
-        pending = [r[1] for r in self._batch_rows if r[0] == seq]
+        pending = [r[1] for r in self._pending.values() if r[0] == seq]
         return pending[0] if pending else f"seq {seq}"
 
     def _state_from_messages(self, keep: int, until: tuple[int, int]) -> State:
@@ -719,13 +749,10 @@ class CreditStore:
     def query(self, sql: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
         """Run a read query on this thread's cursor (for credits_core modules; pages never call it)."""
         with self._lock:
-            if self._batch is not None and self._batch_rows:
+            if self._pending:
                 self._flush_batch(self._cur())
             return self._cur().execute(sql, params or [])
 
     def tail_state(self) -> State:
         with self._lock:
             return self._tail.copy()
-
-    def today(self) -> date:
-        return datetime.now(UTC).date()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -201,7 +202,7 @@ def test_file_in_use_by_another_process_is_a_clear_error(db_path):
         code = ("import sys; from credits_core import CreditStore, StoreInUse\n"
                 "try:\n    CreditStore.open(sys.argv[1])\nexcept StoreInUse as e:\n    print('IN USE', e)\n")
         out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True,
-                             cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+                             cwd=str(Path(__file__).parents[1]))
         assert "IN USE" in out.stdout and "in use by another process" in out.stdout
     assert StoreInUse.__mro__[1] is CreditsError
 
@@ -238,3 +239,21 @@ def test_record_messages_naive_sent_at_refused(store):
                        "credits": [1]})
     with pytest.raises(CreditsError, match="tz-aware"):
         store.record_messages(df)
+
+
+def test_batch_checks_stored_ids_when_it_writes(db_path):
+    with CreditStore.open(db_path) as s:
+        small_account(s)
+        total_before = s.balance(T("2024-06-01T00:00")).total
+        with s.batch():  # the same message again (R13): a no-op, found when the batch writes
+            s.send("a", 50, T("2024-01-04T10:00"), message_id="m1", country="IT", parts=1)
+            s.send("a", 5, T("2024-03-01T10:00"), message_id="new1")
+        assert s.message_count == 3
+        assert s.balance(T("2024-06-01T00:00")).total == total_before - 5
+        after_ok = snapshot(s)
+        with pytest.raises(CreditsError, match="already stored with different content"), s.batch():
+            s.send("a", 7, T("2024-04-01T10:00"), message_id="m1")  # stored with other content
+            s.send("a", 1, T("2024-04-02T10:00"), message_id="new2")
+        assert snapshot(s) == after_ok
+    with CreditStore.open(db_path) as s:
+        assert snapshot(s) == after_ok
