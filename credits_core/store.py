@@ -448,11 +448,19 @@ class CreditStore:
                 self._tail = tail
                 self._last_key = max(self._last_key, (t_us, seq))
                 return message_id
+            insert = "INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)"
+            if not checkpoints and keep == len(self._ckpts) and not self._in_batch and not self.read_only:
+                # The common case, an append that changes no checkpoint: one INSERT is atomic on its own, so skip
+                # BEGIN/COMMIT (each DuckDB statement costs ~0.3 ms from Python). Memory changes only after it.
+                self._cur().execute(insert, list(row[:8]))
+                self._next_seq += 1
+                self._n_messages += 1
+                self._tail = tail
+                self._last_key = max(self._last_key, (t_us, seq))
+                self.revision += 1
+                return message_id
             with self._tx() as cur:
-                cur.execute(
-                    "INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)",
-                    list(row[:8]),
-                )
+                cur.execute(insert, list(row[:8]))
                 self._next_seq += 1
                 self._n_messages += 1
                 self._commit_replay(cur, checkpoints, tail, keep, (t_us, seq))
