@@ -284,15 +284,12 @@ def _state_under(store: CreditStore, policy: Policy, at_us: int) -> State:
 def compare(base: Preview, other: Preview) -> pd.DataFrame:
     """Side by side per expiry instant and holder: credits expiring in the baseline and the scenario, and saved."""
     def keyed(p: Preview) -> pd.Series:
-        if p.expiries.empty:
-            return pd.Series(dtype="int64")
-        e = p.expiries.assign(day=p.expiries["expires_at"].dt.tz_convert(ROME).dt.date)
-        return e.groupby(["day", "holder"])["credits"].sum()
+        e = p.expiries.assign(expires_on=p.expiries["expires_at"].dt.tz_convert(ROME).dt.date)
+        return e.groupby(["expires_on", "holder"])["credits"].sum()  # an empty frame gives an empty 2-level index
 
-    b, o = keyed(base), keyed(other)
-    df = pd.concat([b.rename("baseline"), o.rename(other.scenario.name)], axis=1).fillna(0).astype("int64")
-    df["saved"] = df["baseline"] - df[other.scenario.name]
-    df.index.names = ["expires_on", "holder"]
+    name = other.scenario.name
+    df = pd.concat([keyed(base).rename("baseline"), keyed(other).rename(name)], axis=1).fillna(0).astype("int64")
+    df["saved"] = df["baseline"] - df[name]
     return df.reset_index()
 
 

@@ -19,7 +19,21 @@ if not empty_state():
     if read_only():
         st.caption("Read-only view: limits cannot be changed here.")
     else:
-        st.subheader("Change spending limits")
+        st.subheader("Set one list's limit")
+        with st.form("one_limit"):
+            c1, c2, c3 = st.columns([2, 1, 1])
+            one = c1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
+            value = c2.number_input("Spending limit (credits)", min_value=0, value=0, step=100, key="one_value")
+            free = c3.checkbox("Free access instead", key="one_free")
+            go = st.form_submit_button("Set limit")
+        if go:
+            try:
+                apply_limits(s, [LimitChange(one, None if free else int(value), free)], datetime.now(UTC))
+                st.success(f"List {one}: " + ("free access." if free else f"spending limit {int(value):,} credits."))
+            except CreditsError as exc:
+                st.error(f"Refused: {exc}")
+
+        st.subheader("Change several limits")
         st.caption("Edit the *new limit* column: an empty cell keeps the list as it is; 0 or more sets a spending "
                    "limit (credits move between the pool and the list); tick *free access* to return its credits "
                    "to the pool.")

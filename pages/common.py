@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from credits_core import CreditStore
@@ -66,3 +67,7 @@ def empty_state() -> bool:
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
     return {c: st.column_config.NumberColumn(c.replace("_", " "), format="localized") for c in cols if c in df}
+
+
+# 24 distinct colours: an account has more lists than plotly's default 10-colour palette
+PALETTE = px.colors.qualitative.Dark24

@@ -7,7 +7,7 @@ import streamlit as st
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.views import balance_timeline, list_overview, spend_windows
-from pages.common import cached, empty_state, n, store
+from pages.common import PALETTE, cached, empty_state, n, store
 
 st.title("📊 Overview")
 s = store()
@@ -49,7 +49,8 @@ if not empty_state():
 
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()
-    fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"})
+    fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"},
+                  color_discrete_sequence=PALETTE)
     if base.end_state is not None:  # the projection's end point: where the total goes at the current pace
         fig.add_scatter(x=[tl["at"].max(), tl["at"].max() + timedelta(days=365)], y=[b.total, base.end_state.total],
                         mode="lines", line={"dash": "dash", "color": "black"}, name="projected total")

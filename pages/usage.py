@@ -7,7 +7,7 @@ from credits_core import CreditsError
 from credits_core.export import write_workbook
 from credits_core.reports import PERIODS, ReportFilter, messages_page, usage, usage_by_list, usage_matrix
 from credits_core.views import rome_today
-from pages.common import cached, empty_state, int_columns, n, store
+from pages.common import PALETTE, cached, empty_state, int_columns, n, store
 
 st.title("📈 Usage report")
 st.caption("Credits spent per list and period, on the Europe/Rome calendar (ISO weeks start on Monday).")
@@ -40,7 +40,8 @@ if not empty_state():
                     "days", delta_color="off")
         m[1].metric("Messages", n(per_list["messages"].sum() if not per_list.empty else 0))
         m[2].metric("Parts", n(per_list["parts"].sum() if not per_list.empty else 0))
-        fig = px.bar(long, x="label", y="credits", color="name", labels={"label": period, "name": "list"})
+        fig = px.bar(long, x="label", y="credits", color="name", labels={"label": period, "name": "list"},
+                 color_discrete_sequence=PALETTE)
         fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10})
         st.plotly_chart(fig, width="stretch")
         tab1, tab2, tab3 = st.tabs(["Periods × lists", "Per list", "Messages (drill-down)"])

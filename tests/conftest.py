@@ -22,3 +22,83 @@ def store():
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "credits.duckdb"
+
+
+# -- the real app, for browser tests ----------------------------------------------------------------------------
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-results" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """`streamlit run app.py` on a free localhost port, on a fresh 20,000-message demo database."""
+    db = tmp_path_factory.mktemp("app") / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", "20000"],
+                   check=True, cwd=ROOT, capture_output=True)
+    port = _free_port()
+    env = {**os.environ, "CREDITS_DB": str(db), "PYTHONPATH": str(ROOT)}
+    log_path = db.parent / "streamlit.log"  # a file, not a pipe: an unread pipe fills up and blocks the server
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.headless", "true", "--server.address", "127.0.0.1"],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("streamlit did not start: " + log_path.read_text()[-2000:])
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's chromium, not a downloaded one; no background traffic."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-quic"]}
+
+
+@pytest.fixture
+def local_page(page):
+    """A page whose requests may only go to localhost; any other is blocked and fails the test."""
+    outside: list[str] = []
+
+    def guard(route):
+        host = route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url else ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.set_default_timeout(30_000)
+    yield page
+    assert not outside, f"requests left localhost: {outside[:5]}"

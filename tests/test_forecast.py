@@ -74,6 +74,8 @@ def test_what_if_purchase_saves_and_writes_nothing(tmp_path):
     assert base.total_expiring == 50 and buy.total_expiring == 0 and other.total_expiring == 20
     cmp = compare(base, buy)
     assert cmp["saved"].sum() == 50
+    nothing = compare(buy, buy)  # no expiry on either side (a bug the browser test found)
+    assert nothing.empty and list(nothing.columns) == ["expires_on", "holder", "baseline", "buy Starter", "saved"]
     s.close()
     assert path.read_bytes() == before
 

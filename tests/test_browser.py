@@ -1,0 +1,90 @@
+"""The real app in headless chromium: every page, a purchase, a limit, the report and its Excel, a what-if."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from .conftest import SHOTS
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"": "Overview", "buy": "Buy credits", "assign": "Assign credits", "usage": "Usage report",
+         "expiry": "Expiry", "imports": "Import", "history": "History"}
+
+
+def open_page(page, url: str, path: str) -> None:
+    page.goto(f"{url}/{path}")
+    page.get_by_role("heading", level=1).first.wait_for()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+
+
+def metric(page, label: str) -> int:
+    box = page.get_by_test_id("stMetric").filter(has_text=label).first
+    value = box.get_by_test_id("stMetricValue").inner_text()
+    return int(re.sub(r"[^\d]", "", value))
+
+
+@pytest.mark.parametrize("path, title", PAGES.items())
+def test_every_page_opens(local_page, app_url, path, title):
+    open_page(local_page, app_url, path)
+    assert title in local_page.get_by_role("heading", level=1).first.inner_text()
+    assert local_page.get_by_test_id("stException").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    local_page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
+
+
+def test_purchase_changes_the_balance(local_page, app_url):
+    open_page(local_page, app_url, "")
+    before = metric(local_page, "Total credits")
+    open_page(local_page, app_url, "buy")
+    local_page.get_by_text("I have checked the new expiry below").click()
+    local_page.get_by_role("button", name="Record purchase").click()
+    local_page.get_by_text("Recorded lot").wait_for()
+    open_page(local_page, app_url, "")
+    assert metric(local_page, "Total credits") == before + 10_000  # the default package, Medium
+
+
+def test_set_a_list_limit(local_page, app_url):
+    open_page(local_page, app_url, "assign")
+    pool = metric(local_page, "Unassigned pool")
+    form = local_page.get_by_test_id("stForm").first  # the first list, newsletter, has free access
+    box = form.get_by_label("Spending limit (credits)")
+    box.fill("1234")
+    box.press("Tab")
+    form.get_by_role("button", name="Set limit").click()
+    local_page.get_by_text("spending limit 1,234 credits").wait_for()
+    open_page(local_page, app_url, "assign")
+    assert metric(local_page, "Unassigned pool") == pool - 1234
+
+
+def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
+    open_page(local_page, app_url, "usage?by=week&list=newsletter&drill=otp")
+    local_page.locator(".xtitle").first.wait_for()
+    assert local_page.locator(".xtitle").first.text_content() == "week"  # the chart follows the link filters
+    local_page.get_by_role("tab", name="Messages (drill-down)").click()
+    local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits; times are Rome local time")).wait_for()
+    local_page.get_by_role("button", name="Prepare the Excel workbook of this view").click()
+    button = local_page.get_by_role("button", name="Download usage-report.xlsx")
+    button.wait_for()
+    with local_page.expect_download() as info:
+        button.click()
+    target = tmp_path / "report.xlsx"
+    info.value.save_as(target)
+    wb = load_workbook(target)
+    assert wb.sheetnames[:2] == ["Summary", "Usage"]
+    assert [c.value for c in wb["Usage"][1]][1] == "Newsletter Italia"  # only the filtered list
+    assert wb["Summary"]["B5"].value == "week"
+
+
+def test_what_if_purchase(local_page, app_url):
+    open_page(local_page, app_url, "expiry")
+    form = local_page.get_by_test_id("stForm").first
+    form.get_by_test_id("stSelectbox").first.click()
+    local_page.get_by_role("option", name="Medium").click()
+    form.get_by_role("button", name="Compare with the baseline").click()
+    local_page.get_by_text("Credits saved from expiry").wait_for()
+    assert local_page.get_by_test_id("stException").count() == 0
