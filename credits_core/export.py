@@ -25,9 +25,19 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from . import xlsx_stream
 from .calendar import ROME, now_us, zone
 from .errors import CreditsError
-from .reports import ReportFilter, history, iter_messages, upcoming_expiries, usage, usage_by_list, usage_matrix
+from .reports import (
+    ReportFilter,
+    count_messages,
+    history,
+    iter_messages,
+    upcoming_expiries,
+    usage,
+    usage_by_list,
+    usage_matrix,
+)
 from .store import CreditStore
 
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
@@ -141,7 +151,8 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
 
     # Usage: periods x lists, then the chart
     lists = [c for c in matrix.columns if c != "Total"] if not matrix.empty else []
-    usage_w = SheetWriter(wb, "Usage", [("Period", "text", 12)] + [(store.list_name(x), "int", 14) for x in lists]
+    names = [store.list_name(x) for x in lists]
+    usage_w = SheetWriter(wb, "Usage", [("Period", "text", 12)] + [(nm, "int", max(12, len(nm) + 3)) for nm in names]
                           + [("Total", "int", 14)], max_rows)
     usage_w.append_rows((idx, *row) for idx, row in zip(matrix.index, matrix.itertuples(index=False, name=None)))
     usage_w.finish()
@@ -167,13 +178,15 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     by_list_w.finish()
 
     msg_w = None
+    n_messages = 0
     if include_messages:
-        msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, max_rows)
-        for chunk in iter_messages(store, f):
-            msg_w.append_rows(_frame_rows(chunk))
-            if progress:
-                progress(msg_w.rows)
+        # placeholders now (header, styles, one sample row per sheet); the rows are streamed in after saving
+        n_messages = count_messages(store, f)
+        msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
+        sample = (datetime(2000, 1, 1), "id", "list", "campaign", "IT", 1, 1, "recipient", "text")
+        msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
         msg_w.finish()
+        msg_w.rows, msg_w.title = n_messages, "Messages"
 
     hist = history(store, f.date_from, f.date_to)
     hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 20), ("Event", "text", 12), ("Lot", "text", 10),
@@ -223,11 +236,15 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
             vc = WriteOnlyCell(summary_ws, v)
             vc.number_format = DATETIME_FORMAT
         else:
-            vc = v
+            vc = WriteOnlyCell(summary_ws, v)
+        if v is not None and not isinstance(vc, str):
+            vc.alignment = Alignment(horizontal="left")
         summary_ws.append([kc, vc])
     wb.save(str(out))
-    return {"sheets": wb.sheetnames, "messages": msg_w.rows if msg_w else 0,
-            "message_sheets": msg_w.sheets if msg_w else []}
+    if msg_w is not None:
+        xlsx_stream.fill(out, msg_w.sheets, [k for _, k, _ in MESSAGE_COLUMNS], iter_messages(store, f), n_messages,
+                         max_rows - 1, progress)
+    return {"sheets": wb.sheetnames, "messages": n_messages, "message_sheets": msg_w.sheets if msg_w else []}
 
 
 def write_csv(store: CreditStore, f: ReportFilter, folder: str | Path,

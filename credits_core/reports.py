@@ -311,6 +311,11 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 100_000):
             return
 
 
+def count_messages(store: CreditStore, f: ReportFilter) -> int:
+    where, params = _message_where(store, f)
+    return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
+
+
 def _message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
     """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
     where, params = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
