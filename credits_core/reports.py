@@ -266,7 +266,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
-    where, params = _message_where(store, f)
+    where, params = message_where(store, f)
     with store._lock:
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
@@ -295,7 +295,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
 
 def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 100_000):
     """All messages matching ``f`` in time order, in chunks (for exports), found by key (sent_at, seq)."""
-    where, params = _message_where(store, f)
+    where, params = message_where(store, f)
     key: tuple = ()
     while True:
         extra = " AND (sent_at, seq) > (?, ?)" if key else ""
@@ -312,11 +312,11 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 100_000):
 
 
 def count_messages(store: CreditStore, f: ReportFilter) -> int:
-    where, params = _message_where(store, f)
+    where, params = message_where(store, f)
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
-def _message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
+def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
     """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
     where, params = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
     clauses = [where]
