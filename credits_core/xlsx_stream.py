@@ -25,6 +25,7 @@ import pandas as pd
 
 ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+SLICE = 20_000  # rows turned into XML at once: bounds the memory of the string building
 _CELL_STYLE = re.compile(r'<c [^>]*?s="(\d+)"')
 _ROW = re.compile(r"<row [^>]*>.*?</row>", re.S)
 
@@ -120,7 +121,7 @@ def fill(path: str | Path, sheets: list[str], kinds: list[str], chunks: Iterable
                         if pending is None:
                             pending = pd.DataFrame()
                             break
-                    take = pending.iloc[: rows_per_sheet - in_sheet]
+                    take = pending.iloc[: min(rows_per_sheet - in_sheet, SLICE)]
                     pending = pending.iloc[len(take):]
                     out.write(rows_xml(take, kinds, styles, in_sheet + 2).encode())
                     in_sheet += len(take)
