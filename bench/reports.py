@@ -41,10 +41,12 @@ COUNTRIES = np.array(["IT"] * 17 + ["FR", "DE", "ES"])
 def synthetic(n: int, seed: int = 2) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     t = np.sort(rng.integers(0, 900 * 86_400_000_000, n)) + int(START.timestamp() * 1_000_000)
-    camp = rng.integers(0, 3000, n)
+    lists = rng.integers(0, len(LISTS), n)
+    # campaigns are bursts: one per list per week (a random campaign per message would defeat any rollup)
+    camp = lists * 1000 + (t - t[0]) // (7 * 86_400_000_000)
     return pd.DataFrame({
         "message_id": "M" + pd.Series(np.arange(n)).astype(str),
-        "list_id": np.array(LISTS)[rng.integers(0, len(LISTS), n)],
+        "list_id": np.array(LISTS)[lists],
         "sent_at": pd.to_datetime(t, unit="us", utc=True),
         "credits": rng.integers(1, 4, n),
         "country": COUNTRIES[rng.integers(0, len(COUNTRIES), n)],

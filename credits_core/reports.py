@@ -49,45 +49,44 @@ class ReportFilter:
 # -- the rollup -------------------------------------------------------------------------------------------------
 
 
-def refresh_usage(store: CreditStore) -> None:
-    """Bring ``daily_usage`` up to date with the messages recorded since the last refresh."""
+def refresh_usage(store: CreditStore) -> str:
+    """Bring the daily rollup up to date with the messages recorded since its last refresh; returns its table.
+
+    What is rolled up is remembered in the file (meta ``usage_seq``) and, for the running process, on the store, so a
+    report on an unchanged store asks DuckDB nothing to know it is current. A read-only store cannot write the
+    rollup: it keeps a temporary one for its session."""
     with store._lock:
-        done = int(store._meta("usage_seq") or 0)
-        if store._next_seq - 1 <= done:
-            return
-        first = store.query("SELECT min(sent_at) FROM messages WHERE seq > ?", [done]).fetchall()[0][0]
-        if first is None:
-            if not store.read_only:
-                with store._tx() as cur:
-                    store._set_meta(cur, "usage_seq", str(store._next_seq - 1))
-            return
-        if store.read_only:  # cannot write the rollup: answer from a temporary one
+        cache = store.__dict__.setdefault("_usage_cache", {})
+        latest = store._next_seq - 1
+        if cache.get("seq") == latest:
+            return cache["table"]
+        table = "daily_usage"
+        done = cache.get("seq")
+        if done is None:
+            done = int(store._meta("usage_seq") or 0)
+        if store.read_only and "table" not in cache and done < latest:
             store.query("CREATE OR REPLACE TEMP TABLE daily_usage_live AS SELECT * FROM daily_usage")
-            target = "daily_usage_live"
-        else:
-            target = "daily_usage"
-        day = local_date(int(pd.Timestamp(first).tz_localize("UTC").value // 1000))
-        start_us = local_midnight_us(day)
-        sql_delete = f"DELETE FROM {target} WHERE day >= ?"
-        sql_insert = (
-            f"INSERT INTO {target} SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS messages, "
-            f"sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages "
-            f"WHERE sent_at >= make_timestamp(?) GROUP BY ALL")
-        if store.read_only:
-            cur = store._cur()
-            cur.execute(sql_delete, [day])
-            cur.execute(sql_insert, [start_us])
-            return
-        with store._tx() as cur:
-            cur.execute(sql_delete, [day])
-            cur.execute(sql_insert, [start_us])
-            store._set_meta(cur, "usage_seq", str(store._next_seq - 1))
-
-
-def _usage_table(store: CreditStore) -> str:
-    refresh_usage(store)
-    exists = store.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'daily_usage_live'").fetchall()
-    return "daily_usage_live" if store.read_only and exists[0][0] else "daily_usage"
+        if store.read_only and (cache.get("table") == "daily_usage_live" or done < latest):
+            table = "daily_usage_live"
+        if done < latest:
+            first = store.query("SELECT min(sent_at) FROM messages WHERE seq > ?", [done]).fetchall()[0][0]
+            if first is not None:
+                day = local_date(int(pd.Timestamp(first).tz_localize("UTC").value // 1000))
+                sqls = [(f"DELETE FROM {table} WHERE day >= ?", [day]), (
+                    f"INSERT INTO {table} SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS "
+                    f"messages, sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages "
+                    f"WHERE sent_at >= make_timestamp(?) GROUP BY ALL", [local_midnight_us(day)])]
+                if store.read_only:
+                    for sql, params in sqls:
+                        store.query(sql, params)
+                else:
+                    with store._tx() as cur:
+                        for sql, params in sqls:
+                            cur.execute(sql, params)
+                        store._set_meta(cur, "usage_seq", str(latest))
+        cache.update(seq=latest, table=table,
+                     range=tuple(store.query(f"SELECT min(day), max(day) FROM {table}").fetchall()[0]))
+        return table
 
 
 def _where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
@@ -139,7 +138,7 @@ def period_label(start: pd.Timestamp, period: str) -> str:
 
 
 def _range(store: CreditStore, f: ReportFilter, table: str) -> tuple[date, date] | None:
-    lo, hi = store.query(f"SELECT min(day), max(day) FROM {table}").fetchall()[0]
+    lo, hi = store._usage_cache["range"]  # kept by refresh_usage
     lo = f.date_from or lo
     hi = f.date_to or (max(hi, local_date(now_us())) if hi else None)
     if lo is None or hi is None:
@@ -152,7 +151,7 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
 
     Columns: period (first Rome day), label, list_id, name, messages, parts, credits.
     """
-    table = _usage_table(store)
+    table = refresh_usage(store)
     where, params = _where(store, f)
     rng = _range(store, f, table)
     lists = list(f.lists) or store.list_ids
@@ -172,7 +171,8 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     out = out.reset_index()
     for c in ("messages", "parts", "credits"):
         out[c] = out[c].astype("int64")
-    out["label"] = [period_label(p, f.period) for p in out["period"]]
+    labels = {p: period_label(p, f.period) for p in periods}
+    out["label"] = out["period"].map(labels)
     out["name"] = [store.list_name(x) for x in out["list_id"]]
     return out[cols]
 
@@ -190,7 +190,7 @@ def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
 
 
 def previous_range(f: ReportFilter, store: CreditStore) -> tuple[date, date] | None:
-    rng = _range(store, f, _usage_table(store))
+    rng = _range(store, f, refresh_usage(store))
     if rng is None:
         return None
     days = (rng[1] - rng[0]).days + 1
@@ -223,7 +223,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter(
     """Totals by ``country`` or ``campaign_id`` (with the list of a campaign) for the filter."""
     if dimension not in ("country", "campaign_id"):
         raise CreditsError(f"cannot group usage by {dimension!r}")
-    table = _usage_table(store)
+    table = refresh_usage(store)
     where, params = _where(store, f)
     df = store.query(
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
@@ -299,7 +299,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
     Chunks are windows of whole Rome days sized from the daily rollup: each is one range scan on sent_at (zone maps
     skip the rest of the table) and one small sort, so an export is linear in its rows, never a sort of the whole
     table or a deep OFFSET."""
-    table = _usage_table(store)
+    table = refresh_usage(store)
     where, params = _where(store, f)
     days = store.query(f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
                        params).fetchall()
