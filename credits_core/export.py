@@ -270,22 +270,25 @@ def _text_safe(col: str) -> str:
 
 
 def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
-    """The filtered messages as CSV (UTF-8 with BOM), written by DuckDB's COPY in one pass: Rome local time,
-    list ids, masked recipients, text cells that cannot become formulas. Returns the row count."""
+    """The filtered messages as CSV (UTF-8 with BOM), written by DuckDB's COPY in one pass. The columns are the
+    import format's (``importer``), so the file loads back as it is: ``sent_at`` is Rome local time with its UTC
+    offset (readable and exact), recipients are masked, and text that could become a formula gets a leading
+    apostrophe. Returns the row count."""
     import shutil
     import tempfile
 
     where, params = message_where(store, f)
     sql = f"""
-        SELECT strftime((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome', '%Y-%m-%d %H:%M:%S')
-                   AS sent_at_rome,
-               {_text_safe('message_id')}, {_text_safe('list_id')}, {_text_safe('campaign_id')}, country, parts,
-               credits,
+        SELECT strftime(local, '%Y-%m-%dT%H:%M:%S') || CASE date_diff('hour', sent_at, local)
+                   WHEN 2 THEN '+02:00' ELSE '+01:00' END AS sent_at,
+               {_text_safe('message_id')}, {_text_safe('list_id')}, credits, country, parts,
+               {_text_safe('campaign_id')},
                CASE WHEN length(recipient) > 9
                     THEN left(recipient, 6) || repeat('*', length(recipient) - 9) || right(recipient, 3)
                     ELSE recipient END AS recipient,
                {_text_safe('text')}
-        FROM (SELECT * FROM messages WHERE {where}) m JOIN lists USING (list_no)
+        FROM (SELECT *, (sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS local FROM messages
+              WHERE {where}) m JOIN lists USING (list_no)
         ORDER BY sent_at, seq"""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "messages.csv"

@@ -82,3 +82,68 @@ def test_garbage_never_crashes_or_writes(store, blob):
             r = import_file(store, kind, blob, name)
             if not r.ok:
                 assert (store.message_count, len(store.controls), store.balance().total) == before
+
+
+def test_csv_export_round_trips_through_import(tmp_path):
+    """Export the messages of a demo account as CSV, import them into a new store: the same reports."""
+    from credits_core.demo import build_demo
+    from credits_core.export import copy_messages_csv
+    from credits_core.reports import ReportFilter, usage
+
+    src = CreditStore.open(":memory:")
+    build_demo(src, messages=30_000, end=datetime(2026, 6, 1, tzinfo=UTC))
+    copy_messages_csv(src, ReportFilter(), tmp_path / "messages.csv")
+    dst = CreditStore.open(":memory:")
+    for list_id in src.list_ids:
+        dst.add_list(list_id, src.list_name(list_id))
+    dst.purchase(10**9, datetime(2020, 1, 1, tzinfo=UTC), expiring=False)
+    r = import_file(dst, "messages", (tmp_path / "messages.csv").read_bytes(), "messages.csv")
+    assert r.ok, r.text()
+    assert r.written == src.message_count
+    for period in ("day", "month"):
+        f = ReportFilter(period=period)
+        assert usage(dst, f).equals(usage(src, f))
+
+
+KILLED_IMPORT = """
+import sys, time
+from credits_core import CreditStore
+from credits_core.importer import import_file
+store = CreditStore.open(sys.argv[1])
+insert = store._insert_messages
+def insert_then_wait(cur, df):  # the rows are in the open transaction: tell the test, then wait to be killed
+    insert(cur, df)
+    print("written", flush=True)
+    time.sleep(120)
+store._insert_messages = insert_then_wait
+import_file(store, "messages", open(sys.argv[2], "rb").read(), "big.csv")
+"""
+
+
+def test_killed_import_leaves_the_store_as_it_was(tmp_path):
+    """SIGKILL an import after its rows are written into the transaction, before it commits: the file reopens
+    with exactly what it had before."""
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "k.duckdb"
+    n = 300_000
+    with CreditStore.open(db) as s:
+        load_samples(s)
+        s.purchase(n, datetime(2024, 3, 1, tzinfo=UTC), expiring=False, lot_id="BIG")  # the import would succeed
+        before = (s.message_count, s.balance().total, len(s.controls))
+    lines = ["message_id,list_id,sent_at,credits,text"] + [
+        f"K{i},newsletter,2024-04-01T10:{i // 60 % 60:02d}:{i % 60:02d}Z,1,{'x' * 40}" for i in range(n)]
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join(lines))
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, str(db), str(big)], stdout=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert proc.stdout.readline().strip() == b"written"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    with CreditStore.open(db) as s:
+        assert (s.message_count, s.balance().total, len(s.controls)) == before
+        assert s.query("SELECT count(*) FROM messages WHERE message_id LIKE 'K%'").fetchall() == [(0,)]
