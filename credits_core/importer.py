@@ -23,6 +23,8 @@ import csv
 import io
 import re
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -205,17 +207,21 @@ class _DryRun(Exception):
     pass
 
 
-def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False) -> ImportReport:
+def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False,
+                progress: Callable[[str], None] | None = None) -> ImportReport:
     """Validate and import one file; returns the report (``ok`` False: nothing was written)."""
     if kind not in KINDS:
         raise CreditsError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
     report = ImportReport(name, kind, dry_run=dry_run)
+    step = progress or (lambda _stage: None)
+    step("reading")
     try:
         df = read_table(data, name)
     except CreditsError as exc:
         report.add(None, "", "", str(exc))
         return report
     report.rows = len(df)
+    step(f"validating {len(df):,} rows")
     if not _check_columns(df, kind, report):
         return report
     if kind == "lists":
@@ -295,9 +301,11 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         if "country" in msgs:
             msgs["country"] = msgs["country"].str.upper()
 
-        if not report.ok:  # still show the engine's own checks (lists, ids) on the rows that did parse
-            bad_rows = {r - 2 for r, *_ in report.problems if r is not None}
-            valid = msgs[~msgs.index.isin(bad_rows) & msgs["sent_at"].notna()]
+        if not report.ok:  # still run the engine's checks (ids, lists) on every row that has an instant
+            # stand-ins for what is already reported, so that every row's other columns are checked too
+            valid = msgs[~msgs["message_id"].duplicated()].copy()
+            valid.loc[valid["credits"] <= 0, "credits"] = 1
+            valid.loc[valid["sent_at"].isna(), "sent_at"] = pd.Timestamp("2000-01-01", tz="UTC")
             try:
                 prepare_messages(store, valid)
             except MessagesRejected as exc:
@@ -317,6 +325,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
     if not report.ok:
         return report
     try:
+        step("checking against the ledger and writing" if not dry_run else "checking against the ledger")
         with store.batch():
             before = store.message_count + len(store.controls) + len(store.list_ids)
             apply()
@@ -343,6 +352,12 @@ def run_import_command(args) -> int:
         return 2
     with _open(args.db) as store:
         sys.stderr.write(f"importing {path} ...\n")
-        report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run)
+        started = [time.perf_counter()]
+
+        def progress(stage: str) -> None:
+            sys.stderr.write(f"  {time.perf_counter() - started[0]:6.1f} s  {stage} ...\n")
+
+        report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run,
+                             progress=progress)
     print(report.text())
     return 0 if report.ok else 1

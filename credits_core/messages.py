@@ -155,7 +155,7 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
             text_cols[col] = s.astype("string[pyarrow]").reset_index(drop=True)
         else:
             text_cols[col] = pd.Series(pd.NA, index=range(n), dtype="string[pyarrow]")
-    if problems:
+    if problems and (t_us is None or credits is None):
         raise MessagesRejected(problems)
 
     out = pd.DataFrame({
@@ -170,6 +170,13 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
         "recipient": text_cols["recipient"],
         "text": text_cols["text"],
     })
+    if problems:  # also report ids stored with other content, among the rows that are otherwise fine
+        fine = ~labels.isin({p[0] for p in problems})
+        try:
+            drop_known(store, out[fine].reset_index(drop=True), labels[fine])
+        except MessagesRejected as exc:
+            problems += exc.problems
+        raise MessagesRejected(problems)
     out = drop_known(store, out, labels)
     out.insert(0, "seq", np.arange(store._next_seq, store._next_seq + len(out), dtype=np.int64))
     arrays = MessageArrays(out["t_us"].to_numpy(np.int64), out["seq"].to_numpy(np.int64),

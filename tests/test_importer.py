@@ -43,9 +43,16 @@ def test_every_problem_reported_and_nothing_written(store):
     text = r.text()
     for needle in ["row 2, column credits, value '1.5'", "row 3, column list_id, value 'nope'",
                    "row 4, column sent_at, value 'yesterday'", "row 5, column sent_at", "non-existent",
-                   "row 6, column message_id"]:
+                   "row 6, column message_id", "row 7, column message_id, value 'M0001'",
+                   "already stored with different content"]:
         assert needle in text, (needle, text)
     assert (store.message_count, store.balance().total) == before
+
+
+def test_two_problems_on_one_row_are_both_reported(store):
+    load_samples(store)
+    r = import_file(store, "messages", b"message_id,list_id,sent_at,credits\nZ1,nope,2024-05-01T10:00:00Z,0\n", "b.csv")
+    assert "row 2, column credits" in r.text() and "row 2, column list_id, value 'nope'" in r.text()
 
 
 def test_overdraw_is_refused_with_the_balance(store):
