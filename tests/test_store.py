@@ -257,3 +257,36 @@ def test_batch_checks_stored_ids_when_it_writes(db_path):
         assert snapshot(s) == after_ok
     with CreditStore.open(db_path) as s:
         assert snapshot(s) == after_ok
+
+
+def test_concurrent_sessions_neither_fail_nor_lose_writes(db_path):
+    """The dashboard shares one store between browser sessions, each on its own thread (and DuckDB cursor)."""
+    import threading
+
+    with CreditStore.open(db_path) as s:
+        for lid in ("a", "b"):
+            s.add_list(lid)
+        s.purchase(1_000_000, T("2024-01-01T10:00"), expiring=False)
+        s.assign("b", 100_000, T("2024-01-01T11:00"))
+        errors: list[Exception] = []
+
+        def session(k: int) -> None:
+            try:
+                for i in range(150):
+                    at = T("2024-02-01T00:00") + timedelta(minutes=i, seconds=k)
+                    s.send("ab"[k % 2], 1, at, message_id=f"s{k}-{i}")
+                    if i % 50 == 0:
+                        s.assign("b", 1, at)
+                        s.balance(at)
+            except Exception as exc:  # pragma: no cover - the assertion below shows it
+                errors.append(exc)
+
+        threads = [threading.Thread(target=session, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert s.message_count == 600
+        b = s.balance(T("2024-03-01T00:00"))
+        assert b.total == 1_000_000 - 600 and b.assigned["b"] == 100_000 + 12 - 300
