@@ -1,0 +1,88 @@
+"""Dashboard benchmark (issue 5): each page's first render and a filter change, server side, on a 1M-message demo.
+
+    PYTHONPATH=. .venv/bin/python bench/pages.py [--messages 1000000] [--runs 3]
+
+First render: a new session with every cache cleared (the store is opened again, nothing computed yet).
+Filter change: the same session, caches warm, one widget changed (pages without filters: a rerun).
+Timed with Streamlit's AppTest, which runs the page script exactly as the server does, without a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# this file is bench/pages.py: keep its folder off the path, or `import pages` would find it, not the app's pages/
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+
+def change_usage(at):
+    at.selectbox(key="by").set_value("week")
+
+
+def change_buy(at):
+    at.multiselect[0].set_value(["IT", "DE"])
+
+
+def change_history(at):
+    at.multiselect(key="kinds").set_value(["purchase"])
+
+
+def change_imports(at):
+    at.selectbox(key="imp_kind").set_value("purchases")
+
+
+PAGES = {
+    "pages/overview.py": None, "pages/buy.py": change_buy, "pages/assign.py": None, "pages/usage.py": change_usage,
+    "pages/expiry.py": None, "pages/imports.py": change_imports, "pages/history.py": change_history,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    db = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", str(args.messages)],
+                   check=True, cwd=ROOT, capture_output=True)
+    os.environ["CREDITS_DB"] = str(db)
+    print(f"{'page':<22}{'first render':>14}{'filter change':>15}   (targets 1.5 s / 300 ms)")
+    for page, change in PAGES.items():
+        first, warm = [], []
+        for _ in range(args.runs):
+            st.cache_resource.clear()
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+            t0 = time.perf_counter()
+            at.run()
+            if page != "pages/overview.py":
+                at.switch_page(page).run()
+            first.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+            (change or (lambda a: None))(at)
+            t0 = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+        what = "filter" if change else "rerun"
+        print(f"{page.split('/')[1]:<22}{statistics.median(first):>12.2f} s"
+              f"{statistics.median(warm) * 1000:>11.0f} ms ({what})", flush=True)
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{args.messages:,}-message demo, median of {args.runs} runs")
+
+
+if __name__ == "__main__":
+    main()
