@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import LISTS, START, prepare  # noqa: E402
+from engine import LISTS, START, prepare, timed  # noqa: E402
 
 from credits_core.export import copy_messages_csv, write_workbook  # noqa: E402
 from credits_core.reports import (  # noqa: E402
@@ -56,15 +56,6 @@ def synthetic(n: int, seed: int = 2) -> pd.DataFrame:
         "text": np.array(["Saldi di fine stagione: -30% su tutto il catalogo fino a domenica.",
                           "Il tuo codice di verifica è 482913."])[camp % 2],
     })
-
-
-def timed(fn, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def bench_size(n: int, args: argparse.Namespace, tmp: str, row, first: bool) -> None:
