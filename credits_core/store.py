@@ -97,10 +97,10 @@ class CreditStore:
         self._migrate()
         stored = self._meta("policy")
         self.policy = policy or (Policy.from_json(stored) if stored else Policy())
-        self._load()
-        if stored is None or Policy.from_json(stored) != self.policy or self._meta("derived_version") != str(
-            DERIVED_VERSION
-        ):
+        stale = stored is None or Policy.from_json(stored) != self.policy or self._meta("derived_version") != str(
+            DERIVED_VERSION)
+        self._load(derived=not stale)
+        if stale:  # derived data from another policy or an older meaning: rebuild it from the events
             self._rebuild(persist=not read_only)
 
     @classmethod
@@ -199,8 +199,9 @@ class CreditStore:
             cur.execute("ROLLBACK")
             raise
 
-    def _load(self) -> None:
-        """Read the lists, control events and checkpoints into memory and compute the tail state."""
+    def _load(self, derived: bool = True) -> None:
+        """Read the lists, control events and (if ``derived`` is trusted) the checkpoints into memory, and compute
+        the tail state."""
         cur = self._cur()
         rows = cur.execute("SELECT list_no, list_id, name FROM lists ORDER BY list_no").fetchall()
         self._list_ids = [r[1] for r in rows]
@@ -218,7 +219,7 @@ class CreditStore:
             for at_us, seq, kind, ctl_seq, state, detail in cur.execute(
                 "SELECT at_us, seq, kind, ctl_seq, state, detail FROM checkpoints ORDER BY at_us, seq"
             ).fetchall()
-        ]
+        ] if derived else []
         self._ckpt_keys = [c.key for c in self._ckpts]
         last_msg = cur.execute(
             "SELECT epoch_us(sent_at), seq FROM messages ORDER BY sent_at DESC, seq DESC LIMIT 1").fetchall()
@@ -228,7 +229,7 @@ class CreditStore:
         seqs = cur.execute("SELECT max(seq) FROM (SELECT seq FROM events UNION ALL SELECT seq FROM messages "
                            "UNION ALL SELECT created_seq FROM campaigns)").fetchall()[0][0]
         self._next_seq = (seqs or 0) + 1
-        self._tail = self._state_from_messages(len(self._ckpts), self._last_key)
+        self._tail = self._state_from_messages(len(self._ckpts), self._last_key) if derived else State()
         self.revision = 0
 
     # -- transactions --------------------------------------------------------------------------------------------

@@ -290,3 +290,14 @@ def test_concurrent_sessions_neither_fail_nor_lose_writes(db_path):
         assert s.message_count == 600
         b = s.balance(T("2024-03-01T00:00"))
         assert b.total == 1_000_000 - 600 and b.assigned["b"] == 100_000 + 12 - 300
+
+
+def test_stale_derived_data_is_rebuilt_from_the_events(db_path):
+    """Checkpoints written under an older meaning (DERIVED_VERSION) are never trusted, even when they are wrong."""
+    with CreditStore.open(db_path) as s:
+        small_account(s)
+        before = snapshot(s)
+        s.query("""UPDATE checkpoints SET state = replace(state, '"pool": ', '"pool": 1')""")  # corrupt them
+        s.query("UPDATE meta SET value = '0' WHERE key = 'derived_version'")
+    with CreditStore.open(db_path) as s:
+        assert snapshot(s) == before
