@@ -297,7 +297,8 @@ def test_stale_derived_data_is_rebuilt_from_the_events(db_path):
     with CreditStore.open(db_path) as s:
         small_account(s)
         before = snapshot(s)
-        s.query("""UPDATE checkpoints SET state = replace(state, '"pool": ', '"pool": 1')""")  # corrupt them
+        # corrupt them so that trusting them would overdraw the pool with the messages recorded after them
+        s.query("""UPDATE checkpoints SET state = replace(state, '"pool": ', '"pool": -')""")
         s.query("UPDATE meta SET value = '0' WHERE key = 'derived_version'")
     with CreditStore.open(db_path) as s:
         assert snapshot(s) == before
