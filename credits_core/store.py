@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -230,7 +231,8 @@ class CreditStore:
                            "UNION ALL SELECT created_seq FROM campaigns)").fetchall()[0][0]
         self._next_seq = (seqs or 0) + 1
         self._tail = self._state_from_messages(len(self._ckpts), self._last_key) if derived else State()
-        self.revision = 0
+        # a new value at every open: caches keyed on (file, revision) never mix up two opens of one file
+        self.revision = time.monotonic_ns()
 
     # -- transactions --------------------------------------------------------------------------------------------
 
