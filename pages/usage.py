@@ -5,7 +5,15 @@ import streamlit as st
 
 from credits_core import CreditsError
 from credits_core.export import write_workbook
-from credits_core.reports import PERIODS, ReportFilter, messages_page, usage, usage_by_list, usage_matrix
+from credits_core.reports import (
+    PERIODS,
+    ReportFilter,
+    messages_page,
+    usage,
+    usage_by,
+    usage_by_list,
+    usage_matrix,
+)
 from credits_core.views import rome_today
 from pages.common import PALETTE, cached, empty_state, int_columns, n, store
 
@@ -51,15 +59,30 @@ if not empty_state():
             **int_columns(per_list, ["messages", "parts", "credits", "previous_credits", "change"]),
             "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
         with tab3:
-            d1, d2, d3, d4 = st.columns([2, 1, 1, 1])
-            pick = d1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})",
-                                index=s.list_ids.index(qp["drill"]) if qp.get("drill") in s.list_ids else 0,
-                                key="drill")
-            st.query_params["drill"] = pick
+            b1, b2 = st.columns([1, 3])
+            by = b1.radio("Drill down by", ["list", "campaign", "country"], horizontal=True, key="drill_by")
+            if by == "list":
+                pick = b2.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})",
+                                    index=s.list_ids.index(qp["drill"]) if qp.get("drill") in s.list_ids else 0,
+                                    key="drill")
+                st.query_params["drill"] = pick
+                df_ = ReportFilter(rng[0], rng[1], (pick,), tuple(countries), None, period)
+            else:
+                dim = "campaign_id" if by == "campaign" else "country"
+                totals = cached(usage_by)(dim, f)
+                values = [v for v in totals[dim].tolist() if v is not None and v == v]
+                if not values:
+                    st.info(f"No {by} in this view.")
+                    st.stop()
+                pick = b2.selectbox(by.capitalize(), values, key=f"drill_{dim}",
+                                    format_func=lambda v: f"{v} ({int(totals.set_index(dim).loc[v, 'credits']):,} "
+                                                          f"credits)")
+                df_ = ReportFilter(rng[0], rng[1], tuple(lists), (pick,) if by == "country" else tuple(countries),
+                                   pick if by == "campaign" else None, period)
+            d2, d3, d4 = st.columns([1, 1, 1])
             sort = d2.selectbox("Sort by", ["sent_at", "credits", "parts", "country", "campaign_id"], key="sort")
             desc = d3.toggle("Descending", key="desc")
             size = d4.selectbox("Rows per page", [50, 100, 500, 1000], index=1, key="size")
-            df_ = ReportFilter(rng[0], rng[1], (pick,), tuple(countries), None, period)
             first = messages_page(s, df_, page=1, page_size=size, sort=sort, descending=desc)
             page = st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, value=1,
                                    key="page")

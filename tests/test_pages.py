@@ -72,3 +72,12 @@ def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
     assert at.metric[0].value == f"{pool:,}"
     shown = at.dataframe[0].value
     assert shown["list_id"].tolist() == lists
+
+
+def test_usage_drill_down_by_campaign(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.switch_page("pages/usage.py").run()
+    at.radio(key="drill_by").set_value("campaign").run()
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert len(shown) > 0 and shown["campaign_id"].nunique() == 1  # one campaign's messages

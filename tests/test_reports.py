@@ -140,3 +140,20 @@ def test_csv_export_escapes_formulas(acct, tmp_path):
     text = (tmp_path / "messages.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM" in text
     assert len(pd.read_csv(tmp_path / "messages.csv")) == 4
+
+
+def test_dst_change_days_bucket_by_rome_date():
+    """Around both 2025 DST changes, messages land on the Rome calendar day, not the UTC one."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.purchase(1000, T("2025-01-01T00:00"), expiring=False)
+    for mid, at in [("spring-before", "2025-03-29T23:30"),   # Rome 30 March 00:30 CET (the DST day)
+                    ("spring-after", "2025-03-30T22:30"),    # Rome 31 March 00:30 CEST
+                    ("autumn-before", "2025-10-25T21:30"),   # Rome 25 October 23:30 CEST
+                    ("autumn-after", "2025-10-25T22:30")]:   # Rome 26 October 00:30 CEST (the DST day)
+        s.send("a", 1, T(at), message_id=mid)
+    days = usage(s, ReportFilter(date(2025, 3, 29), date(2025, 10, 27), period="day"))
+    spent = {r.label: r.credits for r in days.itertuples() if r.credits}
+    assert spent == {"2025-03-30": 1, "2025-03-31": 1, "2025-10-25": 1, "2025-10-26": 1}
+    page = messages_page(s, ReportFilter(date(2025, 10, 26), date(2025, 10, 26)))
+    assert page.rows["message_id"].tolist() == ["autumn-after"]
