@@ -11,6 +11,8 @@ sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide r
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -26,6 +28,7 @@ ROME_DAY = "CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE
 SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
             "campaign_id": "campaign_id", "message_id": "message_id"}
 MAX_PAGE_SIZE = 1000
+LIVE = "live_rollup.daily_usage"  # the session rollup of a read-only store
 
 
 @dataclass(frozen=True)
@@ -65,9 +68,14 @@ def refresh_usage(store: CreditStore) -> str:
         if done is None:
             done = int(store._meta("usage_seq") or 0)
         if store.read_only and "table" not in cache and done < latest:
-            store.query("CREATE OR REPLACE TEMP TABLE daily_usage_live AS SELECT * FROM daily_usage")
-        if store.read_only and (cache.get("table") == "daily_usage_live" or done < latest):
-            table = "daily_usage_live"
+            # a read-only file cannot hold the rollup: keep one for this session in a temporary database that every
+            # cursor (every Streamlit thread) sees; a TEMP table would be visible to one cursor only
+            folder = tempfile.mkdtemp(prefix="credits-rollup-")
+            store.on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+            store.query(f"ATTACH '{folder}/rollup.duckdb' AS live_rollup (READ_WRITE)")
+            store.query("CREATE TABLE live_rollup.daily_usage AS SELECT * FROM daily_usage")
+        if store.read_only and (cache.get("table") == LIVE or done < latest):
+            table = LIVE
         if done < latest:
             first = store.query("SELECT min(sent_at) FROM messages WHERE seq > ?", [done]).fetchall()[0][0]
             if first is not None:

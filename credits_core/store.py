@@ -92,6 +92,7 @@ class CreditStore:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._closers: list[Callable[[], None]] = []
         self._in_batch = False
         self._pending: dict[str, tuple] = {}  # message_id -> row, sent in a batch and not yet written
         self._pending_base: tuple | None = None  # the in-memory state before the first pending row
@@ -134,6 +135,10 @@ class CreditStore:
             con.close()
             raise
 
+    def on_close(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` when the store closes (after its connection is closed)."""
+        self._closers.append(fn)
+
     def close(self) -> None:
         with self._lock:
             for cur in self._cursors:
@@ -144,6 +149,9 @@ class CreditStore:
             self._cursors.clear()
             self._local = threading.local()
             self._con.close()
+            for fn in self._closers:
+                fn()
+            self._closers.clear()
 
     def __enter__(self) -> CreditStore:
         return self

@@ -81,3 +81,40 @@ def test_usage_drill_down_by_campaign(monkeypatch, demo_db):
     assert not at.exception
     shown = at.dataframe[-1].value
     assert len(shown) > 0 and shown["campaign_id"].nunique() == 1  # one campaign's messages
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_read_only_view_offers_no_write(monkeypatch, demo_db, tmp_path, page):
+    monkeypatch.setenv("CREDITS_READ_ONLY", "1")
+    copy = tmp_path / "copy.duckdb"  # one process cannot hold a file read-only and read-write at once
+    copy.write_bytes(demo_db.read_bytes())
+    at = app(monkeypatch, copy)
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.button] + [getattr(b, "label", "") for b in at.get("form_submit_button")]
+    for word in ("Record purchase", "Set limit", "Apply changes", "Schedule", "Import now", "Cancel it"):
+        assert word not in labels, (page, word)
+
+
+def test_one_list_limit_larger_than_pool_is_refused(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.switch_page("pages/assign.py").run()
+    with CreditStore.open(demo_db) as s:
+        pool, before = s.balance().unassigned, len(s.controls)
+    at.number_input(key="one_value").set_value(pool + 1_000_000)
+    at.button[0].click().run()
+    assert any("Refused" in e.value and "holds only" in e.value for e in at.error)
+    with CreditStore.open(demo_db) as s:
+        assert len(s.controls) == before
+
+
+def test_schedule_campaign_happy_and_refused(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.switch_page("pages/expiry.py").run()
+    schedule = next(b for b in at.button if b.label == "Schedule")
+    at.number_input(key="sc_recipients").set_value(100)
+    schedule.click().run()
+    assert any("reserved" in s.value for s in at.success), [e.value for e in at.error]
+    at.number_input(key="sc_recipients").set_value(10**9)
+    next(b for b in at.button if b.label == "Schedule").click().run()
+    assert any("does not fit" in e.value for e in at.error)

@@ -157,3 +157,22 @@ def test_dst_change_days_bucket_by_rome_date():
     assert spent == {"2025-03-30": 1, "2025-03-31": 1, "2025-10-25": 1, "2025-10-26": 1}
     page = messages_page(s, ReportFilter(date(2025, 10, 26), date(2025, 10, 26)))
     assert page.rows["message_id"].tolist() == ["autumn-after"]
+
+
+def test_read_only_store_reports_from_any_thread(tmp_path):
+    """A read-only file cannot hold the rollup; the session rollup must be seen by every thread's cursor."""
+    import threading
+
+    path = tmp_path / "ro.duckdb"
+    with CreditStore.open(path) as s:
+        s.add_list("a")
+        s.purchase(100, T("2025-01-01T00:00"), expiring=False)
+        s.send("a", 7, T("2025-02-01T10:00"))
+    ro = CreditStore.open(path, read_only=True)
+    results = []
+    for _ in range(2):
+        t = threading.Thread(target=lambda: results.append(int(usage(ro, ReportFilter())["credits"].sum())))
+        t.start()
+        t.join()
+    ro.close()
+    assert results == [7, 7]
