@@ -143,6 +143,7 @@ class Preview:
     run_out: dict[str, date] = field(default_factory=dict)  # bucket -> Rome date it runs dry
     end_state: State | None = None
     purchase_cost: float = 0.0
+    path: pd.DataFrame | None = None  # at (UTC), total: the projected total at now, around each expiry, at the end
 
     @property
     def total_expiring(self) -> int:
@@ -261,7 +262,16 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     exp = pd.DataFrame(rows, columns=["expires_at", "holder", "credits"])
     exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)
     exp["credits"] = exp["credits"].astype("int64")
-    return Preview(scenario, exp, run_out, final, cost)
+    # the projected total: straight lines between these points, since the projected spend is steady day by day
+    points = [(now, state.total)]
+    for c in cks:
+        if c.key[0] <= end:
+            after = c.state.total
+            points += [(c.key[0] - 1, after + sum(c.detail["lots"].values())), (c.key[0], after)]
+    points.append((end, final.total))
+    path = pd.DataFrame({"at": pd.to_datetime([from_us(t) for t, _ in points], utc=True),
+                         "total": [v for _, v in points]})
+    return Preview(scenario, exp, run_out, final, cost, path)
 
 
 def _assigned_at(state: State, controls: list[Control]) -> set[str]:

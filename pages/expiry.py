@@ -31,6 +31,9 @@ if not empty_state():
     for sentence in cached(guidance)():
         st.info(sentence)
     st.subheader("What expires when (next 12 months)")
+    st.caption("*At current pace*: each list keeps spending its average daily credits of the last 90 days (working "
+               "days and weekends apart) plus the scheduled campaigns; a list that runs dry stops. Expiries are "
+               "computed by the same rule as the real ones: pool first, then the limited lists in proportion.")
     st.dataframe(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
         "expires_at_rome": st.column_config.DatetimeColumn("expires at (Rome)"),
         **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})

@@ -10,8 +10,12 @@ st.caption("Every purchase, assignment change, expiry extension and expiry deduc
 s = store()
 if not empty_state():
     h = cached(history)()
-    kinds = st.multiselect("Events", sorted(h["kind"].unique()), default=[], key="kinds")
-    lists = st.multiselect("Lists", s.list_ids, default=[], key="hlists")
+    qp = st.query_params  # the filters live in the URL: a view is shared as a link
+    options = sorted(h["kind"].unique())
+    kinds = st.multiselect("Events", options, default=[k for k in qp.get_all("kind") if k in options], key="kinds")
+    lists = st.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
+                           key="hlists")
+    qp["kind"], qp["list"] = kinds, lists
     view = h
     if kinds:
         view = view[view["kind"].isin(kinds)]

@@ -1,4 +1,3 @@
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import plotly.express as px
@@ -51,9 +50,10 @@ if not empty_state():
     tl = cached(balance_timeline)()
     fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"},
                   color_discrete_sequence=PALETTE)
-    if base.end_state is not None:  # the projection's end point: where the total goes at the current pace
-        fig.add_scatter(x=[tl["at"].max(), tl["at"].max() + timedelta(days=365)], y=[b.total, base.end_state.total],
-                        mode="lines", line={"dash": "dash", "color": "black"}, name="projected total")
+    if base.path is not None:  # the projection, dashed: steady spend at the recent pace, and each expiry's drop
+        proj = base.path.assign(at=base.path["at"].dt.tz_convert(ROME).dt.tz_localize(None))
+        fig.add_scatter(x=proj["at"], y=proj["total"], mode="lines", line={"dash": "dash", "color": "black"},
+                        name="projected total")
     fig.update_layout(yaxis_tickformat=",", height=380, margin={"t": 10})
     st.plotly_chart(fig, width="stretch")
     st.caption("Projection: each list keeps its average daily spend of the last 90 days (working days and weekends "

@@ -131,3 +131,10 @@ def test_projection_flags_run_out():
         s.send("a", 1, T("2026-09-01T10:00") + timedelta(days=i))
     p = preview(s, today_us=utc_us(T("2026-11-01T00:00")))
     assert "a" in p.run_out and p.run_out["a"] < date(2027, 1, 31)
+
+
+def test_projection_path_shows_each_expiry_drop():
+    s = doc_account()
+    p = preview(s, Scenario(project_spend=False), today_us=utc_us(T("2026-06-01T00:00")))
+    assert p.path["total"].tolist() == [70, 70, 20, 20]  # now, just before the expiry, just after, the horizon
+    assert p.path["at"].iloc[2] == pd.Timestamp("2027-01-09T23:00", tz="UTC")
