@@ -78,27 +78,50 @@ def test_semicolon_bom_and_xlsx(store, tmp_path):
     assert store.balance(datetime(2024, 3, 1, tzinfo=UTC)).total == 97
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.binary(max_size=400) | st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")))
-def test_garbage_never_crashes_or_writes(store, blob):
+SAMPLE = (SAMPLES / "messages.csv").read_bytes()
+
+
+def _malformed():
+    """Files an importer meets in real life, broken in the ways files break."""
+    sample_text = SAMPLE.decode("utf-8")
+    return st.one_of(
+        st.binary(max_size=400),                                                     # random bytes
+        st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),     # random text
+        st.integers(0, len(SAMPLE)).map(lambda k: SAMPLE[:k]),                       # truncated lines
+        st.sampled_from(["latin-1", "utf-16", "cp1252"]).map(                        # wrong encodings
+            lambda enc: sample_text.replace("è", "è").encode(enc, "replace")),
+        st.integers(10_000, 2_000_000).map(                                          # a huge field
+            lambda n: (sample_text.splitlines()[0] + "\nH1,newsletter,2024-05-01T10:00:00Z,1,IT,1,,,"
+                       + "x" * n + "\n").encode()),
+        st.sampled_from(["=1+1", "+cmd|' /C calc'!A0", "-2", "@SUM(A1)", "\t=x", "\r=y"]).map(  # formula cells
+            lambda f: ("message_id,list_id,sent_at,credits,text\n" + f"F1,{f},2024-05-01T10:00:00Z,{f},{f}\n"
+                       ).encode()),
+    )
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(_malformed())
+def test_malformed_files_never_crash_and_never_write_when_rejected(store, blob):
     if not store.list_ids:
         load_samples(store)
     before = (store.message_count, len(store.controls), store.balance().total)
     for kind in ("messages", "purchases"):
         for name in ("f.csv", "f.xlsx"):
-            r = import_file(store, kind, blob, name)
+            r = import_file(store, kind, blob, name)  # never raises: every problem is in the report
             if not r.ok:
                 assert (store.message_count, len(store.controls), store.balance().total) == before
+                assert r.problems and all(len(p) == 4 for p in r.problems)
+            before = (store.message_count, len(store.controls), store.balance().total)
 
 
 def test_csv_export_round_trips_through_import(tmp_path):
-    """Export the messages of a demo account as CSV, import them into a new store: the same reports."""
+    """Export the 1M messages of a demo account as CSV, import them into a new store: the same reports."""
     from credits_core.demo import build_demo
     from credits_core.export import copy_messages_csv
     from credits_core.reports import ReportFilter, usage
 
     src = CreditStore.open(":memory:")
-    build_demo(src, messages=30_000, end=datetime(2026, 6, 1, tzinfo=UTC))
+    build_demo(src, messages=1_000_000, end=datetime(2026, 6, 1, tzinfo=UTC))
     copy_messages_csv(src, ReportFilter(), tmp_path / "messages.csv")
     dst = CreditStore.open(":memory:")
     for list_id in src.list_ids:
