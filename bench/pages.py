@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# this file is bench/pages.py: keep its folder off the path, or `import pages` would find it, not the app's pages/
+# this file is bench/pages.py: keep its folder off the path
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
@@ -45,8 +45,8 @@ def change_imports(at):
 
 
 PAGES = {
-    "pages/overview.py": None, "pages/buy.py": change_buy, "pages/assign.py": None, "pages/usage.py": change_usage,
-    "pages/expiry.py": None, "pages/imports.py": change_imports, "pages/history.py": change_history,
+    "app_pages/overview.py": None, "app_pages/buy.py": change_buy, "app_pages/assign.py": None, "app_pages/usage.py": change_usage,
+    "app_pages/expiry.py": None, "app_pages/imports.py": change_imports, "app_pages/history.py": change_history,
 }
 
 
@@ -68,7 +68,7 @@ def main() -> None:
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
             t0 = time.perf_counter()
             at.run()
-            if page != "pages/overview.py":
+            if page != "app_pages/overview.py":
                 at.switch_page(page).run()
             first.append(time.perf_counter() - t0)
             assert not at.exception, at.exception

@@ -15,5 +15,8 @@ class InsufficientCredits(CreditsError):
     """A spend or an assignment would take a balance (pool, list or lot) below zero (R6, R7, R14)."""
 
 
-class StoreInUse(CreditsError):
-    """The database file is locked by another process (DuckDB allows one writer per file)."""
+class StoreBusy(CreditsError):
+    """The database file stayed busy (another process held it) for longer than the wait allowed."""
+
+
+StoreInUse = StoreBusy  # the name of earlier versions

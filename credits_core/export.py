@@ -292,7 +292,7 @@ def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
         ORDER BY sent_at, seq"""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "messages.csv"
-        store.query(f"COPY ({sql}) TO '{raw}' (HEADER, DELIMITER ',', QUOTE '\"')", params)
+        store.query(f"COPY ({sql}) TO '{raw}' (HEADER, DELIMITER ',', QUOTE '\"')", params).fetchall()
         with open(path, "wb") as out, open(raw, "rb") as src:
             out.write("\ufeff".encode())  # a BOM, so that Excel reads accents right
             shutil.copyfileobj(src, out, 1 << 20)
@@ -316,7 +316,7 @@ def run_report_command(args) -> int:
                      (), None, args.by)
     with _open(args.db, read_only=True) as store:
         for list_id in f.lists:
-            store._require_list(list_id)
+            store.require_list(list_id)
         total = store.message_count
 
         def progress(done: int) -> None:

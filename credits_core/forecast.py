@@ -57,7 +57,7 @@ def campaigns(store: CreditStore, include_cancelled: bool = False) -> pd.DataFra
 
 def reserved(store: CreditStore) -> dict[str | None, int]:
     """Credits reserved per bucket: a limited list's id, or None for the pool."""
-    limited = store.tail_state().assigned
+    limited = store.now_state().assigned
     out: dict[str | None, int] = {}
     for row in campaigns(store).itertuples():
         bucket = row.list_id if row.list_id in limited else None
@@ -67,48 +67,45 @@ def reserved(store: CreditStore) -> dict[str | None, int]:
 
 def schedule_campaign(store: CreditStore, list_id: str, at: datetime, text: str, recipients: dict[str, int],
                       campaign_id: str | None = None) -> str:
-    """Store a scheduled campaign (or replace one with the same id); refused if its bucket's available credits
-    (remaining - reserved by the other campaigns) cannot cover its cost."""
+    """Store a scheduled campaign, or replace the scheduled one with ``campaign_id``. Refused when it is dated in
+    the past, has no text, names a campaign that is not scheduled, or does not fit in its bucket's available
+    credits now (remaining - reserved by the other campaigns)."""
     at_us = utc_us(at, "scheduled_at")
-    store._require_list(list_id)
+    store.require_list(list_id)
+    if not isinstance(text, str) or not text.strip():
+        raise CreditsError("a campaign needs a text (its cost depends on it)")
+    if at_us <= now_us():
+        raise CreditsError(f"a campaign must be scheduled in the future; {fmt_local(at_us)} has passed")
     cost = campaign_cost(text, recipients)
-    with store._lock:
-        existing = campaigns(store)
+
+    def check(s: CreditStore) -> None:  # runs holding the file, against the state as of now
+        existing = campaigns(s)
         if campaign_id is not None:
+            if campaign_id not in set(existing["campaign_id"]):
+                raise CreditsError(f"campaign {campaign_id!r} is not scheduled, so it cannot be replaced")
             existing = existing[existing["campaign_id"] != campaign_id]
-        state = store.tail_state()
+        state = s.now_state()
         limited = list_id in state.assigned
         bucket_balance = state.bucket_balance(list_id)
         others = sum(int(r.credits) for r in existing.itertuples()
                      if (r.list_id == list_id if limited else r.list_id not in state.assigned))
         available = bucket_balance - others
-        where = f"list {list_id!r}" if limited else "the unassigned pool"
+        where = f"list {s.list_name(list_id)}" if limited else "the unassigned pool"
         if cost > available:
             raise InsufficientCredits(
                 f"campaign of {cost:,} credits on {fmt_local(at_us)} does not fit: {where} has {available:,} "
                 f"credits available ({bucket_balance:,} remaining - {others:,} reserved by other campaigns)")
-        with store._tx() as cur:
-            seq = store._next_seq
-            store._next_seq += 1
-            campaign_id = campaign_id or f"S{seq:06d}"
-            cur.execute("DELETE FROM campaigns WHERE campaign_id = ?", [campaign_id])
-            cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?)",
-                        [campaign_id, list_id, at_us, text, json.dumps(recipients), cost, seq])
-    return campaign_id
+
+    return store.save_campaign(campaign_id, list_id, at_us, text, recipients, cost, check=check)
 
 
 def cancel_campaign(store: CreditStore, campaign_id: str) -> None:
-    with store._tx() as cur:
-        n = cur.execute("SELECT count(*) FROM campaigns WHERE campaign_id = ? AND status = 'scheduled'",
-                        [campaign_id]).fetchall()[0][0]
-        if not n:
-            raise CreditsError(f"campaign {campaign_id!r} is not scheduled")
-        cur.execute("UPDATE campaigns SET status = 'cancelled' WHERE campaign_id = ?", [campaign_id])
+    store.cancel_campaign(campaign_id)
 
 
 def at_risk(store: CreditStore) -> pd.DataFrame:
     """Buckets whose remaining credits no longer cover their reservations, with the campaigns at risk."""
-    state = store.tail_state()
+    state = store.now_state()
     rows = []
     for bucket, credits in reserved(store).items():
         remaining = state.pool if bucket is None else state.assigned.get(bucket, 0)
@@ -205,7 +202,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     policy = store.policy.other_consumption() if scenario.other_policy else store.policy
     state = store.state_at(now) if policy == store.policy else _state_under(store, policy, now)
     start_key = (now, 2**62)
-    seq = store._next_seq + 1000
+    seq = store.next_seq + 1000
     controls: list[Control] = []
     cost = 0.0
     for name, d in scenario.purchases:
@@ -216,7 +213,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
         cost += float(p["price_eur"])
         seq += 1
     for list_id, total in scenario.limits:
-        store._require_list(list_id)
+        store.require_list(list_id)
         change = total - state.assigned.get(list_id, 0)
         controls.append(Control(seq, now + 1, "assign", list_id, change))
         seq += 1
@@ -227,7 +224,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
             if now < at <= end:
                 extra.append((row.list_id, at, int(row.credits)))
     for list_id, d, c in scenario.campaigns:
-        store._require_list(list_id)
+        store.require_list(list_id)
         extra.append((list_id, max(local_midnight_us(d) + 10 * 3_600_000_000, now + 1), int(c)))
     if rates is None:
         rates = daily_rates(store, today_us=now)
@@ -284,7 +281,7 @@ def _assigned_at(state: State, controls: list[Control]) -> set[str]:
 
 def _state_under(store: CreditStore, policy: Policy, at_us: int) -> State:
     """The state as of ``at_us`` had the account always used ``policy`` (a replay in memory, nothing written)."""
-    msgs = store._messages_after((-(2**62), -(2**62)), until_us=at_us)
+    msgs = store.messages_until(at_us)
     controls = [c for c in store.controls if c.at_us <= at_us]
     _, state = ledger.replay(State(), (-(2**62), -(2**62)), controls, msgs, store.list_ids, policy)
     _, state = ledger.advance(state, at_us, policy)

@@ -37,7 +37,7 @@ import pyarrow.csv as pacsv
 
 from .calendar import utc_us
 from .errors import CreditsError
-from .messages import OPTIONAL, REQUIRED, MessagesRejected, prepare_messages
+from .messages import OPTIONAL, REQUIRED, MessagesRejected
 from .store import CreditStore
 
 KINDS = {
@@ -307,7 +307,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
             valid.loc[valid["credits"] <= 0, "credits"] = 1
             valid.loc[valid["sent_at"].isna(), "sent_at"] = pd.Timestamp("2000-01-01", tz="UTC")
             try:
-                prepare_messages(store, valid)
+                store.check_messages(valid)
             except MessagesRejected as exc:
                 for row, col, val, why in exc.problems:
                     report.add(int(row) + 2 if row is not None else None, col, val, why)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .calendar import utc_us
 from .errors import CreditsError, InsufficientCredits
 from .store import CreditStore
 
@@ -23,11 +24,17 @@ class LimitChange:
 
 
 def apply_limits(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
-    """Apply the changes in one transaction; returns how many were applied."""
-    state = store.tail_state()
+    """Apply the changes in one transaction, checked against the state as of ``at`` (expiries due by then
+    included); returns how many were applied."""
+    with store.batch():  # holds the file: the state checked is the state written on
+        return _apply(store, changes, at)
+
+
+def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
+    state = store.state_at(utc_us(at, "at"))
     deltas = []
     for c in changes:
-        store._require_list(c.list_id)
+        store.require_list(c.list_id)
         current = state.assigned.get(c.list_id, 0)
         if c.shared:
             deltas.append((c, -current))
@@ -40,10 +47,9 @@ def apply_limits(store: CreditStore, changes: list[LimitChange], at: datetime) -
         raise InsufficientCredits(
             f"these limits need {need:,} more credits from the unassigned pool, which holds only {state.pool:,}; "
             f"nothing was written")
-    with store.batch():
-        for c, delta in sorted(deltas, key=lambda cd: cd[1]):  # give back first, then take
-            if c.shared:
-                store.set_shared(c.list_id, at)
-            else:
-                store.assign(c.list_id, delta, at)
+    for c, delta in sorted(deltas, key=lambda cd: cd[1]):  # give back first, then take
+        if c.shared:
+            store.set_shared(c.list_id, at)
+        else:
+            store.assign(c.list_id, delta, at)
     return len(deltas)

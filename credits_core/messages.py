@@ -23,7 +23,7 @@ from .errors import CreditsError
 from .ledger import MessageArrays
 
 if TYPE_CHECKING:
-    from .store import CreditStore
+    from .snapshot import Snapshot
 
 REQUIRED = ("message_id", "list_id", "sent_at", "credits")
 OPTIONAL = ("country", "parts", "campaign_id", "recipient", "text")
@@ -78,12 +78,16 @@ def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:
     if s.dtype == object:
         ok = s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
         if ok.all():
+            if not s.map(lambda v: -(2**63) <= v < 2**63).all():
+                return None, "must stay below 10**15 (R1)"
             return s.to_numpy(np.int64), None
     return None, "must be a whole number"
 
 
-def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame, MessageArrays]:
-    """Validate ``df`` and return (rows to insert, their arrays for the replay). Raises ``MessagesRejected``."""
+def prepare_messages(snap: Snapshot, df: pd.DataFrame, cur: duckdb.DuckDBPyConnection
+                     ) -> tuple[pd.DataFrame, MessageArrays]:
+    """Validate ``df`` against the lists of ``snap`` and the messages stored (``cur``); return (rows to insert with
+    their seqs, their arrays for the replay). Raises ``MessagesRejected``."""
     if not isinstance(df, pd.DataFrame):
         raise CreditsError(f"record_messages needs a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -107,7 +111,7 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
 
     try:  # Arrow's hash lookup: a million ids in milliseconds
         found = pc.index_in(pa.array(df["list_id"], from_pandas=True).cast(pa.string()),
-                            value_set=pa.array(store.list_ids, pa.string()))
+                            value_set=pa.array(list(snap.list_ids), pa.string()))
         list_nos = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # not text: every row is unknown
         list_nos = np.full(n, -1, np.int32)
@@ -131,6 +135,7 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
             _bad(problems, labels, df["credits"].isna().to_numpy(bool), "credits", df["credits"], "missing")
     else:
         _bad(problems, labels, credits <= 0, "credits", credits, "must be > 0 (R1)")
+        _bad(problems, labels, credits >= 10**15, "credits", credits, "must stay below 10**15 (R1)")
 
     parts = None
     if "parts" in df.columns and df["parts"].notna().any():
@@ -173,24 +178,23 @@ def prepare_messages(store: CreditStore, df: pd.DataFrame) -> tuple[pd.DataFrame
     if problems:  # also report ids stored with other content, among the rows that are otherwise fine
         fine = ~labels.isin({p[0] for p in problems})
         try:
-            drop_known(store, out[fine].reset_index(drop=True), labels[fine])
+            drop_known(cur, snap, out[fine].reset_index(drop=True), labels[fine])
         except MessagesRejected as exc:
             problems += exc.problems
         raise MessagesRejected(problems)
-    out = drop_known(store, out, labels)
-    out.insert(0, "seq", np.arange(store._next_seq, store._next_seq + len(out), dtype=np.int64))
+    out = drop_known(cur, snap, out, labels)
+    out.insert(0, "seq", np.arange(snap.next_seq, snap.next_seq + len(out), dtype=np.int64))
     arrays = MessageArrays(out["t_us"].to_numpy(np.int64), out["seq"].to_numpy(np.int64),
                            out["list_no"].to_numpy(np.int32), out["credits"].to_numpy(np.int64))
     return out, arrays
 
 
-def drop_known(store: CreditStore, out: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
+def drop_known(cur: duckdb.DuckDBPyConnection, snap: Snapshot, out: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
     """R13: drop rows stored before with the same content; refuse ids stored with other content.
     ``out`` has the insert columns (message_id, list_no, t_us, credits, country, parts, campaign_id, ...)."""
-    if store.message_count == len(store._pending):  # nothing stored yet
+    if snap.n_messages == 0:  # nothing stored yet
         return out
     probe = pd.DataFrame({"message_id": out["message_id"], "i": np.arange(len(out))})
-    cur = store._cur()
     cur.register("_probe", probe)
     try:
         known = cur.execute(

@@ -3,16 +3,14 @@
 Every calendar question is answered in Europe/Rome (R2): a message sent 2025-03-31T22:30Z belongs to 1 April.
 
 The temporal report is answered from ``daily_usage``, a rollup of messages, parts and credits per Rome day, list,
-country and campaign. The rollup is derived data: ``refresh_usage`` brings it up to date from the messages recorded
-since its last refresh (only the days they touch are recomputed), so reports never scan the message table.
+country and campaign, which the journal keeps current in every write's transaction (``usage_source`` adds the few
+single sends not folded yet), so reports never scan the message table and reading never writes.
 The drill-down reads messages of one list (or campaign, or country) in a date range, one page at a time; pages
 sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide rows.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -21,14 +19,13 @@ import pandas as pd
 
 from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
 from .errors import CreditsError
+from .journal import ROLLUP_SELECT
 from .store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-ROME_DAY = "CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)"
 SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
             "campaign_id": "campaign_id", "message_id": "message_id"}
 MAX_PAGE_SIZE = 1000
-LIVE = "live_rollup.daily_usage"  # the session rollup of a read-only store
 
 
 @dataclass(frozen=True)
@@ -52,49 +49,14 @@ class ReportFilter:
 # -- the rollup -------------------------------------------------------------------------------------------------
 
 
-def refresh_usage(store: CreditStore) -> str:
-    """Bring the daily rollup up to date with the messages recorded since its last refresh; returns its table.
-
-    What is rolled up is remembered in the file (meta ``usage_seq``) and, for the running process, on the store, so a
-    report on an unchanged store asks DuckDB nothing to know it is current. A read-only store cannot write the
-    rollup: it keeps a temporary one for its session."""
-    with store._lock:
-        cache = store.__dict__.setdefault("_usage_cache", {})
-        latest = store._next_seq - 1
-        if cache.get("seq") == latest:
-            return cache["table"]
-        table = "daily_usage"
-        done = cache.get("seq")
-        if done is None:
-            done = int(store._meta("usage_seq") or 0)
-        if store.read_only and "table" not in cache and done < latest:
-            # a read-only file cannot hold the rollup: keep one for this session in a temporary database that every
-            # cursor (every Streamlit thread) sees; a TEMP table would be visible to one cursor only
-            folder = tempfile.mkdtemp(prefix="credits-rollup-")
-            store.on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
-            store.query(f"ATTACH '{folder}/rollup.duckdb' AS live_rollup (READ_WRITE)")
-            store.query("CREATE TABLE live_rollup.daily_usage AS SELECT * FROM daily_usage")
-        if store.read_only and (cache.get("table") == LIVE or done < latest):
-            table = LIVE
-        if done < latest:
-            first = store.query("SELECT min(sent_at) FROM messages WHERE seq > ?", [done]).fetchall()[0][0]
-            if first is not None:
-                day = local_date(int(pd.Timestamp(first).tz_localize("UTC").value // 1000))
-                sqls = [(f"DELETE FROM {table} WHERE day >= ?", [day]), (
-                    f"INSERT INTO {table} SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS "
-                    f"messages, sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages "
-                    f"WHERE sent_at >= make_timestamp(?) GROUP BY ALL", [local_midnight_us(day)])]
-                if store.read_only:
-                    for sql, params in sqls:
-                        store.query(sql, params)
-                else:
-                    with store._tx() as cur:
-                        for sql, params in sqls:
-                            cur.execute(sql, params)
-                        store._set_meta(cur, "usage_seq", str(latest))
-        cache.update(seq=latest, table=table,
-                     range=tuple(store.query(f"SELECT min(day), max(day) FROM {table}").fetchall()[0]))
-        return table
+def usage_source(store: CreditStore) -> str:
+    """The daily rollup as a table expression: ``daily_usage`` (kept by the journal in each write's transaction) plus
+    the few single sends not folded into it yet, aggregated on the fly. Reading never writes."""
+    snap = store.snapshot()
+    if not snap.unrolled:
+        return "daily_usage"
+    return (f"(SELECT * FROM daily_usage UNION ALL {ROLLUP_SELECT} WHERE seq > {int(snap.rolled_seq)} "
+            f"GROUP BY ALL)")
 
 
 def _where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
@@ -106,7 +68,7 @@ def _where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[s
         clauses.append(f"{day_col} <= ?")
         params.append(f.date_to)
     if f.lists:
-        nos = [store._require_list(x) for x in f.lists]
+        nos = [store.require_list(x) for x in f.lists]
         clauses.append(f"list_no IN ({', '.join('?' * len(nos))})")
         params += nos
     if f.countries:
@@ -145,8 +107,9 @@ def period_label(start: pd.Timestamp, period: str) -> str:
     return f"{start.year}"
 
 
-def _range(store: CreditStore, f: ReportFilter, table: str) -> tuple[date, date] | None:
-    lo, hi = store._usage_cache["range"]  # kept by refresh_usage
+def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
+    snap = store.snapshot()
+    lo, hi = snap.first_day, snap.last_day
     lo = f.date_from or lo
     hi = f.date_to or (max(hi, local_date(now_us())) if hi else None)
     if lo is None or hi is None:
@@ -159,9 +122,9 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
 
     Columns: period (first Rome day), label, list_id, name, messages, parts, credits.
     """
-    table = refresh_usage(store)
+    table = usage_source(store)
     where, params = _where(store, f)
-    rng = _range(store, f, table)
+    rng = _range(store, f)
     lists = list(f.lists) or store.list_ids
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits"]
     if rng is None or not lists:
@@ -198,7 +161,7 @@ def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
 
 
 def previous_range(f: ReportFilter, store: CreditStore) -> tuple[date, date] | None:
-    rng = _range(store, f, refresh_usage(store))
+    rng = _range(store, f)
     if rng is None:
         return None
     days = (rng[1] - rng[0]).days + 1
@@ -231,7 +194,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter(
     """Totals by ``country`` or ``campaign_id`` (with the list of a campaign) for the filter."""
     if dimension not in ("country", "campaign_id"):
         raise CreditsError(f"cannot group usage by {dimension!r}")
-    table = refresh_usage(store)
+    table = usage_source(store)
     where, params = _where(store, f)
     df = store.query(
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
@@ -275,7 +238,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
     where, params = message_where(store, f)
-    with store._lock:
+    with store.reading():
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
         direction = "DESC" if descending else "ASC"
@@ -307,7 +270,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
     Chunks are windows of whole Rome days sized from the daily rollup: each is one range scan on sent_at (zone maps
     skip the rest of the table) and one small sort, so an export is linear in its rows, never a sort of the whole
     table or a deep OFFSET."""
-    table = refresh_usage(store)
+    table = usage_source(store)
     where, params = _where(store, f)
     days = store.query(f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
                        params).fetchall()

@@ -14,7 +14,7 @@ from .store import CreditStore
 
 def list_overview(store: CreditStore) -> pd.DataFrame:
     """Every list: mode, assigned, spent this month (Rome), reserved, available."""
-    state = store.tail_state()
+    state = store.now_state()
     today = local_date(now_us())
     month = usage_by_list(store, ReportFilter(today.replace(day=1), today, period="month"))
     spent = month.set_index("list_id")["credits"] if not month.empty else pd.Series(dtype="int64")

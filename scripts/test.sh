@@ -7,5 +7,5 @@ if [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-.venv/bin/python -m ruff check credits_core pages tests bench app.py
+.venv/bin/python -m ruff check credits_core app_pages tests bench app.py
 exec .venv/bin/python -m pytest "$@"

@@ -137,15 +137,15 @@ def test_csv_export_round_trips_through_import(tmp_path):
 
 KILLED_IMPORT = """
 import sys, time
-from credits_core import CreditStore
+from credits_core import CreditStore, journal
 from credits_core.importer import import_file
 store = CreditStore.open(sys.argv[1])
-insert = store._insert_messages
-def insert_then_wait(cur, df):  # the rows are in the open transaction: tell the test, then wait to be killed
-    insert(cur, df)
+fold = journal.fold_usage
+def fold_then_wait(cur, snap):  # the rows are in the open transaction: tell the test, then wait to be killed
+    snap = fold(cur, snap)
     print("written", flush=True)
     time.sleep(120)
-store._insert_messages = insert_then_wait
+journal.fold_usage = fold_then_wait
 import_file(store, "messages", open(sys.argv[2], "rb").read(), "big.csv")
 """
 

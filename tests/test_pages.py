@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from credits_core import CreditStore
 from credits_core.demo import build_demo
 
-PAGES = ["pages/overview.py", "pages/buy.py", "pages/assign.py", "pages/usage.py", "pages/expiry.py",
-         "pages/imports.py", "pages/history.py"]
+PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py", "app_pages/expiry.py",
+         "app_pages/imports.py", "app_pages/history.py"]
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +46,14 @@ def test_page_renders_on_empty_database(monkeypatch, tmp_path, page):
     at = app(monkeypatch, tmp_path / "empty.duckdb")
     at.switch_page(page).run()
     assert not at.exception, at.exception
-    if page not in ("pages/buy.py", "pages/imports.py"):
+    if page not in ("app_pages/buy.py", "app_pages/imports.py"):
         assert any("empty" in i.value for i in at.info)
 
 
 def test_purchase_form_needs_confirmation_then_records(monkeypatch, tmp_path):
     path = tmp_path / "p.duckdb"
     at = app(monkeypatch, path)
-    at.switch_page("pages/buy.py").run()
+    at.switch_page("app_pages/buy.py").run()
     at.button[0].click().run()  # the form's submit without the confirmation box
     assert any("nothing was recorded" in e.value for e in at.error)
     at.checkbox[1].check()
@@ -64,7 +64,7 @@ def test_purchase_form_needs_confirmation_then_records(monkeypatch, tmp_path):
 
 def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
     at = app(monkeypatch, demo_db)
-    at.switch_page("pages/assign.py").run()
+    at.switch_page("app_pages/assign.py").run()
     assert not at.exception
     with CreditStore.open(demo_db) as s:  # same process as the app: the same read-write configuration
         pool = s.balance().unassigned
@@ -76,7 +76,7 @@ def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
 
 def test_usage_drill_down_by_campaign(monkeypatch, demo_db):
     at = app(monkeypatch, demo_db)
-    at.switch_page("pages/usage.py").run()
+    at.switch_page("app_pages/usage.py").run()
     at.radio(key="drill_by").set_value("campaign").run()
     assert not at.exception
     shown = at.dataframe[-1].value
@@ -98,7 +98,7 @@ def test_read_only_view_offers_no_write(monkeypatch, demo_db, tmp_path, page):
 
 def test_one_list_limit_larger_than_pool_is_refused(monkeypatch, demo_db):
     at = app(monkeypatch, demo_db)
-    at.switch_page("pages/assign.py").run()
+    at.switch_page("app_pages/assign.py").run()
     with CreditStore.open(demo_db) as s:
         pool, before = s.balance().unassigned, len(s.controls)
     at.number_input(key="one_value").set_value(pool + 1_000_000)
@@ -110,7 +110,7 @@ def test_one_list_limit_larger_than_pool_is_refused(monkeypatch, demo_db):
 
 def test_schedule_campaign_happy_and_refused(monkeypatch, demo_db):
     at = app(monkeypatch, demo_db)
-    at.switch_page("pages/expiry.py").run()
+    at.switch_page("app_pages/expiry.py").run()
     schedule = next(b for b in at.button if b.label == "Schedule")
     at.number_input(key="sc_recipients").set_value(100)
     schedule.click().run()

@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from credits_core import CreditsError, CreditStore, InsufficientCredits, Policy, StoreInUse
+from credits_core import CreditsError, CreditStore, InsufficientCredits, Policy, StoreBusy
 from credits_core.schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
 
 from .conftest import T
@@ -180,8 +180,10 @@ def test_older_schema_is_migrated(db_path):
 
 
 def test_newer_or_foreign_files_are_refused(db_path, tmp_path):
-    with CreditStore.open(db_path) as s:
-        s.query("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    CreditStore.open(db_path).close()
+    con = duckdb.connect(str(db_path))
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
     with pytest.raises(CreditsError, match="newer version"):
         CreditStore.open(db_path)
     foreign = tmp_path / "other.duckdb"
@@ -196,15 +198,26 @@ def test_newer_or_foreign_files_are_refused(db_path, tmp_path):
         CreditStore.open(garbage)
 
 
-def test_file_in_use_by_another_process_is_a_clear_error(db_path):
+def test_a_busy_file_is_waited_for_then_a_clear_error(db_path):
+    """Another process holding the file past the wait gives StoreBusy naming the file; an idle holder does not
+    block anyone (it lets the file go)."""
+    code = ("import sys; from credits_core import CreditStore, StoreBusy\n"
+            "try:\n    s = CreditStore.open(sys.argv[1], wait_s=1.0, on_wait=lambda m: print('WAIT', m))\n"
+            "    print('OPENED', s.balance().total)\n"
+            "except StoreBusy as e:\n    print('BUSY', e)\n")
+
+    def other() -> str:
+        return subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True,
+                              cwd=str(Path(__file__).parents[1]), timeout=60).stdout
+
     with CreditStore.open(db_path) as s:
         s.add_list("a")
-        code = ("import sys; from credits_core import CreditStore, StoreInUse\n"
-                "try:\n    CreditStore.open(sys.argv[1])\nexcept StoreInUse as e:\n    print('IN USE', e)\n")
-        out = subprocess.run([sys.executable, "-c", code, str(db_path)], capture_output=True, text=True,
-                             cwd=str(Path(__file__).parents[1]))
-        assert "IN USE" in out.stdout and "in use by another process" in out.stdout
-    assert StoreInUse.__mro__[1] is CreditsError
+        s.purchase(10, T("2024-01-01T00:00"), expiring=False)
+        assert "OPENED 10" in other()  # this store is open but idle
+        with s.batch():  # holds the file for the whole block
+            out = other()
+        assert "BUSY" in out and str(db_path) in out and "stayed busy" in out
+    assert StoreBusy.__mro__[1] is CreditsError
 
 
 def test_read_only_store_refuses_writes(db_path):
@@ -251,7 +264,7 @@ def test_batch_checks_stored_ids_when_it_writes(db_path):
         assert s.message_count == 3
         assert s.balance(T("2024-06-01T00:00")).total == total_before - 5
         after_ok = snapshot(s)
-        with pytest.raises(CreditsError, match="already stored with different content"), s.batch():
+        with pytest.raises(CreditsError, match="already exists with different content"), s.batch():
             s.send("a", 7, T("2024-04-01T10:00"), message_id="m1")  # stored with other content
             s.send("a", 1, T("2024-04-02T10:00"), message_id="new2")
         assert snapshot(s) == after_ok

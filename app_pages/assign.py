@@ -6,7 +6,7 @@ import streamlit as st
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits
 from credits_core.views import list_overview
-from pages.common import cached, empty_state, int_columns, n, read_only, store
+from app_pages.common import cached, empty_state, int_columns, n, read_only, store
 
 st.title("🎯 Assign credits")
 s = store()

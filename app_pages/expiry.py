@@ -19,7 +19,7 @@ from credits_core.forecast import (
 )
 from credits_core.pricing import packages
 from credits_core.views import rome_today
-from pages.common import cached, empty_state, int_columns, read_only, store
+from app_pages.common import cached, empty_state, int_columns, read_only, store
 
 st.title("⏳ Expiry")
 st.caption("Expired credits are taken from the unassigned pool first, then from the lists with a spending limit in "

@@ -6,7 +6,7 @@ import streamlit as st
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.views import balance_timeline, list_overview, spend_windows
-from pages.common import PALETTE, cached, empty_state, n, store
+from app_pages.common import PALETTE, cached, empty_state, n, store
 
 st.title("📊 Overview")
 s = store()

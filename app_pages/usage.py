@@ -15,7 +15,7 @@ from credits_core.reports import (
     usage_matrix,
 )
 from credits_core.views import rome_today
-from pages.common import PALETTE, cached, empty_state, int_columns, n, store
+from app_pages.common import PALETTE, cached, empty_state, int_columns, n, store
 
 st.title("📈 Usage report")
 st.caption("Credits spent per list and period, on the Europe/Rome calendar (ISO weeks start on Monday).")

@@ -1,0 +1,294 @@
+"""The database file and who may use it when: connections, the cross-process lock, schema migrations.
+
+Data model
+----------
+One DuckDB file is the only state shared between processes (the dashboard, the CLI, cron jobs, a read-only
+dashboard). DuckDB lets one process at a time hold a file, so every process takes turns:
+
+* a process holds the file only while it works: ``Database.session()`` takes an exclusive lock on ``<file>.lock``
+  (``filelock``: ``fcntl.flock`` on Unix, released by the kernel if the process dies, even by ``kill -9``), opens a
+  DuckDB connection and hands the caller a cursor of its own;
+* when the operation ends the connection *lingers* (``linger_s``, 0.25 s) so that a burst of operations (a page
+  render, a loop of sends) does not pay the ~12 ms open each time; it is closed and the lock released as soon as the
+  burst is over, or at once when another process is waiting: a waiter holds a shared lock on ``<file>.wait``, which
+  the holder tests (one non-blocking ``flock``) at every operation and every 10 ms while idle;
+* a process that finds the file busy waits its turn, up to ``wait_s`` (60 s), and says once what it waits for
+  (``on_wait``); past that it raises ``StoreBusy``.
+
+Change detection: every write replaces ``<file>.rev`` (a token unique to that write) *before* its commit. A process
+compares the token with the one its snapshot was loaded under (a ``stat`` and a tiny read) to tell cheaply whether
+anyone else wrote. A writer killed between the token and the commit only costs the others one needless refresh.
+
+Inside a process, threads take turns too (a re-entrant lock), and nested sessions of one thread share one cursor;
+cursors are closed when the outermost session ends, so nothing grows with reruns or threads.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from .errors import CreditsError, StoreBusy
+from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
+
+log = logging.getLogger("credits_core")
+
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def _log_wait(message: str) -> None:
+    log.warning(message)
+
+
+class Database:
+    """One database file (or ``:memory:``) and the turns this process takes on it."""
+
+    def __init__(self, path: str, *, read_only: bool = False, wait_s: float = 60.0, linger_s: float = 0.25,
+                 on_wait: Callable[[str], None] | None = None):
+        self.path = path
+        self.read_only = read_only
+        self.memory = path == ":memory:"
+        self.wait_s = wait_s
+        self.linger_s = linger_s
+        self.on_wait = on_wait or _log_wait
+        self._mutex = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cur: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self._last_used = 0.0
+        self._closed = False
+        self.opens = 0  # how many times the file was opened (for tests and benchmarks)
+        if self.memory:
+            self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
+            self._lock = None
+            return
+        if read_only and not Path(path).exists():
+            raise CreditsError(f"database {path} does not exist (read-only: nothing is created)")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(path + ".lock", thread_local=False)
+        self._wait_path = path + ".wait"
+        self._rev_path = path + ".rev"
+        self._wake = threading.Condition(self._mutex)
+        self._janitor: threading.Thread | None = None
+
+    # -- sessions --------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """This process's threads take turns (without opening the file): for reading the snapshot consistently."""
+        with self._mutex:
+            yield
+
+    @property
+    def held(self) -> bool:
+        """Whether this process holds the file right now (a lingering connection counts)."""
+        return self._con is not None and not self.memory
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on the open file, held by this thread until the block ends (re-entrant)."""
+        with self._mutex:
+            if self._closed:
+                raise CreditsError(f"database {self.path} is closed")
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._cur
+                finally:
+                    self._depth -= 1
+                return
+            if not self.memory:
+                if self._con is not None and self._someone_waits():
+                    self._release()
+                    self._let_waiters_in()
+                if self._con is None:
+                    self._acquire()
+            self._cur = self._con.cursor()
+            self._cur.execute("SET TimeZone = 'UTC'")
+            self._depth = 1
+            try:
+                yield self._cur
+            finally:
+                self._depth = 0
+                try:
+                    self._cur.close()
+                finally:
+                    self._cur = None
+                    self._last_used = time.monotonic()
+                    if not self.memory:
+                        self._wake.notify_all()
+
+    def _acquire(self) -> None:
+        """Take the file lock (waiting our turn, bounded) and open DuckDB."""
+        start = time.monotonic()
+        told = False
+        wait_fd = None
+        try:
+            while True:
+                try:
+                    self._lock.acquire(timeout=0.05 if not told else 0.01, poll_interval=0.001)
+                    break
+                except Timeout:
+                    if wait_fd is None:  # tell the holder that someone waits
+                        wait_fd = os.open(self._wait_path, os.O_RDWR | os.O_CREAT, 0o666)
+                        fcntl.flock(wait_fd, fcntl.LOCK_SH)
+                    waited = time.monotonic() - start
+                    if not told and waited > 1.0:
+                        self.on_wait(f"waiting for database {self.path}: another process (the dashboard, a CLI "
+                                     f"command or a scheduled job) is using it; waiting up to {self.wait_s:.0f} s")
+                        told = True
+                    if waited > self.wait_s:
+                        raise StoreBusy(f"database {self.path} stayed busy for {self.wait_s:.0f} s (another process "
+                                        f"holds it); try again later") from None
+        finally:
+            if wait_fd is not None:
+                fcntl.flock(wait_fd, fcntl.LOCK_UN)
+                os.close(wait_fd)
+        try:
+            self._con = duckdb.connect(self.path, read_only=self.read_only, config=DUCKDB_CONFIG)
+        except duckdb.Error as exc:
+            self._lock.release()
+            if "lock" in str(exc).lower():
+                raise StoreBusy(f"database {self.path} is locked by a program that does not take turns "
+                                f"(DuckDB said: {exc})") from None
+            raise CreditsError(f"cannot open database {self.path}: {exc}") from None
+        self.opens += 1
+        self._start_janitor()
+
+    def _release(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+                self._lock.release()
+
+    def _someone_waits(self) -> bool:
+        try:
+            fd = os.open(self._wait_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
+        finally:
+            os.close(fd)  # closing drops the lock if we took it
+        return False
+
+    def _let_waiters_in(self) -> None:
+        """After handing the file over, wait (briefly) until the waiters got it, so that we do not take it back."""
+        deadline = time.monotonic() + 2.0
+        while self._someone_waits() and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    def _start_janitor(self) -> None:
+        if self._janitor is None or not self._janitor.is_alive():
+            self._janitor = threading.Thread(target=self._janitor_loop, name=f"credits-db-{self.path}", daemon=True)
+            self._janitor.start()
+
+    def _janitor_loop(self) -> None:
+        """Close a lingering connection when idle for ``linger_s`` or when another process waits."""
+        with self._mutex:
+            while self._con is not None and not self._closed:
+                self._wake.wait(timeout=0.01)
+                if self._con is None or self._depth:
+                    continue
+                if time.monotonic() - self._last_used > self.linger_s or self._someone_waits():
+                    self._release()
+
+    def release(self) -> None:
+        """Let the file go now (a command that is done, a test that hands the file to another process)."""
+        if self.memory:
+            return
+        with self._mutex:
+            if not self._depth:
+                self._release()
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._closed:
+                return
+            self._closed = True
+            if self.memory:
+                self._con.close()
+                self._con = None
+            else:
+                self._release()
+                self._wake.notify_all()
+
+    # -- change detection -------------------------------------------------------------------------------------------
+
+    def token(self) -> str | None:
+        """The token of the latest write to the file (None for a file no process of this version wrote)."""
+        if self.memory:
+            return None
+        try:
+            with open(self._rev_path, encoding="ascii") as fh:
+                return fh.read() or None
+        except FileNotFoundError:
+            return None
+
+    def publish(self) -> str:
+        """Announce a write (called inside the write, before its commit): returns the new token."""
+        token = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        if not self.memory:
+            tmp = f"{self._rev_path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="ascii") as fh:
+                fh.write(token)
+            os.replace(tmp, self._rev_path)
+        return token
+
+    # -- schema ----------------------------------------------------------------------------------------------------
+
+    def migrate(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Bring the file to this program's schema version (all steps in one transaction), or refuse it."""
+        tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if tables and "meta" not in tables:
+            raise CreditsError(f"{self.path} is not a credits database (it has tables {sorted(tables)})")
+        version = 0
+        if "meta" in tables:
+            app = meta(cur, "app")
+            if app != APP_ID:
+                raise CreditsError(f"{self.path} is not a credits database (app={app!r})")
+            version = int(meta(cur, "schema_version") or 0)
+        if version > SCHEMA_VERSION:
+            raise CreditsError(
+                f"{self.path} was written by a newer version of this program (schema {version}, this program "
+                f"knows up to {SCHEMA_VERSION}); upgrade the program")
+        if version == SCHEMA_VERSION:
+            return
+        if self.read_only:
+            raise CreditsError(f"{self.path} has schema {version} and needs a migration to {SCHEMA_VERSION}; "
+                               f"open it once without read-only")
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for step in MIGRATIONS[version:]:
+                for sql in step:
+                    cur.execute(sql)
+            set_meta(cur, "app", APP_ID)
+            set_meta(cur, "schema_version", str(SCHEMA_VERSION))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+
+
+def meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = cur.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

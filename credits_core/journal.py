@@ -1,0 +1,286 @@
+"""The journal: the only code that writes the ledger's tables.
+
+Every function here takes an open cursor (inside the caller's transaction, see ``store.CreditStore``) and the
+current ``Snapshot``, checks the write completely against the ledger (R1, R13, R14: a replay in memory that names
+the event that would fail), writes it, and returns the next snapshot. Nothing is written when a check fails, and the
+snapshot passed in is never changed, so a failed or rolled-back write leaves the caller's picture as it was.
+
+What is written: the input events (``lists``, ``events``, ``messages``, ``campaigns``) and the derived data kept
+current with them: ``checkpoints`` (the replay's state after every control point) and ``daily_usage`` (spend per
+Rome day, list, country and campaign). A single send is one autocommitted INSERT (the cheapest durable write DuckDB
+has); the messages it adds are folded into ``daily_usage`` by the next write that opens a transaction, or once
+``FOLD_AFTER`` of them are waiting. Reports add the few not yet folded on the fly (``reports.usage_source``), so
+reading never writes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import ledger
+from .calendar import fmt_local, local_date
+from .db import set_meta
+from .errors import CreditsError, InsufficientCredits
+from .ledger import Checkpoint, Control, MessageArrays, OverdrawError, State
+from .schema import DERIVED_VERSION
+from .snapshot import MIN_KEY, Snapshot, messages_after, new_revision
+
+MAX_AMOUNT = 10**15  # R1: every amount and every total the ledger keeps stays below this
+FOLD_AFTER = 5_000  # single sends waiting to be folded into the rollup before a send folds them
+ROME_DAY = "CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)"
+ROLLUP_SELECT = (f"SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS messages, "
+                 f"sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages")
+
+
+def check_amount(value: int, name: str) -> None:
+    """R1: amounts stay below 10**15 (a clean refusal, never an overflow in the database)."""
+    if abs(value) >= MAX_AMOUNT:
+        raise CreditsError(f"{name}={value} is too large: amounts must stay below 10**15 (R1)")
+
+
+# -- lists -------------------------------------------------------------------------------------------------------
+
+
+def add_list(cur: duckdb.DuckDBPyConnection, snap: Snapshot, list_id: str, name: str | None) -> Snapshot:
+    """A new shared list, or a new name for a known one (None keeps the name)."""
+    if list_id in snap.list_no:
+        if name is None or name == snap.names[list_id]:
+            return snap
+        cur.execute("UPDATE lists SET name = ? WHERE list_id = ?", [name, list_id])
+        return snap.with_changes(names={**snap.names, list_id: name})
+    no = len(snap.list_ids)
+    cur.execute("INSERT INTO lists VALUES (?, ?, ?)", [no, list_id, name])
+    return snap.with_changes(list_ids=snap.list_ids + (list_id,), names={**snap.names, list_id: name},
+                             list_no={**snap.list_no, list_id: no})
+
+
+# -- control events ----------------------------------------------------------------------------------------------
+
+
+def record_control(cur: duckdb.DuckDBPyConnection, snap: Snapshot, ctl: Control) -> Snapshot:
+    """A purchase, assignment or set_shared: checked by replay (R14), then written with its checkpoints."""
+    if ctl.kind == "purchase":
+        check_amount(ctl.credits, "credits")
+        if snap.bought + ctl.credits >= MAX_AMOUNT:
+            raise CreditsError(f"purchase of {ctl.credits} credits is refused: all lots bought would total "
+                               f"{snap.bought + ctl.credits}, and ledger totals must stay below 10**15 (R1)")
+    elif ctl.credits is not None:
+        check_amount(ctl.credits, "credits")
+    checkpoints, tail, keep = replay_with(cur, snap, [ctl], MessageArrays.empty(), None)
+    cur.execute("INSERT INTO events VALUES (?, make_timestamp(?), ?, ?, ?, ?, ?, ?)",
+                [ctl.seq, ctl.at_us, ctl.kind, ctl.list_id, ctl.credits, ctl.lot_id, ctl.expiring, ctl.price])
+    controls = snap.controls
+    i = bisect.bisect_right([c.key for c in controls], ctl.key)
+    snap = snap.with_changes(
+        controls=controls[:i] + (ctl,) + controls[i:], next_seq=max(snap.next_seq, ctl.seq + 1),
+        lots={**snap.lots, ctl.lot_id: ctl} if ctl.kind == "purchase" else snap.lots,
+        bought=snap.bought + (ctl.credits if ctl.kind == "purchase" else 0))
+    snap = commit_replay(cur, snap, checkpoints, tail, keep, ctl.key)
+    return fold_usage(cur, snap)
+
+
+# -- messages ----------------------------------------------------------------------------------------------------
+
+
+def known_message(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, row: tuple) -> bool:
+    """R13: True if this exact message (list_no, t_us, credits, country, parts, campaign_id) is stored; the same id
+    with other content is refused."""
+    rows = cur.execute("SELECT list_no, epoch_us(sent_at), credits, country, parts, campaign_id FROM messages "
+                       "WHERE message_id = ?", [message_id]).fetchall()
+    if not rows:
+        return False
+    if tuple(rows[0]) == tuple(row):
+        return True
+    lno, tu, cr = rows[0][:3]
+    raise CreditsError(f"message_id {message_id!r} already exists with different content (list "
+                       f"{snap.list_ids[lno]!r}, {cr} credits at {fmt_local(tu)})")
+
+
+def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, list_no: int, t_us: int,
+             credits: int, country: str | None, parts: int | None, campaign_id: str | None,
+             in_transaction: bool, announce: Callable[[], str] | None = None) -> tuple[Snapshot, bool]:
+    """One message. Outside a transaction, an append that changes no checkpoint and folds nothing is written as
+    one autocommitted INSERT (``announce()`` gives the write's token just before); anything else returns
+    ``needs_tx=True`` having written nothing, and the caller calls again inside a transaction."""
+    check_amount(credits, "credits")
+    seq = snap.next_seq
+    msgs = MessageArrays(np.array([t_us], np.int64), np.array([seq], np.int64), np.array([list_no], np.int32),
+                         np.array([credits], np.int64))
+    checkpoints, tail, keep = replay_with(cur, snap, [], msgs, lambda _seq: message_id)
+    simple = not checkpoints and keep == len(snap.checkpoints) and not in_transaction and snap.unrolled < FOLD_AFTER
+    if not simple and not in_transaction:
+        return snap, True
+    token = announce() if simple and announce is not None else snap.token
+    cur.execute("INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)",
+                [seq, message_id, list_no, t_us, credits, country, parts, campaign_id])
+    snap = _counted(snap, seq, 1, t_us, t_us)
+    if simple:
+        return snap.with_changes(tail=tail, last_key=max(snap.last_key, (t_us, seq)), token=token,
+                                 revision=new_revision()), False
+    snap = commit_replay(cur, snap, checkpoints, tail, keep, (t_us, seq))
+    return (fold_usage(cur, snap) if snap.unrolled >= FOLD_AFTER else snap), False
+
+
+def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.DataFrame,
+                    arrays: MessageArrays) -> Snapshot:
+    """Messages validated by ``messages.prepare_messages`` (with their seqs): replayed, then written in bulk."""
+    if not len(new):
+        return snap
+    seq0 = int(arrays.seq[0])
+    ids = new["message_id"].to_numpy()
+    checkpoints, tail, keep = replay_with(cur, snap, [], arrays, lambda seq: ids[seq - seq0])
+    # through Arrow: DuckDB scans an Arrow table in parallel and without copying its strings
+    cur.register("_new_messages", pa.Table.from_pandas(new, preserve_index=False))
+    try:
+        cur.execute("INSERT INTO messages SELECT seq, message_id, list_no, make_timestamp(t_us), credits, country, "
+                    "parts, campaign_id, recipient, text FROM _new_messages")
+    finally:
+        cur.unregister("_new_messages")
+    snap = _counted(snap, int(arrays.seq.max()), len(new), int(arrays.t.min()), int(arrays.t.max()))
+    snap = commit_replay(cur, snap, checkpoints, tail, keep, arrays.last_key())
+    return fold_usage(cur, snap)
+
+
+def _counted(snap: Snapshot, max_seq: int, n: int, t_min: int, t_max: int) -> Snapshot:
+    lo, hi = local_date(t_min), local_date(t_max)
+    return snap.with_changes(
+        n_messages=snap.n_messages + n, unrolled=snap.unrolled + n, next_seq=max(snap.next_seq, max_seq + 1),
+        first_day=min(snap.first_day, lo) if snap.first_day else lo,
+        last_day=max(snap.last_day, hi) if snap.last_day else hi)
+
+
+def fold_usage(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
+    """Fold the messages not yet in the daily rollup into it (inside the caller's transaction)."""
+    if not snap.unrolled:
+        return snap
+    upto = snap.next_seq - 1
+    cur.execute(f"INSERT INTO daily_usage {ROLLUP_SELECT} WHERE seq > ? AND seq <= ? GROUP BY ALL",
+                [snap.rolled_seq, upto])
+    set_meta(cur, "usage_seq", str(upto))
+    return snap.with_changes(rolled_seq=upto, unrolled=0)
+
+
+def rebuild_usage(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
+    cur.execute("DELETE FROM daily_usage")
+    upto = snap.next_seq - 1
+    cur.execute(f"INSERT INTO daily_usage {ROLLUP_SELECT} GROUP BY ALL")
+    set_meta(cur, "usage_seq", str(upto))
+    return snap.with_changes(rolled_seq=upto, unrolled=0)
+
+
+# -- campaigns -----------------------------------------------------------------------------------------------------
+
+
+def save_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str | None, list_id: str,
+                  at_us: int, text: str, recipients: dict[str, int], credits: int) -> tuple[Snapshot, str]:
+    """Store a scheduled campaign (replacing one with the same id); the caller checked that it fits."""
+    check_amount(credits, "campaign credits")
+    seq = snap.next_seq
+    campaign_id = campaign_id or f"S{seq:06d}"
+    cur.execute("DELETE FROM campaigns WHERE campaign_id = ?", [campaign_id])
+    cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?)",
+                [campaign_id, list_id, at_us, text, json.dumps(recipients), credits, seq])
+    return snap.with_changes(next_seq=seq + 1), campaign_id
+
+
+def cancel_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str) -> Snapshot:
+    n = cur.execute("SELECT count(*) FROM campaigns WHERE campaign_id = ? AND status = 'scheduled'",
+                    [campaign_id]).fetchall()[0][0]
+    if not n:
+        raise CreditsError(f"campaign {campaign_id!r} is not scheduled")
+    cur.execute("UPDATE campaigns SET status = 'cancelled' WHERE campaign_id = ?", [campaign_id])
+    return snap
+
+
+# -- replay plumbing ---------------------------------------------------------------------------------------------
+
+
+def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[Control], msgs: MessageArrays,
+                name_of: Callable[[int], str] | None) -> tuple[list[Checkpoint], State, int]:
+    """Replay new events in memory: from the tail when they come after everything recorded (the common case), else
+    from the last checkpoint before the earliest of them (R14). Returns the new checkpoints, the new tail and how
+    many old checkpoints stay. Raises, naming the event that fails, before anything is written."""
+    keys = [c.key for c in controls]
+    if len(msgs):
+        i = int(np.lexsort((msgs.seq, msgs.t))[0])
+        keys.append((int(msgs.t[i]), int(msgs.seq[i])))
+    first = min(keys)
+    if first > snap.last_key:
+        start, start_key, keep = snap.tail, snap.last_key, len(snap.checkpoints)
+        all_controls, all_msgs = controls, msgs
+    else:
+        keep = bisect.bisect_left(snap.ckpt_keys, first)
+        start = snap.checkpoints[keep - 1].state if keep else State()
+        start_key = snap.ckpt_keys[keep - 1] if keep else MIN_KEY
+        all_controls = [c for c in snap.controls if c.key > start_key] + list(controls)
+        old = messages_after(cur, start_key)
+        all_msgs = MessageArrays(*(np.concatenate([a, b]) for a, b in zip(
+            (old.t, old.seq, old.list_no, old.credits), (msgs.t, msgs.seq, msgs.list_no, msgs.credits))))
+    try:
+        checkpoints, tail = ledger.replay(start, start_key, all_controls, all_msgs, snap.list_ids, snap.policy)
+    except OverdrawError as exc:
+        o = exc.overdraw
+        if name_of is not None and o.seq in set(msgs.seq.tolist()):
+            mid = name_of(o.seq)
+        else:
+            rows = cur.execute("SELECT message_id FROM messages WHERE seq = ?", [o.seq]).fetchall()
+            mid = rows[0][0] if rows else f"seq {o.seq}"
+        text = (f"message {mid!r} of list {o.list_id!r} at {fmt_local(o.at_us)} costs {o.credits} credits but "
+                f"{o.bucket} holds only {o.available} then")
+        if controls:
+            text = f"{controls[0].describe()} is refused: {text}"
+        raise InsufficientCredits(text) from None
+    except InsufficientCredits as exc:
+        if controls and controls[0].describe() not in str(exc):
+            raise InsufficientCredits(f"{controls[0].describe()} is refused: {exc}") from None
+        if not controls:
+            raise InsufficientCredits(f"recording these messages is refused: {exc}") from None
+        raise
+    return checkpoints, tail, keep
+
+
+def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, checkpoints: list[Checkpoint], tail: State,
+                  keep: int, last: tuple[int, int]) -> Snapshot:
+    """Write the replay's checkpoints (dropping those it replaced); ``last`` is the key of the latest event just
+    recorded."""
+    if keep < len(snap.checkpoints):
+        k = snap.ckpt_keys[keep - 1] if keep else MIN_KEY
+        cur.execute("DELETE FROM checkpoints WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
+    write_checkpoints(cur, checkpoints)
+    kept = snap.checkpoints[:keep] + tuple(checkpoints)
+    return snap.with_changes(checkpoints=kept, ckpt_keys=tuple(c.key for c in kept), tail=tail,
+                             last_key=max(snap.last_key, last))
+
+
+def write_checkpoints(cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoint]) -> None:
+    if not checkpoints:
+        return
+    rows = pd.DataFrame(
+        [(c.key[0], c.key[1], c.kind, c.seq, json.dumps(c.state.to_dict()), json.dumps(c.detail))
+         for c in checkpoints],
+        columns=["at_us", "seq", "kind", "ctl_seq", "state", "detail"])
+    rows["ctl_seq"] = rows["ctl_seq"].astype("Int64")
+    cur.register("_new_ckpts", rows)
+    try:
+        cur.execute("INSERT INTO checkpoints SELECT * FROM _new_ckpts")
+    finally:
+        cur.unregister("_new_ckpts")
+
+
+def rebuild(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
+    """Replay every event from the start under the snapshot's policy; rewrite checkpoints and the rollup."""
+    checkpoints, tail = ledger.replay(State(), MIN_KEY, snap.controls, messages_after(cur, MIN_KEY), snap.list_ids,
+                                      snap.policy)
+    cur.execute("DELETE FROM checkpoints")
+    write_checkpoints(cur, checkpoints)
+    set_meta(cur, "policy", snap.policy.to_json())
+    set_meta(cur, "derived_version", str(DERIVED_VERSION))
+    snap = snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints), tail=tail)
+    return rebuild_usage(cur, snap)
