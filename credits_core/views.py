@@ -33,7 +33,10 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
             "reserved": r,
             "available": (balance - r) if limited else None,
         })
-    df = pd.DataFrame(rows)
+    df = pd.DataFrame(rows, columns=["list_id", "name", "mode", "assigned", "spent_this_month", "reserved",
+                                     "available"])
+    for col in ("assigned", "available"):  # whole credits; empty for free-access lists (never floats)
+        df[col] = df[col].astype("Int64")
     df.attrs["pool"] = state.pool
     df.attrs["pool_reserved"] = res.get(None, 0)
     return df

@@ -62,6 +62,15 @@ class Reference:
         self.replay(candidate, until=None)
         self.events = candidate
 
+    def add_all(self, events: list[tuple]) -> None:
+        """Record several events (at, kind, *args) all or nothing (an import, ``record_messages``)."""
+        candidate = list(self.events)
+        for at, kind, *args in events:
+            self.seq += 1
+            candidate.append((at, self.seq, kind, tuple(args)))
+        self.replay(candidate, until=None)
+        self.events = candidate
+
     def order(self, lots: list[RLot]) -> list[RLot]:
         def key(lot: RLot):
             expiring_first = self.consumption != "non_expiring_first"

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from credits_core import CreditStore
 from credits_core.demo import build_demo
 
-PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py", "app_pages/expiry.py",
-         "app_pages/imports.py", "app_pages/history.py"]
+PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py",
+         "app_pages/expiry.py", "app_pages/imports.py", "app_pages/history.py"]
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,12 @@ def test_schedule_campaign_happy_and_refused(monkeypatch, demo_db):
     at.number_input(key="sc_recipients").set_value(10**9)
     next(b for b in at.button if b.label == "Schedule").click().run()
     assert any("does not fit" in e.value for e in at.error)
+
+
+def test_read_only_dashboard_on_a_mistyped_path_says_so_and_creates_nothing(monkeypatch, tmp_path):
+    missing = tmp_path / "typo.duckdb"
+    monkeypatch.setenv("CREDITS_READ_ONLY", "1")
+    at = app(monkeypatch, missing)
+    assert not at.exception, at.exception
+    assert any("does not exist" in e.value for e in at.error)
+    assert not missing.exists()
