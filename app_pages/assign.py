@@ -3,10 +3,10 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import cached, empty_state, int_columns, n, read_only, store
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits
 from credits_core.views import list_overview
-from app_pages.common import cached, empty_state, int_columns, n, read_only, store
 
 st.title("🎯 Assign credits")
 s = store()

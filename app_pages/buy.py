@@ -3,10 +3,10 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from app_pages.common import n, read_only, store
 from credits_core import CreditsError
 from credits_core.calendar import ROME, expires_on, utc_us
 from credits_core.pricing import message_cost, packages, rates, sms_per_package
-from app_pages.common import n, read_only, store
 
 st.title("🛒 Buy credits")
 st.info("Credits are paid in advance and valid for **2 years**; buying a package moves the expiry of all your "

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from app_pages.common import cached, empty_state, int_columns, read_only, store
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
@@ -19,7 +20,6 @@ from credits_core.forecast import (
 )
 from credits_core.pricing import packages
 from credits_core.views import rome_today
-from app_pages.common import cached, empty_state, int_columns, read_only, store
 
 st.title("⏳ Expiry")
 st.caption("Expired credits are taken from the unassigned pool first, then from the lists with a spending limit in "

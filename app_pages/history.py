@@ -1,8 +1,8 @@
 import streamlit as st
 
+from app_pages.common import cached, empty_state, int_columns, store
 from credits_core.export import frame_to_xlsx
 from credits_core.reports import history
-from app_pages.common import cached, empty_state, int_columns, store
 
 st.title("📜 History")
 st.caption("Every purchase, assignment change, expiry extension and expiry deduction, with the balances right after "

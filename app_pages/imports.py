@@ -1,7 +1,7 @@
 import streamlit as st
 
-from credits_core.importer import KINDS, import_file
 from app_pages.common import read_only, store
+from credits_core.importer import KINDS, import_file
 
 st.title("📥 Import")
 st.caption("Load lists, purchases, assignments or messages from CSV (comma or semicolon, UTF-8) or .xlsx. "

@@ -3,10 +3,10 @@ from zoneinfo import ZoneInfo
 import plotly.express as px
 import streamlit as st
 
+from app_pages.common import PALETTE, cached, empty_state, n, store
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.views import balance_timeline, list_overview, spend_windows
-from app_pages.common import PALETTE, cached, empty_state, n, store
 
 st.title("📊 Overview")
 s = store()

@@ -3,6 +3,7 @@ from datetime import date, timedelta
 import plotly.express as px
 import streamlit as st
 
+from app_pages.common import PALETTE, cached, empty_state, int_columns, n, store
 from credits_core import CreditsError
 from credits_core.export import write_workbook
 from credits_core.reports import (
@@ -15,7 +16,6 @@ from credits_core.reports import (
     usage_matrix,
 )
 from credits_core.views import rome_today
-from app_pages.common import PALETTE, cached, empty_state, int_columns, n, store
 
 st.title("📈 Usage report")
 st.caption("Credits spent per list and period, on the Europe/Rome calendar (ISO weeks start on Monday).")

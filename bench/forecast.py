@@ -60,7 +60,7 @@ def main() -> None:
     secs = statistics.median(b - a for a, b in zip(t, t[1:]))
 
     def naive():  # rebuild the ledger from every event, as without checkpoints
-        msgs = s._messages_after((-(2**62), -(2**62)))
+        msgs = s.messages_until(2**62)
         ledger.replay(State(), (-(2**62), -(2**62)), s.controls, msgs, s.list_ids, s.policy)
 
     t0 = time.perf_counter()

@@ -45,7 +45,8 @@ def change_imports(at):
 
 
 PAGES = {
-    "app_pages/overview.py": None, "app_pages/buy.py": change_buy, "app_pages/assign.py": None, "app_pages/usage.py": change_usage,
+    "app_pages/overview.py": None, "app_pages/buy.py": change_buy, "app_pages/assign.py": None,
+    "app_pages/usage.py": change_usage,
     "app_pages/expiry.py": None, "app_pages/imports.py": change_imports, "app_pages/history.py": change_history,
 }
 

@@ -9,9 +9,11 @@ dashboard). DuckDB lets one process at a time hold a file, so every process take
   (``filelock``: ``fcntl.flock`` on Unix, released by the kernel if the process dies, even by ``kill -9``), opens a
   DuckDB connection and hands the caller a cursor of its own;
 * when the operation ends the connection *lingers* (``linger_s``, 0.25 s) so that a burst of operations (a page
-  render, a loop of sends) does not pay the ~12 ms open each time; it is closed and the lock released as soon as the
-  burst is over, or at once when another process is waiting: a waiter holds a shared lock on ``<file>.wait``, which
-  the holder tests (one non-blocking ``flock``) at every operation and every 10 ms while idle;
+  render, a loop of sends) does not pay the ~15 ms that opening DuckDB costs each time; it is closed and the lock
+  released as soon as the burst is over, or when another process is waiting: a waiter holds a shared lock on
+  ``<file>.wait``, which the holder tests (one non-blocking ``flock``) between operations once it has had the file
+  for ``quantum_s`` (100 ms: several operations per turn, so that turns are not all spent opening), and every 10 ms
+  while idle;
 * a process that finds the file busy waits its turn, up to ``wait_s`` (60 s), and says once what it waits for
   (``on_wait``); past that it raises ``StoreBusy``.
 
@@ -55,12 +57,14 @@ class Database:
     """One database file (or ``:memory:``) and the turns this process takes on it."""
 
     def __init__(self, path: str, *, read_only: bool = False, wait_s: float = 60.0, linger_s: float = 0.25,
-                 on_wait: Callable[[str], None] | None = None):
+                 quantum_s: float = 0.1, on_wait: Callable[[str], None] | None = None):
         self.path = path
         self.read_only = read_only
         self.memory = path == ":memory:"
         self.wait_s = wait_s
         self.linger_s = linger_s
+        self.quantum_s = quantum_s
+        self._acquired_at = 0.0
         self.on_wait = on_wait or _log_wait
         self._mutex = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -69,6 +73,7 @@ class Database:
         self._last_used = 0.0
         self._closed = False
         self.opens = 0  # how many times the file was opened (for tests and benchmarks)
+        self._memory_token: str | None = None
         if self.memory:
             self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
             self._lock = None
@@ -109,7 +114,8 @@ class Database:
                     self._depth -= 1
                 return
             if not self.memory:
-                if self._con is not None and self._someone_waits():
+                if (self._con is not None and time.monotonic() - self._acquired_at > self.quantum_s
+                        and self._someone_waits()):
                     self._release()
                     self._let_waiters_in()
                 if self._con is None:
@@ -164,6 +170,7 @@ class Database:
                                 f"(DuckDB said: {exc})") from None
             raise CreditsError(f"cannot open database {self.path}: {exc}") from None
         self.opens += 1
+        self._acquired_at = time.monotonic()
         self._start_janitor()
 
     def _release(self) -> None:
@@ -188,10 +195,9 @@ class Database:
         return False
 
     def _let_waiters_in(self) -> None:
-        """After handing the file over, wait (briefly) until the waiters got it, so that we do not take it back."""
-        deadline = time.monotonic() + 2.0
-        while self._someone_waits() and time.monotonic() < deadline:
-            time.sleep(0.001)
+        """After handing the file over, pause for a few of the waiters' polls (1 ms each) so that one of them takes
+        it before we ask again."""
+        time.sleep(0.003)
 
     def _start_janitor(self) -> None:
         if self._janitor is None or not self._janitor.is_alive():
@@ -199,13 +205,17 @@ class Database:
             self._janitor.start()
 
     def _janitor_loop(self) -> None:
-        """Close a lingering connection when idle for ``linger_s`` or when another process waits."""
+        """Close a lingering connection when idle for ``linger_s``, or when another process waits and this one
+        is between operations (idle a few ms, or past its quantum)."""
         with self._mutex:
             while self._con is not None and not self._closed:
                 self._wake.wait(timeout=0.01)
                 if self._con is None or self._depth:
                     continue
-                if time.monotonic() - self._last_used > self.linger_s or self._someone_waits():
+                now = time.monotonic()
+                idle = now - self._last_used
+                if idle > self.linger_s or ((idle > 0.005 or now - self._acquired_at > self.quantum_s)
+                                            and self._someone_waits()):
                     self._release()
 
     def release(self) -> None:
@@ -233,7 +243,7 @@ class Database:
     def token(self) -> str | None:
         """The token of the latest write to the file (None for a file no process of this version wrote)."""
         if self.memory:
-            return None
+            return self._memory_token
         try:
             with open(self._rev_path, encoding="ascii") as fh:
                 return fh.read() or None
@@ -242,12 +252,17 @@ class Database:
 
     def publish(self) -> str:
         """Announce a write (called inside the write, before its commit): returns the new token."""
-        token = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        if not self.memory:
-            tmp = f"{self._rev_path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="ascii") as fh:
-                fh.write(token)
-            os.replace(tmp, self._rev_path)
+        token = f"{time.time_ns():020d}-{os.getpid():010d}-{uuid.uuid4().hex[:12]}"  # always 44 characters
+        if self.memory:
+            self._memory_token = token
+        else:
+            # one write of a fixed length in place (a rename costs ten times more): a reader that catches it half
+            # written sees a token that is neither old nor new, and merely reloads once more
+            fd = os.open(self._rev_path, os.O_WRONLY | os.O_CREAT, 0o666)
+            try:
+                os.pwrite(fd, token.encode("ascii"), 0)
+            finally:
+                os.close(fd)
         return token
 
     # -- schema ----------------------------------------------------------------------------------------------------

@@ -73,12 +73,24 @@ class State:
     def total(self) -> int:
         return sum(lot.remaining for lot in self.lots.values())
 
-    def check(self) -> None:
-        """R11 invariants; a failure here is a bug in the engine, never bad input."""
-        assert self.total == self.pool + sum(self.assigned.values()), "R11: lots != pool + assigned"
-        assert self.pool >= 0 and all(v >= 0 for v in self.assigned.values()), "R11: negative balance"
+    def problems(self) -> list[str]:
+        """What breaks the R11 invariants in this state (empty when it is sound)."""
+        out = []
+        if self.total != self.pool + sum(self.assigned.values()):
+            out.append(f"R11: lots hold {self.total} but pool + assigned = {self.pool + sum(self.assigned.values())}")
+        if self.pool < 0 or any(v < 0 for v in self.assigned.values()):
+            out.append(f"R11: a negative balance (pool {self.pool}, assigned {self.assigned})")
         for lot in self.lots.values():
-            assert lot.remaining >= 0 and lot.credits == lot.remaining + lot.spent + lot.expired, lot
+            if lot.remaining < 0 or lot.credits != lot.remaining + lot.spent + lot.expired:
+                out.append(f"R11: lot {lot.lot_id} has credits {lot.credits} != remaining {lot.remaining} + spent "
+                           f"{lot.spent} + expired {lot.expired}")
+        return out
+
+    def check(self) -> None:
+        """R11 invariants; a failure here is a bug in the engine, never bad input (a real error, even under -O)."""
+        problems = self.problems()
+        if problems:
+            raise CreditsError("; ".join(problems))
 
     def bucket_balance(self, list_id: str) -> int:
         """What a list can spend now: its assigned credits if limited, else the pool (R7)."""
@@ -223,7 +235,8 @@ def take_from_lots(state: State, amount: int, policy: Policy) -> None:
         lot.remaining -= used
         lot.spent += used
         amount -= used
-    assert amount == 0, "R11 violated: buckets hold more than the lots"
+    if amount:
+        raise CreditsError(f"R11 violated: the buckets hold {amount} credits more than the lots")
 
 
 def apply_purchase(state: State, lot: Lot, policy: Policy) -> dict:
