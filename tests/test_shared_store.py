@@ -162,3 +162,28 @@ def test_another_process_write_is_seen_at_the_next_question(db_path):
     assert b.list_name("z") == "Zeta"
     b.close()
     a.close()
+
+
+def test_check_and_rebuild_commands(db_path, capsys):
+    """`check` compares the derived data with a full replay (exit 1 naming what differs); `rebuild` repairs it."""
+    import duckdb
+
+    from credits_core.__main__ import main
+
+    with CreditStore.open(db_path) as s:
+        s.add_list("a")
+        s.purchase(100, T("2024-01-01T00:00"), expiring=False)
+        s.assign("a", 40, T("2024-01-02T00:00"))
+        s.send("a", 5, T("2024-01-03T00:00"))
+        s.purchase(10, T("2024-01-04T00:00"), expiring=False)  # a transaction: folds the send into the rollup
+    assert main(["check", "--db", str(db_path)]) == 0
+    con = duckdb.connect(str(db_path))
+    con.execute("""UPDATE checkpoints SET state = replace(state, '"pool": 60', '"pool": 61')""")
+    con.execute("UPDATE daily_usage SET credits = credits + 1")
+    con.close()
+    capsys.readouterr()
+    assert main(["check", "--db", str(db_path)]) == 1
+    out = capsys.readouterr().out
+    assert "differs from the replay" in out and "R11" in out and "daily rollup" in out, out
+    assert main(["rebuild", "--db", str(db_path)]) == 0
+    assert main(["check", "--db", str(db_path)]) == 0
