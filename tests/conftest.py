@@ -32,6 +32,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import urllib.request  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,15 +45,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
-    """`streamlit run app.py` on a free localhost port, on a fresh 20,000-message demo database."""
-    db = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", "20000"],
-                   check=True, cwd=ROOT, capture_output=True)
+@contextmanager
+def running_app(db: Path, extra_env: dict | None = None):
+    """`streamlit run app.py` on a free localhost port over ``db``; yields its URL, stops it afterwards."""
     port = _free_port()
-    env = {**os.environ, "CREDITS_DB": str(db), "PYTHONPATH": str(ROOT)}
-    log_path = db.parent / "streamlit.log"  # a file, not a pipe: an unread pipe fills up and blocks the server
+    env = {**os.environ, "CREDITS_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
+    log_path = db.parent / f"streamlit-{port}.log"  # a file, not a pipe: an unread pipe fills up and blocks
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1"],
@@ -75,6 +73,25 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def demo_file(folder: Path, messages: int = 20_000) -> Path:
+    db = folder / "demo.duckdb"
+    subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", str(messages)],
+                   check=True, cwd=ROOT, capture_output=True)
+    return db
+
+
+@pytest.fixture(scope="session")
+def app_db(tmp_path_factory):
+    return demo_file(tmp_path_factory.mktemp("app"))
+
+
+@pytest.fixture(scope="session")
+def app_url(app_db):
+    """The app on a fresh 20,000-message demo database, shared by the browser tests of a session."""
+    with running_app(app_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -97,3 +97,44 @@ def test_what_if_purchase(local_page, app_url):
     form.get_by_role("button", name="Compare with the baseline").click()
     local_page.get_by_text("Credits saved from expiry").wait_for()
     assert local_page.get_by_test_id("stException").count() == 0
+
+
+def test_cli_shares_the_live_file_with_the_dashboard(local_page, app_url, app_db, tmp_path):
+    """With a browser session open on the dashboard, `balance --json`, `report --xlsx` and `import purchases` run on
+    the same file at once, and the page shows the imported purchase."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    open_page(local_page, app_url, "")
+    before = metric(local_page, "Total credits")
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        out = subprocess.run([sys.executable, "-m", "credits_core", *args], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    assert json.loads(cli("balance", "--db", str(app_db), "--json").stdout)["total"] == before
+    cli("report", "--db", str(app_db), "--xlsx", str(tmp_path / "weekly.xlsx"))
+    assert load_workbook(tmp_path / "weekly.xlsx").sheetnames[0] == "Summary"
+    csv = tmp_path / "purchases.csv"
+    csv.write_text("lot_id,purchased_at,credits,expiring,price_eur\nCLI-1,2026-01-15T10:00:00+01:00,5000,false,0\n")
+    cli("import", "--db", str(app_db), "purchases", str(csv))
+    open_page(local_page, app_url, "")
+    assert metric(local_page, "Total credits") == before + 5000
+
+
+def test_deep_link_on_a_fresh_server(local_page, tmp_path):
+    """The first request to a page other than / on a server nobody has opened yet shows that page, with the app's
+    navigation (no list of raw files, no blank 'common' page)."""
+    from .conftest import demo_file, running_app
+
+    db = demo_file(tmp_path, messages=2_000)
+    with running_app(db) as url:
+        open_page(local_page, url, "history")
+        assert "History" in local_page.get_by_role("heading", level=1).first.inner_text()
+        nav = local_page.get_by_test_id("stSidebarNav").inner_text()
+        assert "Usage report" in nav and "common" not in nav
