@@ -30,10 +30,12 @@ if not empty_state():
     base = cached(preview)()
     for sentence in cached(guidance)():
         st.info(sentence)
-    st.subheader("What expires when (next 12 months)")
-    st.caption("*At current pace*: each list keeps spending its average daily credits of the last 90 days (working "
-               "days and weekends apart) plus the scheduled campaigns; a list that runs dry stops. Expiries are "
-               "computed by the same rule as the real ones: pool first, then the limited lists in proportion.")
+    st.subheader("What expires when")
+    horizon = f"{base.horizon_end.astimezone(ZoneInfo(ROME)):%d %B %Y}" if base.horizon_end else "today"
+    st.caption(f"Every credit held, up to its last expiry: this looks ahead to {horizon}. *At current pace*: each "
+               "list keeps spending its average daily credits of the last 90 days (working days and weekends apart) "
+               "plus the scheduled campaigns; a list that runs dry stops. Expiries are computed by the same rule as "
+               "the real ones: pool first, then the limited lists in proportion.")
     st.dataframe(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
         "expires_at_rome": st.column_config.DatetimeColumn("expires at (Rome)"),
         **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})
@@ -67,7 +69,7 @@ if not empty_state():
             other_policy=other,
         )
         try:
-            with st.spinner("Replaying the next 12 months ..."):
+            with st.spinner("Replaying until the last expiry ..."):
                 alt = preview(s, sc)
             cmp = compare(base, alt)
             saved = int(cmp["saved"].sum()) if not cmp.empty else 0

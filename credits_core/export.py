@@ -215,7 +215,7 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         ("Campaign", f.campaign or "all"),
         ("Credits spent", total),
         ("Messages", int(per_list["messages"].sum()) if not per_list.empty else 0),
-        ("Credits still expiring in the next 12 months", int(up["credits"].sum()) if not up.empty else 0),
+        ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
     ]
     for w in (usage_w, msg_w, hist_w):
         if w is not None and len(w.sheets) > 1:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import ledger
-from .calendar import ROME, fmt_local, from_us, local_midnight_us, now_us, utc_us, zone
+from .calendar import ROME, add_years, expiry_instant_us, fmt_local, from_us, local_midnight_us, now_us, utc_us, zone
 from .errors import CreditsError, InsufficientCredits
 from .ledger import Control, MessageArrays, OverdrawError, State
 from .policy import Policy
@@ -141,6 +141,7 @@ class Preview:
     end_state: State | None = None
     purchase_cost: float = 0.0
     path: pd.DataFrame | None = None  # at (UTC), total: the projected total at now, around each expiry, at the end
+    horizon_end: datetime | None = None  # how far the preview looked (UTC)
 
     @property
     def total_expiring(self) -> int:
@@ -194,11 +195,25 @@ def _synthetic(store: CreditStore, start_us: int, end_us: int, rates: pd.DataFra
                          np.array(lists, np.int32), np.array(credits, np.int64))
 
 
-def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int = 365,
+def horizon_end_us(store: CreditStore, now: int, scenario: Scenario = Scenario()) -> int:
+    """The day after the last expiry of any credit held now (after extensions, R4), or bought in the scenario: a
+    preview to there sees every credit expire or be spent. Credits last at most the validity after the last purchase,
+    so this is at most about two years ahead."""
+    state = store.state_at(now)
+    dates = [lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0]
+    years = store.policy.validity_years
+    dates += [add_years(d, years) for _, d in scenario.purchases]
+    if not dates:
+        return now + DAY_US
+    return max(expiry_instant_us(d) for d in dates) + DAY_US
+
+
+def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int | None = None,
             today_us: int | None = None, rates: pd.DataFrame | None = None) -> Preview:
-    """Future expiries under ``scenario`` up to the horizon, computed by the ledger's own replay."""
+    """Future expiries under ``scenario``, computed by the ledger's own replay, up to ``horizon_days`` or (default)
+    the last expiry of every credit held (``horizon_end_us``)."""
     now = today_us or now_us()
-    end = now + horizon_days * DAY_US
+    end = now + horizon_days * DAY_US if horizon_days is not None else horizon_end_us(store, now, scenario)
     policy = store.policy.other_consumption() if scenario.other_policy else store.policy
     state = store.state_at(now) if policy == store.policy else _state_under(store, policy, now)
     start_key = (now, 2**62)
@@ -268,7 +283,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     points.append((end, final.total))
     path = pd.DataFrame({"at": pd.to_datetime([from_us(t) for t, _ in points], utc=True),
                          "total": [v for _, v in points]})
-    return Preview(scenario, exp, run_out, final, cost, path)
+    return Preview(scenario, exp, run_out, final, cost, path, from_us(end))
 
 
 def _assigned_at(state: State, controls: list[Control]) -> set[str]:
@@ -335,8 +350,9 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
     return out
 
 
-def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int = 365) -> pd.DataFrame:
-    """One row per future expiry: when, credits expiring if nothing is spent and under the projection."""
+def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int | None = None) -> pd.DataFrame:
+    """One row per future expiry, up to the last expiry of every credit held (or ``horizon_days``): when, credits
+    expiring if nothing is spent and under the projection."""
     now = today_us or now_us()
     idle = preview(store, Scenario("nothing spent", project_spend=False), horizon_days, now)
     proj = preview(store, Scenario("projected"), horizon_days, now)

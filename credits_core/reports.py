@@ -384,10 +384,12 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
     return df.reset_index(drop=True)
 
 
-def upcoming_expiries(store: CreditStore, horizon_days: int = 365) -> pd.DataFrame:
-    """Expiries after now up to the horizon if nothing more is spent: expires_at_rome, holder, credits."""
+def upcoming_expiries(store: CreditStore, horizon_days: int | None = None) -> pd.DataFrame:
+    """Expiries after now if nothing more is spent, every one of them (or those within ``horizon_days``):
+    expires_at_rome, holder, credits."""
     now = now_us()
-    cks = [c for c in store.expiry_checkpoints(now + horizon_days * 86_400_000_000) if c.key[0] > now]
+    until = 2**62 if horizon_days is None else now + horizon_days * 86_400_000_000
+    cks = [c for c in store.expiry_checkpoints(until) if c.key[0] > now]
     rows = [(from_us(c.key[0]), holder or "(unassigned pool)", credits)
             for c in cks for holder, credits in c.detail["holders"]]
     df = pd.DataFrame(rows, columns=["t", "holder", "credits"])
