@@ -92,7 +92,7 @@ with CreditStore.open(sys.argv[1]) as s:
 def bench_refresh(db: Path, runs: int, label: str) -> None:
     reader = CreditStore.open(db)
     reader.balance()
-    times, opens = [], []
+    times = []
     for _ in range(runs):
         before = reader.revision
         reader.release()

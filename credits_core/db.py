@@ -27,6 +27,7 @@ cursors are closed when the outermost session ends, so nothing grows with reruns
 
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
 import logging
@@ -34,6 +35,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +53,17 @@ DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensio
 
 def _log_wait(message: str) -> None:
     log.warning(message)
+
+
+_OPEN: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Close what is still open before the interpreter stops its threads (a connection closed by a dying daemon
+    thread aborts the process)."""
+    for db in list(_OPEN):
+        db.close()
 
 
 class Database:
@@ -73,6 +86,7 @@ class Database:
         self._last_used = 0.0
         self._closed = False
         self.opens = 0  # how many times the file was opened (for tests and benchmarks)
+        _OPEN.add(self)
         self._memory_token: str | None = None
         if self.memory:
             self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)

@@ -196,16 +196,16 @@ def _synthetic(store: CreditStore, start_us: int, end_us: int, rates: pd.DataFra
 
 
 def horizon_end_us(store: CreditStore, now: int, scenario: Scenario = Scenario()) -> int:
-    """The day after the last expiry of any credit held now (after extensions, R4), or bought in the scenario: a
-    preview to there sees every credit expire or be spent. Credits last at most the validity after the last purchase,
-    so this is at most about two years ahead."""
+    """The day after the last expiry of any credit held now (after extensions, R4), or bought in the scenario, and
+    at least a year ahead (lists running out are projected even when nothing expires): a preview to there sees every
+    credit expire or be spent. Credits last at most the validity after the last purchase, so this is at most about
+    two years ahead."""
     state = store.state_at(now)
     dates = [lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0]
     years = store.policy.validity_years
     dates += [add_years(d, years) for _, d in scenario.purchases]
-    if not dates:
-        return now + DAY_US
-    return max(expiry_instant_us(d) for d in dates) + DAY_US
+    last = max((expiry_instant_us(d) for d in dates), default=now)
+    return max(last + DAY_US, now + 365 * DAY_US)
 
 
 def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int | None = None,

@@ -105,21 +105,40 @@ def known_message(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: st
 
 def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, list_no: int, t_us: int,
              credits: int, country: str | None, parts: int | None, campaign_id: str | None,
-             in_transaction: bool, announce: Callable[[], str] | None = None) -> tuple[Snapshot, bool]:
+             in_transaction: bool, announce: Callable[[], str] | None = None, check_id: bool = True
+             ) -> tuple[Snapshot, bool]:
     """One message. Outside a transaction, an append that changes no checkpoint and folds nothing is written as
     one autocommitted INSERT (``announce()`` gives the write's token just before); anything else returns
-    ``needs_tx=True`` having written nothing, and the caller calls again inside a transaction."""
+    ``needs_tx=True`` having written nothing, and the caller calls again inside a transaction.
+
+    R13 (``check_id``, for ids the caller chose): the INSERT itself skips an id already stored, so the common case
+    costs one statement; a skipped one is then compared (same content: a no-op; other content: refused), and so is a
+    message the replay refuses, since a repeat of a stored message is a no-op even when its bucket is empty now."""
     check_amount(credits, "credits")
+    content = (list_no, t_us, credits, country, parts, campaign_id)
     seq = snap.next_seq
     msgs = MessageArrays(np.array([t_us], np.int64), np.array([seq], np.int64), np.array([list_no], np.int32),
                          np.array([credits], np.int64))
-    checkpoints, tail, keep = replay_with(cur, snap, [], msgs, lambda _seq: message_id)
+    try:
+        checkpoints, tail, keep = replay_with(cur, snap, [], msgs, lambda _seq: message_id)
+    except InsufficientCredits:
+        if check_id and known_message(cur, snap, message_id, content):
+            return snap, False
+        raise
     simple = not checkpoints and keep == len(snap.checkpoints) and not in_transaction and snap.unrolled < FOLD_AFTER
     if not simple and not in_transaction:
         return snap, True
     token = announce() if simple and announce is not None else snap.token
-    cur.execute("INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)",
-                [seq, message_id, list_no, t_us, credits, country, parts, campaign_id])
+    values = [seq, message_id, list_no, t_us, credits, country, parts, campaign_id]
+    if check_id:
+        written = cur.execute(
+            "INSERT INTO messages SELECT ?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL "
+            "WHERE NOT EXISTS (SELECT 1 FROM messages WHERE message_id = ?)", values + [message_id]).fetchall()[0][0]
+        if not written:
+            known_message(cur, snap, message_id, content)  # raises when the stored one differs
+            return snap.with_changes(token=token), False  # R13: the same message again, nothing written
+    else:
+        cur.execute("INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)", values)
     snap = _counted(snap, seq, 1, t_us, t_us)
     if simple:
         return snap.with_changes(tail=tail, last_key=max(snap.last_key, (t_us, seq)), token=token,

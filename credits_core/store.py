@@ -345,19 +345,18 @@ class CreditStore:
         with self._db.session() as cur:
             snap = self._fresh(cur)
             list_no = snap.require_list(list_id)
-            if message_id is None:
-                message_id = f"msg-{uuid.uuid4().hex}"
-            elif journal.known_message(cur, snap, message_id, (list_no, t_us, credits, country, parts, campaign_id)):
-                return message_id
+            check_id = message_id is not None  # an id we make up is new by construction
+            message_id = message_id or f"msg-{uuid.uuid4().hex}"
             args = (message_id, list_no, t_us, credits, country, parts, campaign_id)
             if not self._in_batch:
                 # the common case, an append that changes no checkpoint: one autocommitted INSERT
-                new, needs_tx = journal.send_one(cur, snap, *args, in_transaction=False, announce=self._db.publish)
+                new, needs_tx = journal.send_one(cur, snap, *args, in_transaction=False, announce=self._db.publish,
+                                                 check_id=check_id)
                 if not needs_tx:
                     self._snap = new
                     return message_id
             with self._writing():
-                self._snap, _ = journal.send_one(cur, self._snap, *args, in_transaction=True)
+                self._snap, _ = journal.send_one(cur, self._snap, *args, in_transaction=True, check_id=check_id)
             return message_id
 
     def record_messages(self, df: pd.DataFrame) -> int:

@@ -67,12 +67,14 @@ def test_what_if_purchase_saves_and_writes_nothing(tmp_path):
     before = path.read_bytes()
     s = CreditStore.open(path)
     now = utc_us(T("2026-06-01T00:00"))
-    base = preview(s, Scenario(project_spend=False), today_us=now)
-    buy = preview(s, Scenario("buy Starter", purchases=(("Starter", date(2026, 7, 1)),), project_spend=False),
-                  today_us=now)
+    year = {"today_us": now, "horizon_days": 365}  # the purchase moves X's 50 to 2028: beyond this year
+    base = preview(s, Scenario(project_spend=False), **year)
+    buy = preview(s, Scenario("buy Starter", purchases=(("Starter", date(2026, 7, 1)),), project_spend=False), **year)
     other = preview(s, Scenario("other policy", other_policy=True, campaigns=(("a", date(2026, 8, 1), 30),),
-                                project_spend=False), today_us=now)
+                                project_spend=False), **year)
     assert base.total_expiring == 50 and buy.total_expiring == 0 and other.total_expiring == 20
+    assert preview(s, Scenario("buy Starter", purchases=(("Starter", date(2026, 7, 1)),), project_spend=False),
+                   today_us=now).total_expiring == 50 + 1000  # the full horizon: they expire in July 2028
     cmp = compare(base, buy)
     assert cmp["saved"].sum() == 50
     nothing = compare(buy, buy)  # no expiry on either side (a bug the browser test found)

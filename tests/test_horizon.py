@@ -14,9 +14,8 @@ import pytest
 
 from credits_core import CreditStore
 from credits_core.export import write_csv, write_workbook
-from credits_core.reports import ReportFilter
 from credits_core.forecast import Scenario, expiry_plan, preview
-from credits_core.reports import upcoming_expiries
+from credits_core.reports import ReportFilter, upcoming_expiries
 
 
 def store_expiring_in(months: int) -> CreditStore:
