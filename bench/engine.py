@@ -155,7 +155,7 @@ def main() -> None:
                 j = 2_000 + (k - 1) * 10_000 + i
                 s.send(LISTS[j % 12], 1, t[j % 30_000] + timedelta(days=5 * k), message_id=f"b{j}")
     secs = timed(batch, runs)
-    row("10,000 single sends in store.batch() (sends/s)", ">= 2,000", [10_000 / x for x in secs], "sends/s")
+    row("10,000 single sends in store.batch() (sends/s)", "(info)", [10_000 / x for x in secs], "sends/s")
     s.close()
 
     # 5. demo --messages 1,000,000

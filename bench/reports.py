@@ -31,7 +31,6 @@ from credits_core.reports import (  # noqa: E402
     count_messages,
     iter_messages,
     messages_page,
-    refresh_usage,
     usage,
 )
 
@@ -64,8 +63,6 @@ def bench_size(n: int, args: argparse.Namespace, tmp: str, row, first: bool) -> 
     s = prepare(path, int(df["credits"].sum()) * 2)
     s.record_messages(df)
     del df
-    t_roll = timed(lambda: refresh_usage(s), 1)[0]
-    row(f"[{n:,}] first rollup build (once, then incremental)", "(info)", t_roll, "s")
 
     f_all = ReportFilter(period="month")
     usage(s, f_all)

@@ -138,3 +138,27 @@ def test_deep_link_on_a_fresh_server(local_page, tmp_path):
         assert "History" in local_page.get_by_role("heading", level=1).first.inner_text()
         nav = local_page.get_by_test_id("stSidebarNav").inner_text()
         assert "Usage report" in nav and "common" not in nav
+
+
+def test_read_only_dashboard_on_the_live_file(local_page, app_url, app_db, tmp_path):
+    """A second dashboard started with CREDITS_READ_ONLY=1 on the same live file: it shows the same figures,
+    offers no write, and shows a write made meanwhile by another process."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, running_app
+
+    open_page(local_page, app_url, "")
+    total = metric(local_page, "Total credits")
+    with running_app(app_db, {"CREDITS_READ_ONLY": "1"}) as ro_url:
+        open_page(local_page, ro_url, "")
+        assert metric(local_page, "Total credits") == total
+        open_page(local_page, ro_url, "buy")
+        assert local_page.get_by_role("button", name="Record purchase").count() == 0
+        csv = tmp_path / "p.csv"
+        csv.write_text("lot_id,purchased_at,credits,expiring,price_eur\nRO-1,2026-02-01T10:00:00+01:00,700,false,0\n")
+        out = subprocess.run([sys.executable, "-m", "credits_core", "import", "--db", str(app_db), "purchases",
+                              str(csv)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        open_page(local_page, ro_url, "")
+        assert metric(local_page, "Total credits") == total + 700
