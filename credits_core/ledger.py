@@ -394,9 +394,8 @@ def replay(
         if p in nonzero_phases:
             row = sums[p]
             spent = {list_ids[i]: int(row[i]) for i in np.nonzero(row)[0]}
-            failing = apply_spend(state, spent, policy)
-            if failing is not None:
-                raise _overdraw(state, failing, msgs, phase == p, list_ids)
+            if apply_spend(state, spent, policy) is not None:
+                raise _first_overdraw(state, spent, msgs, phase == p, list_ids)
         if p == len(points):
             break
         key, control = points[p]
@@ -418,6 +417,18 @@ def advance(state: State, until_us: int, policy: Policy) -> tuple[list[Checkpoin
         detail = apply_expiry(state, t, policy)
         out.append(Checkpoint((t, -1), "expiry", state.copy(), detail))
     return out, state
+
+
+def _first_overdraw(state: State, spent: dict[str, int], msgs: MessageArrays, in_phase: np.ndarray,
+                    list_ids: Sequence[str]) -> OverdrawError:
+    """R14: of every bucket the phase overdraws (limited lists, the pool), name the message that fails first in
+    time."""
+    errors = [_overdraw(state, lid, msgs, in_phase, list_ids)
+              for lid, c in spent.items() if lid in state.assigned and c > state.assigned[lid]]
+    shared = [lid for lid, c in spent.items() if lid not in state.assigned and c]
+    if sum(spent[lid] for lid in shared) > state.pool:
+        errors.append(_overdraw(state, shared[0], msgs, in_phase, list_ids))
+    return min(errors, key=lambda e: (e.overdraw.at_us, e.overdraw.seq))
 
 
 def _overdraw(state: State, list_id: str, msgs: MessageArrays, in_phase: np.ndarray,

@@ -5,9 +5,11 @@
 * ``message_cost(text, country)``: parts, encoding, the character that forced Unicode, credits.
 * ``sms_per_package(countries)``: how many SMS (of one part) each package buys per country.
 
-R12: a text made only of GSM-7 characters is 1 part up to 160 characters, else ceil(len/153); characters of the
-GSM extension table (``^{}\\[~]|`` and the euro sign) count 2. Any other text is UCS-2, counted in UTF-16 code units:
-1 part up to 70, else ceil(len/67). An empty text is 1 part.
+R12: a text made only of GSM-7 characters is 1 part up to 160 septets; characters of the GSM extension table
+(``^{}\\[~]|`` and the euro sign) take 2. Any other text is UCS-2, counted in UTF-16 code units: 1 part up to 70.
+Longer texts are split as carriers split them: parts of at most 153 septets (or 67 units), filled in order, and a
+character is never cut across two parts (an extension character's 2 septets, a surrogate pair's 2 units), so
+``"a"*152 + "€" + "a"*152`` is 3 parts, not 2. An empty text is 1 part.
 """
 
 from __future__ import annotations
@@ -46,18 +48,29 @@ class MessageCost:
     credits: int
 
 
+def _segments(sizes: list[int], single: int, per_part: int) -> int:
+    """Parts for characters of the given sizes: one part up to ``single``, else parts of at most ``per_part``
+    filled in order, a character never cut across two parts."""
+    if sum(sizes) <= single:
+        return 1
+    parts, used = 1, 0
+    for size in sizes:
+        if used + size > per_part:
+            parts, used = parts + 1, 0
+        used += size
+    return parts
+
+
 def text_parts(text: str) -> TextParts:
-    """R12: SMS parts of a text."""
+    """R12: SMS parts of a text, split as carriers split them."""
     if not isinstance(text, str):
         raise CreditsError(f"text={text!r} must be a string")
     forcing = next((ch for ch in text if ch not in GSM_BASIC and ch not in GSM_EXTENSION), None)
     if forcing is None:
-        length = sum(2 if ch in GSM_EXTENSION else 1 for ch in text)
-        parts = 1 if length <= 160 else -(-length // 153)
-        return TextParts(length, parts, "GSM-7", None)
-    length = len(text.encode("utf-16-le")) // 2
-    parts = 1 if length <= 70 else -(-length // 67)
-    return TextParts(length, parts, "UCS-2", forcing)
+        sizes = [2 if ch in GSM_EXTENSION else 1 for ch in text]
+        return TextParts(sum(sizes), _segments(sizes, 160, 153), "GSM-7", None)
+    sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # UTF-16 code units: a surrogate pair is 2
+    return TextParts(sum(sizes), _segments(sizes, 70, 67), "UCS-2", forcing)
 
 
 @lru_cache(maxsize=1)

@@ -23,6 +23,11 @@ from credits_core.pricing import message_cost, packages, rate, rates, sms_per_pa
     ("a" * 134 + "ç", 3, "UCS-2"),
     ("😀" * 35, 1, "UCS-2"),    # an emoji is 2 UTF-16 code units
     ("😀" * 36, 2, "UCS-2"),
+    # R12 as amended: a character is never cut across two parts
+    ("a" * 152 + "€" + "a" * 152, 3, "GSM-7"),  # 306 septets, but the euro sign cannot straddle parts 1 and 2
+    ("a" * 151 + "€" + "a" * 153, 2, "GSM-7"),  # 153 + 153 exactly
+    ("ç" + "😀" * 33 + "a" * 67, 2, "UCS-2"),   # 1 + 66 units fill part 1 exactly, 67 fill part 2
+    ("ç" * 66 + "😀" + "a" * 66, 3, "UCS-2"),   # 66 + a pair would be 68 > 67: the pair opens part 2
 ])
 def test_parts(text, parts, encoding):
     tp = text_parts(text)

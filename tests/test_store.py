@@ -315,3 +315,23 @@ def test_stale_derived_data_is_rebuilt_from_the_events(db_path):
         s.query("UPDATE meta SET value = '0' WHERE key = 'derived_version'")
     with CreditStore.open(db_path) as s:
         assert snapshot(s) == before
+
+
+def test_r14_names_the_first_message_in_time_that_fails(store):
+    """Pool 10 and list b holding 5: a:20 on Feb 1 fails before b:6 on Feb 2, whatever order they come in."""
+    store.add_list("a")
+    store.add_list("b")
+    store.purchase(15, T("2024-01-01T00:00"), expiring=False)
+    store.assign("b", 5, T("2024-01-01T01:00"))
+    df = pd.DataFrame({"message_id": ["mb", "ma"], "list_id": ["b", "a"],
+                       "sent_at": pd.to_datetime(["2024-02-02T10:00", "2024-02-01T10:00"], utc=True),
+                       "credits": [6, 20]})
+    with pytest.raises(InsufficientCredits, match="message 'ma' of list 'a'"):
+        store.record_messages(df)
+
+
+def test_automatic_lot_ids_never_collide_with_chosen_ones(store):
+    store.purchase(10, T("2024-01-01T00:00"), lot_id="L000002")
+    second = store.purchase(10, T("2024-01-02T00:00"))
+    third = store.purchase(10, T("2024-01-03T00:00"))
+    assert len({"L000002", second, third}) == 3
