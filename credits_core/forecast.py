@@ -25,7 +25,18 @@ import numpy as np
 import pandas as pd
 
 from . import ledger
-from .calendar import ROME, add_years, expiry_instant_us, fmt_local, from_us, local_midnight_us, now_us, utc_us, zone
+from .calendar import (
+    ROME,
+    add_years,
+    expiry_instant_us,
+    fmt_local,
+    from_us,
+    local_date,
+    local_midnight_us,
+    now_us,
+    utc_us,
+    zone,
+)
 from .errors import CreditsError, InsufficientCredits
 from .ledger import Control, MessageArrays, OverdrawError, State
 from .policy import Policy
@@ -156,7 +167,8 @@ def daily_rates(store: CreditStore, lookback_days: int = 90, today_us: int | Non
         "SELECT list_no, isodow(CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)) >= 6 "
         "AS weekend, sum(credits)::BIGINT AS credits FROM messages WHERE sent_at > make_timestamp(?) "
         "AND sent_at <= make_timestamp(?) GROUP BY ALL", [start, end]).df()
-    days = pd.date_range(from_us(start).date(), from_us(end).date(), freq="D")
+    # the window is lookback_days x 24 h: its Rome dates, the first partial one left out, are lookback_days dates
+    days = pd.date_range(local_date(start) + timedelta(days=1), local_date(end), freq="D")
     n_weekend = max(1, int((days.day_of_week >= 5).sum()))
     n_work = max(1, len(days) - n_weekend)
     out = pd.DataFrame({"list_id": store.list_ids, "per_working_day": 0.0, "per_weekend_day": 0.0})

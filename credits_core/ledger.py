@@ -99,7 +99,7 @@ class State:
     def next_expiry_us(self, policy: Policy) -> int | None:
         """The next instant at which some lot with credits expires (R3), or None."""
         instants = [
-            expiry_instant_us(lot.expires_on, policy.timezone)
+            expiry_instant_us(lot.expires_on)
             for lot in self.lots.values()
             if lot.expiring and lot.remaining > 0
         ]
@@ -284,7 +284,7 @@ def apply_expiry(state: State, instant_us: int, policy: Policy) -> dict:
     rest from the limited lists in proportion to their assigned credits (largest remainder)."""
     by_lot = {}
     for lot in state.lots.values():
-        if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on, policy.timezone) == instant_us:
+        if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on) == instant_us:
             by_lot[lot.lot_id] = lot.remaining
             lot.expired += lot.remaining
             lot.remaining = 0
@@ -319,7 +319,7 @@ def apply_spend(state: State, spent_by_list: dict[str, int], policy: Policy) -> 
 
 
 def new_lot(control: Control, policy: Policy) -> Lot:
-    exp = expires_on(control.at_us, policy.validity_years, policy.timezone) if control.expiring else None
+    exp = expires_on(control.at_us, policy.validity_years) if control.expiring else None
     return Lot(control.lot_id, control.at_us, control.credits, bool(control.expiring), exp, control.price,
                remaining=control.credits)
 
@@ -351,9 +351,9 @@ def _candidate_expiries(state: State, controls: Sequence[Control], policy: Polic
     """Every instant at which an expiry may happen: an extension only ever moves a lot to another lot's original
     expires_on, so the current dates in ``state`` plus the dates of the lots bought by ``controls`` cover them."""
     dates = {lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0}
-    dates |= {expires_on(c.at_us, policy.validity_years, policy.timezone)
+    dates |= {expires_on(c.at_us, policy.validity_years)
               for c in controls if c.kind == "purchase" and c.expiring}
-    return {expiry_instant_us(d, policy.timezone) for d in dates}
+    return {expiry_instant_us(d) for d in dates}
 
 
 def replay(

@@ -1,5 +1,5 @@
-"""The account policy: how credits are consumed (R5), whether a purchase extends older lots (R4), how long a lot
-lives (R3) and in which time zone calendar questions are answered (R2).
+"""The account policy: how credits are consumed (R5), whether a purchase extends older lots (R4) and how long a lot
+lives (R3). There is no time zone knob: R2 fixes every calendar question to Europe/Rome (``calendar.ROME``).
 
 A ``Policy`` is an immutable value. The store remembers the policy it was built with; opening it with another
 policy rebuilds the derived data under the new one.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import CreditsError
 
@@ -21,7 +20,6 @@ class Policy:
     consumption: str = "non_expiring_first"
     extend_on_purchase: bool = True
     validity_years: int = 2
-    timezone: str = "Europe/Rome"
 
     def __post_init__(self) -> None:
         if self.consumption not in CONSUMPTION_ORDERS:
@@ -32,19 +30,17 @@ class Policy:
             raise CreditsError(f"policy extend_on_purchase must be a bool, got {self.extend_on_purchase!r}")
         if type(self.validity_years) is not int or self.validity_years < 1:
             raise CreditsError(f"policy validity_years must be a whole number >= 1, got {self.validity_years!r}")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CreditsError(f"policy timezone {self.timezone!r} is not a known IANA time zone") from None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Policy:
-        return cls(**json.loads(text))
+        fields = json.loads(text)
+        fields.pop("timezone", None)  # files written before R2 fixed the calendar to Europe/Rome
+        return cls(**fields)
 
     def other_consumption(self) -> Policy:
         """The same policy with the other consumption order (for what-if comparisons)."""
         other = [c for c in CONSUMPTION_ORDERS if c != self.consumption][0]
-        return Policy(other, self.extend_on_purchase, self.validity_years, self.timezone)
+        return Policy(other, self.extend_on_purchase, self.validity_years)

@@ -334,24 +334,29 @@ def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
 def history(store: CreditStore, date_from: date | None = None, date_to: date | None = None,
             kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     """The audit trail: every purchase, assignment change, expiry extension and expiry deduction, in time order,
-    with the balances right after it. Expiries still ahead of the last recorded event are not included.
+    with the balances right after it; expiries due by now are included even when nothing was recorded since.
 
-    Columns: at_rome, kind, lot_id, list_id, credits (the change: + in, - out), detail, pool_after,
-    assigned_after, total_after.
+    Columns: at_rome, kind, lot_id, list_id, credits (the change: + in, - out; for an extension and a lot that
+    expired, the credits concerned, which the balance columns do not move), detail, pool_after, assigned_after,
+    total_after.
     """
     controls = {c.seq: c for c in store.controls}
+    recorded = store.checkpoints
+    keys = {c.key for c in recorded}
+    # expiries due by now after the last recorded event happened too (R8 at the wall clock): they belong here
+    pending = [c for c in store.expiry_checkpoints(now_us()) if c.key not in keys]
     rows = []
-    for ck in store.checkpoints:
+    for ck in recorded + pending:
         s = ck.state
         after = (s.pool, sum(s.assigned.values()), s.total)
         if ck.kind == "expiry":
             for holder, credits in ck.detail["holders"]:
                 rows.append((ck.key[0], "expiry", None, holder, -credits,
                              "expired from the unassigned pool" if holder is None else "expired from the list's "
-                             "assigned credits (R8 proportional share)", *after))
+                             "assigned credits (its share, in proportion to what the limited lists held)", *after))
             for lot_id, credits in ck.detail["lots"].items():
-                rows.append((ck.key[0], "lot expired", lot_id, None, 0, f"{credits:,} credits of lot expired",
-                             *after))
+                rows.append((ck.key[0], "lot expired", lot_id, None, credits,
+                             f"{credits:,} credits of this lot expired (counted in the expiry rows above)", *after))
             continue
         c = controls[ck.seq]
         if c.kind == "purchase":
@@ -360,8 +365,10 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
             price = f", EUR {c.price}" if c.price is not None else ""
             rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after))
             for lot_id, old, new, remaining in ck.detail.get("extended", []):
-                rows.append((c.at_us, "extension", lot_id, None, 0,
-                             f"{remaining:,} credits now expire on {new} instead of {old} (R4)", *after))
+                rows.append((c.at_us, "extension", lot_id, None, remaining,
+                             f"{remaining:,} credits now expire on {date.fromisoformat(new):%d %B %Y} instead of "
+                             f"{date.fromisoformat(old):%d %B %Y}: the purchase moved them (no change to the balance)",
+                             *after))
         elif c.kind == "assign":
             rows.append((c.at_us, "assignment", None, c.list_id, c.credits,
                          "assigned to the list (spending limit)" if c.credits >= 0 else "given back to the pool",

@@ -140,3 +140,19 @@ def test_projection_path_shows_each_expiry_drop():
     p = preview(s, Scenario(project_spend=False), today_us=utc_us(T("2026-06-01T00:00")))
     assert p.path["total"].tolist() == [70, 70, 20, 20]  # now, just before the expiry, just after, the horizon
     assert p.path["at"].iloc[2] == pd.Timestamp("2027-01-09T23:00", tz="UTC")
+
+
+def test_daily_pace_counts_rome_days():
+    """90 days of spend are divided by 90 days (not 91), split into working days and weekends by Rome dates."""
+    from credits_core.forecast import daily_rates
+
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.purchase(10**6, T("2025-01-01T00:00"), expiring=False)
+    end = T("2026-03-02T12:00")  # a Monday
+    day = end - timedelta(days=89)
+    while day <= end:  # 10 credits every Rome day, sent at 23:30 Rome (22:30 UTC in winter: still that Rome day)
+        s.send("a", 10, day.replace(hour=22, minute=30) - timedelta(days=1))
+        day += timedelta(days=1)
+    r = daily_rates(s, today_us=utc_us(end)).set_index("list_id").loc["a"]
+    assert r["per_working_day"] == pytest.approx(10.0) and r["per_weekend_day"] == pytest.approx(10.0)

@@ -175,3 +175,19 @@ def test_read_only_store_reports_from_any_thread(tmp_path):
         t.join()
     ro.close()
     assert results == [7, 7]
+
+
+def test_history_includes_expiries_after_the_last_recorded_event():
+    """Balance 0 after an expiry nothing followed: the History shows the expiry, not only the purchase."""
+    from credits_core import CreditStore
+    from credits_core.reports import history
+
+    s = CreditStore.open(":memory:")
+    s.purchase(1000, T("2023-01-10T10:00"), lot_id="X")
+    s.purchase(500, T("2024-06-01T10:00"), lot_id="Y")  # moves X's 1,000 to 2026-06-01
+    h = history(s)
+    assert s.balance().total == 0
+    expired = h[h["kind"] == "expiry"]
+    assert int(expired["credits"].sum()) == -1500 and int(h["total_after"].iloc[-1]) == 0
+    ext = h[h["kind"] == "extension"].iloc[0]
+    assert ext["credits"] == 1000 and "10 January 2025" in ext["detail"] and "R4" not in ext["detail"]

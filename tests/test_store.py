@@ -335,3 +335,19 @@ def test_automatic_lot_ids_never_collide_with_chosen_ones(store):
     second = store.purchase(10, T("2024-01-02T00:00"))
     third = store.purchase(10, T("2024-01-03T00:00"))
     assert len({"L000002", second, third}) == 3
+
+
+def test_policy_has_no_time_zone_knob_and_old_files_open(db_path):
+    """R2 fixes the calendar to Europe/Rome: Policy has no timezone; a file that recorded one still opens."""
+    assert not hasattr(Policy(), "timezone")
+    with pytest.raises(TypeError):
+        Policy(timezone="UTC")
+    with CreditStore.open(db_path) as s:
+        small_account(s)
+        total = s.balance(T("2024-06-01T00:00")).total
+    con = duckdb.connect(str(db_path))
+    con.execute("""UPDATE meta SET value = '{"consumption": "non_expiring_first", "extend_on_purchase": true, """
+                """"timezone": "Europe/Rome", "validity_years": 2}' WHERE key = 'policy'""")
+    con.close()
+    with CreditStore.open(db_path) as s:
+        assert s.balance(T("2024-06-01T00:00")).total == total and s.policy == Policy()
