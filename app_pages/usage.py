@@ -1,5 +1,3 @@
-from datetime import date, timedelta
-
 import plotly.express as px
 import streamlit as st
 
@@ -14,7 +12,9 @@ from credits_core.reports import (
     usage_by,
     usage_by_list,
     usage_matrix,
+    view_params,
 )
+from credits_core.reports import countries as report_countries
 from credits_core.views import rome_today
 
 st.title("📈 Usage report")
@@ -23,15 +23,16 @@ s = store()
 qp = st.query_params
 if not empty_state():
     today = rome_today()
+    offered = cached(report_countries)()
+    vp = view_params({k: qp.get_all(k) for k in qp}, today, s.list_ids, offered)
+    for notice in vp.notices:
+        st.warning(f"The link had a value this page cannot use: {notice}.")
     c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
-    period = c1.selectbox("Period", PERIODS, index=PERIODS.index(qp.get("by", "month")), key="by")
-    default_from = date.fromisoformat(qp["from"]) if "from" in qp else today - timedelta(days=365)
-    default_to = date.fromisoformat(qp["to"]) if "to" in qp else today
-    rng = c2.date_input("Dates (Rome, inclusive)", value=(default_from, default_to), key="dates")
-    lists = c3.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
+    period = c1.selectbox("Period", PERIODS, index=PERIODS.index(vp.period), key="by")
+    rng = c2.date_input("Dates (Rome, inclusive)", value=(vp.date_from, vp.date_to), key="dates")
+    lists = c3.multiselect("Lists", s.list_ids, default=list(vp.lists),
                            format_func=lambda x: f"{s.list_name(x)} ({x})", key="lists")
-    countries = c4.multiselect("Countries", ["IT", "FR", "DE", "ES", "CH", "GB", "AT", "NL", "BE", "US", "SM", "PL",
-                                             "RO", "GR", "PT"], default=qp.get_all("country"), key="countries")
+    countries = c4.multiselect("Countries", offered, default=list(vp.countries), key="countries")
     if isinstance(rng, tuple) and len(rng) == 2:
         f = ReportFilter(rng[0], rng[1], tuple(lists), tuple(countries), None, period)
         st.query_params["by"] = period
@@ -100,9 +101,13 @@ if not empty_state():
             with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
                 try:
                     write_workbook(s, f, tmp.name)
-                    st.session_state["xlsx"] = open(tmp.name, "rb").read()
+                    # remembered with the view it shows: another view never offers this file
+                    st.session_state["xlsx"] = (f, s.revision, open(tmp.name, "rb").read())
                 except CreditsError as exc:
                     st.error(str(exc))
-        if "xlsx" in st.session_state:
-            st.download_button("Download usage-report.xlsx", st.session_state["xlsx"], "usage-report.xlsx",
+        prepared = st.session_state.get("xlsx")
+        if prepared and prepared[:2] == (f, s.revision):
+            st.download_button("Download usage-report.xlsx", prepared[2], "usage-report.xlsx",
                                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        elif prepared:
+            st.caption("The view changed since the workbook was prepared: prepare it again for this view.")

@@ -46,6 +46,65 @@ class ReportFilter:
             raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
 
 
+# -- view parameters (a shared link) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    """The report view a link asks for, every value checked; ``notices`` say which were replaced by defaults."""
+
+    period: str
+    date_from: date
+    date_to: date
+    lists: tuple[str, ...]
+    countries: tuple[str, ...]
+    notices: tuple[str, ...] = ()
+
+
+def view_params(params: dict[str, list[str]], today: date, list_ids: list[str], countries: list[str]) -> ViewParams:
+    """Read ``by``, ``from``, ``to``, ``list`` and ``country`` from a link; a value that is not valid falls back to
+    the default (the last 12 months by month, all lists and countries) with a short notice, never an error."""
+    notices = []
+
+    def one(key: str) -> str | None:
+        values = params.get(key) or []
+        return values[-1] if values else None
+
+    period = one("by") or "month"
+    if period not in PERIODS:
+        notices.append(f"period {period!r} is not one of {', '.join(PERIODS)}: showing months")
+        period = "month"
+    dates = {}
+    for key, default in (("from", today - timedelta(days=365)), ("to", today)):
+        text = one(key)
+        try:
+            dates[key] = date.fromisoformat(text) if text else default
+        except ValueError:
+            notices.append(f"{key} date {text!r} is not a date (YYYY-MM-DD): using {default}")
+            dates[key] = default
+    if dates["from"] > dates["to"]:
+        notices.append(f"the dates were reversed ({dates['from']} after {dates['to']}): swapped")
+        dates["from"], dates["to"] = dates["to"], dates["from"]
+    lists = tuple(x for x in params.get("list", []) if x in list_ids)
+    if len(lists) < len(params.get("list", [])):
+        notices.append("unknown lists in the link were left out")
+    known = {c.upper() for c in countries}
+    picked = tuple(dict.fromkeys(c.upper() for c in params.get("country", [])))
+    if any(c not in known for c in picked):
+        notices.append(f"unknown countries in the link were left out: {', '.join(c for c in picked if c not in known)}")
+    return ViewParams(period, dates["from"], dates["to"], lists, tuple(c for c in picked if c in known),
+                      tuple(notices))
+
+
+def countries(store: CreditStore) -> list[str]:
+    """Countries a filter can offer: those in the messages (the rollup) and those of the rates file."""
+    from .pricing import rates
+
+    got = {r[0] for r in store.query(f"SELECT DISTINCT country FROM {usage_source(store)} "
+                                     f"WHERE country IS NOT NULL").fetchall()}
+    return sorted(got | set(rates()["country"]))
+
+
 # -- the rollup -------------------------------------------------------------------------------------------------
 
 

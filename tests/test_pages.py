@@ -127,3 +127,30 @@ def test_read_only_dashboard_on_a_mistyped_path_says_so_and_creates_nothing(monk
     assert not at.exception, at.exception
     assert any("does not exist" in e.value for e in at.error)
     assert not missing.exists()
+
+
+def test_usage_link_with_bad_values_falls_back_with_a_notice(monkeypatch, demo_db):
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("CREDITS_DB", str(demo_db))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/usage.py")
+    at.query_params.update({"by": "fortnight", "from": "2026-13-01", "country": ["ZZ"]})
+    at.run()
+    assert not at.exception, at.exception
+    notices = " ".join(w.value for w in at.warning)
+    assert "fortnight" in notices and "2026-13-01" in notices and "ZZ" in notices
+    assert at.selectbox(key="by").value == "month"
+
+
+def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/usage.py").run()
+    next(b for b in at.button if b.label == "Prepare the Excel workbook of this view").click().run()
+    assert any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
+    at.selectbox(key="by").set_value("week").run()
+    assert not any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
+    assert any("prepare it again" in c.value for c in at.caption)

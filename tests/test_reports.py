@@ -191,3 +191,26 @@ def test_history_includes_expiries_after_the_last_recorded_event():
     assert int(expired["credits"].sum()) == -1500 and int(h["total_after"].iloc[-1]) == 0
     ext = h[h["kind"] == "extension"].iloc[0]
     assert ext["credits"] == 1000 and "10 January 2025" in ext["detail"] and "R4" not in ext["detail"]
+
+
+def test_view_params_fall_back_with_notices():
+    from credits_core.reports import view_params
+
+    today = date(2026, 11, 28)
+    vp = view_params({"by": ["fortnight"], "from": ["2026-13-01"], "to": ["2026-01-01"], "country": ["zz", "it"],
+                      "list": ["a", "nope"]}, today, ["a", "b"], ["IT", "FR"])
+    assert vp.period == "month" and vp.lists == ("a",) and vp.countries == ("IT",)
+    assert (vp.date_from, vp.date_to) == (date(2025, 11, 28), date(2026, 1, 1))  # default from, given to
+    assert len(vp.notices) == 4
+    rev = view_params({"from": ["2026-05-01"], "to": ["2026-04-01"]}, today, [], [])
+    assert (rev.date_from, rev.date_to) == (date(2026, 4, 1), date(2026, 5, 1)) and "reversed" in rev.notices[0]
+    ok = view_params({}, today, [], [])
+    assert ok.notices == () and ok.period == "month"
+
+
+def test_countries_offered_include_imported_ones(acct):
+    from credits_core.reports import countries
+
+    acct.send("a", 1, T("2025-05-02T08:00"), country="XX")
+    got = countries(acct)
+    assert "XX" in got and "IT" in got and "DE" in got
