@@ -3,33 +3,49 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, int_columns, n, read_only, store
+from app_pages.common import cached, empty_state, n, read_only, store
 from credits_core import CreditsError
-from credits_core.limits import LimitChange, apply_limits
+from credits_core.limits import LimitChange, apply_limits, describe
+from credits_core.limits import risks as limit_risks
 from credits_core.views import list_overview
 
 st.title("🎯 Assign credits")
 s = store()
 if not empty_state():
+    flash = st.session_state.pop("assign_done", None)
+    if flash:
+        st.success(flash)
     lists = cached(list_overview)()
     st.metric("Unassigned pool (free access for every list without a limit)", n(lists.attrs["pool"]),
               delta=f"{lists.attrs['pool_reserved']:,} reserved by scheduled campaigns", delta_color="off")
-    st.dataframe(lists, hide_index=True, width="stretch",
-                 column_config=int_columns(lists, ["assigned", "spent_this_month", "reserved", "available"]))
+    shown = lists.astype({"assigned": object, "available": object})
+    free = lists["mode"] == "free access"
+    shown.loc[free, "assigned"] = "free access"
+    shown.loc[free, "available"] = "the pool"
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "list_id": "List id", "name": "List", "mode": "Mode", "assigned": "Assigned",
+        "spent_this_month": st.column_config.NumberColumn("Spent this month", format="localized"),
+        "reserved": st.column_config.NumberColumn("Reserved", format="localized"), "available": "Available"})
     if read_only():
         st.caption("Read-only view: limits cannot be changed here.")
     else:
         st.subheader("Set one list's limit")
-        with st.form("one_limit"):
-            c1, c2, c3 = st.columns([2, 1, 1])
-            one = c1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
-            value = c2.number_input("Spending limit (credits)", min_value=0, value=0, step=100, key="one_value")
-            free = c3.checkbox("Free access instead", key="one_free")
-            go = st.form_submit_button("Set limit")
-        if go:
+        c1, c2, c3 = st.columns([2, 1, 1])
+        one = c1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
+        row = lists.set_index("list_id").loc[one]
+        current = 0 if pd.isna(row["assigned"]) else int(row["assigned"])
+        value = c2.number_input("Spending limit (credits)", min_value=0, value=current, step=100,
+                                key=f"one_value_{one}")
+        free = c3.checkbox("Free access instead", key="one_free")
+        change = LimitChange(one, None if free else int(value), free)
+        warn = cached(limit_risks)([change])
+        sure = st.checkbox(f"Yes: {warn[0]}", key=f"one_sure_{one}_{value}") if warn else True
+        if st.button("Set limit", key="one_go", disabled=not sure):
             try:
-                apply_limits(s, [LimitChange(one, None if free else int(value), free)], datetime.now(UTC))
-                st.success(f"List {one}: " + ("free access." if free else f"spending limit {int(value):,} credits."))
+                what = describe(s, [change])
+                apply_limits(s, [change], datetime.now(UTC))
+                st.session_state["assign_done"] = "Done. " + "; ".join(what) + "."
+                st.rerun()
             except CreditsError as exc:
                 st.error(f"Refused: {exc}")
 
@@ -41,14 +57,21 @@ if not empty_state():
         edit["new_limit"] = None
         edit["free_access"] = False
         edited = st.data_editor(edit, hide_index=True, key="limits", disabled=["list_id", "name", "mode", "assigned"],
-                                column_config={"new_limit": st.column_config.NumberColumn(min_value=0, step=1),
-                                               "assigned": st.column_config.NumberColumn(format="localized")})
-        if st.button("Apply changes", type="primary"):
-            changes = [LimitChange(r.list_id, None if pd.isna(r.new_limit) else int(r.new_limit), bool(r.free_access))
-                       for r in edited.itertuples() if not pd.isna(r.new_limit) or r.free_access]
+                                column_config={"new_limit": st.column_config.NumberColumn("New limit", min_value=0,
+                                                                                          step=1),
+                                               "free_access": "Free access", "list_id": "List id", "name": "List",
+                                               "mode": "Mode",
+                                               "assigned": st.column_config.NumberColumn("Assigned",
+                                                                                         format="localized")})
+        changes = [LimitChange(r.list_id, None if pd.isna(r.new_limit) else int(r.new_limit), bool(r.free_access))
+                   for r in edited.itertuples() if not pd.isna(r.new_limit) or r.free_access]
+        warns = cached(limit_risks)(changes) if changes else []
+        sure = st.checkbox("Yes, apply them: " + "; ".join(warns), key="bulk_sure") if warns else True
+        if st.button("Apply changes", type="primary", disabled=not changes or not sure):
             try:
+                what = describe(s, changes)
                 done = apply_limits(s, changes, datetime.now(UTC))
-                st.success(f"Applied {done} change(s).")
+                st.session_state["assign_done"] = f"Applied {done} change(s): " + "; ".join(what) + "."
                 st.rerun()
             except CreditsError as exc:
                 st.error(f"Refused: {exc}")

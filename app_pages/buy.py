@@ -1,18 +1,19 @@
-from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
-from app_pages.common import n, read_only, store
+from app_pages.common import eur, n, read_only, store
 from credits_core import CreditsError
-from credits_core.calendar import ROME, expires_on, utc_us
+from credits_core.forecast import purchase_instant, purchase_preview
 from credits_core.pricing import message_cost, packages, rates, sms_per_package
+from credits_core.views import rome_today
 
 st.title("🛒 Buy credits")
-st.info("Credits are paid in advance and valid for **2 years**; buying a package moves the expiry of all your "
-        "remaining expiring credits to the new package's date. **Credits are not transferable to third parties, "
-        "nor refundable or transferable to different platforms.**")
 s = store()
+policy = s.policy
+st.info(f"Credits are paid in advance and valid for **{policy.validity_years} years**"
+        + ("; buying a package moves the expiry of all your remaining expiring credits to the new package's date"
+           if policy.extend_on_purchase else "")
+        + ". **Credits are not transferable to third parties, nor refundable or transferable to different "
+          "platforms.**")
 pk = packages()
 st.subheader("Packages")
 st.dataframe(pk.assign(price_eur=pk["price_eur"].astype(float), eur_per_1000=pk["eur_per_1000"].astype(float)),
@@ -46,31 +47,37 @@ st.subheader("Record a purchase")
 if read_only():
     st.caption("Read-only view: purchases cannot be recorded here.")
 else:
-    with st.form("purchase"):
-        c1, c2, c3 = st.columns(3)
-        name = c1.selectbox("Package", pk["package"], index=2)
-        day = c2.date_input("Purchase date (Rome)", value=datetime.now(ZoneInfo(ROME)).date())
-        expiring = c3.checkbox("Expiring (2 years)", value=True)
-        confirm = st.checkbox("I have checked the new expiry below")
-        submitted = st.form_submit_button("Record purchase")
+    done = st.session_state.pop("bought", None)
+    if done:
+        st.success(done)
+    c1, c2, c3 = st.columns(3)
+    name = c1.selectbox("Package", pk["package"], index=2, key="buy_package")
+    day = c2.date_input("Purchase date (Rome)", value=rome_today(), max_value=rome_today(), key="buy_day")
+    expiring = c3.checkbox(f"Expiring ({policy.validity_years} years)", value=True, key="buy_expiring")
     row = pk[pk["package"] == name].iloc[0]
-    at = datetime.combine(day, time(12, 0), ZoneInfo(ROME))
-    if at > datetime.now(UTC):
-        at = datetime.now(UTC)
-    new_exp = expires_on(utc_us(at)) if expiring else None
-    lots = s.lots(at)
-    extended = lots[lots["expiring"] & (lots["remaining"] > 0) & (lots["expires_on"] < new_exp)] if new_exp else \
-        lots.iloc[0:0]
-    st.write(f"**{name}**: {n(row['credits'])} credits for EUR {row['price_eur']:,}. "
-             + (f"New expiry: **{new_exp:%d %B %Y}** (00:00 Rome time)." if new_exp else "Non-expiring."))
-    if len(extended):
-        st.write(f"It extends {n(extended['remaining'].sum())} credits of {len(extended)} older lot(s) to that date.")
-    if submitted:
-        if not confirm:
-            st.error("Tick the confirmation box first: nothing was recorded.")
-        else:
-            try:
-                lot_id = s.purchase(int(row["credits"]), at, expiring=expiring, price=row["price_eur"])
-                st.success(f"Recorded lot {lot_id}: {n(row['credits'])} credits. New total: {n(s.balance().total)}.")
-            except CreditsError as exc:
-                st.error(str(exc))
+    try:
+        at = purchase_instant(day)
+    except CreditsError as exc:
+        st.error(str(exc))
+        st.stop()
+    pv = purchase_preview(s, at, expiring)
+    when = "now" if day == rome_today() else f"on {day:%d %B %Y} at 12:00 Rome time"
+    st.write(f"**{name}**: {n(row['credits'])} credits for {eur(row['price_eur'])}, recorded {when}. "
+             + (f"They expire at 00:00 on **{pv.expires_on:%d %B %Y}** (Rome time)." if pv.expires_on
+                else "They never expire."))
+    if pv.extended_credits:
+        st.write(f"It moves the expiry of {n(pv.extended_credits)} credits held in {pv.extended_lots} older "
+                 f"lot(s) from {pv.extended_from:%d %B %Y} to {pv.expires_on:%d %B %Y}.")
+    # the confirmation belongs to exactly these values, and to one record: it resets when either changes
+    nonce = st.session_state.setdefault("buy_nonce", 0)
+    confirm = st.checkbox("I have checked the package, the date and the new expiry above",
+                          key=f"buy_confirm_{name}_{day}_{expiring}_{nonce}")
+    if st.button("Record purchase", disabled=not confirm, key="buy_go"):
+        try:
+            lot_id = s.purchase(int(row["credits"]), at, expiring=expiring, price=row["price_eur"])
+            st.session_state["buy_nonce"] = nonce + 1
+            st.session_state["bought"] = (f"Recorded lot {lot_id}: {n(row['credits'])} credits. "
+                                          f"New total: {n(s.balance().total)}.")
+            st.rerun()
+        except CreditsError as exc:
+            st.error(str(exc))

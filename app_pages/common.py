@@ -75,6 +75,11 @@ def n(value) -> str:
     return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else f"{int(value):,}"
 
 
+def eur(value) -> str:
+    """A price in euros, the one format of every page: EUR 1,625.00."""
+    return f"EUR {float(value):,.2f}"
+
+
 def empty_state() -> bool:
     """True (and a helpful message shown) when the database holds no purchase yet."""
     if store().controls:

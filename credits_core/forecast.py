@@ -373,3 +373,43 @@ def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: i
     df = pd.concat([a, b], axis=1).fillna(0).astype("int64").reset_index()
     df.insert(1, "expires_at_rome", df["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
     return df
+
+
+# -- a purchase before it is recorded ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurchasePreview:
+    """What recording a purchase at ``at`` would do (R3, R4), shown before the manager confirms."""
+
+    at: datetime
+    expires_on: date | None  # the new lot's expiry (Rome date), None for a non-expiring lot
+    extended_credits: int  # credits of older lots whose expiry moves to expires_on
+    extended_lots: int
+    extended_from: date | None  # the earliest expiry date that moves
+
+
+def purchase_instant(day: date, now: datetime | None = None) -> datetime:
+    """The instant recorded for a purchase on Rome date ``day``: now if it is today, 12:00 Rome on a past day.
+    A future day is refused (a purchase is recorded when it is made)."""
+    now = now or datetime.now(zone(ROME))
+    today = now.astimezone(zone(ROME)).date()
+    if day > today:
+        raise CreditsError(f"a purchase cannot be dated in the future ({day:%d %B %Y}; today is {today:%d %B %Y})")
+    if day == today:
+        return now
+    return datetime(day.year, day.month, day.day, 12, tzinfo=zone(ROME))
+
+
+def purchase_preview(store: CreditStore, at: datetime, expiring: bool) -> PurchasePreview:
+    """The new lot's expiry and what it would extend, by the store's policy (validity, extension on purchase)."""
+    at_us = utc_us(at, "at")
+    policy = store.policy
+    if not expiring:
+        return PurchasePreview(at, None, 0, 0, None)
+    new_exp = add_years(local_date(at_us), policy.validity_years)
+    state = store.state_at(at_us)
+    moved = [lot for lot in state.lots.values()
+             if policy.extend_on_purchase and lot.expiring and lot.remaining > 0 and lot.expires_on < new_exp]
+    return PurchasePreview(at, new_exp, sum(lot.remaining for lot in moved), len(moved),
+                           min((lot.expires_on for lot in moved), default=None))

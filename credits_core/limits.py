@@ -9,7 +9,7 @@ accepted whatever its order; one that does not is refused before anything is wri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .calendar import utc_us
 from .errors import CreditsError, InsufficientCredits
@@ -53,3 +53,42 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
         else:
             store.assign(c.list_id, delta, at)
     return len(deltas)
+
+
+def spent_last_days(store: CreditStore, days: int = 30) -> dict[str, int]:
+    """Credits each list spent in the last ``days`` Rome days (today included)."""
+    from .reports import ReportFilter, usage_by_list
+    from .views import rome_today
+
+    today = rome_today()
+    by = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"))
+    return {r.list_id: int(r.credits) for r in by.itertuples()}
+
+
+def risks(store: CreditStore, changes: list[LimitChange]) -> list[str]:
+    """Changes a manager should confirm: a limit of 0 (the list can no longer send) or below what the list spent in
+    the last 30 days. Plain words, list names."""
+    spent = spent_last_days(store)
+    out = []
+    for c in changes:
+        if c.shared or c.new_limit is None:
+            continue
+        name = store.list_name(c.list_id)
+        if c.new_limit == 0:
+            out.append(f"{name} gets a limit of 0: it cannot send any message until its limit is raised")
+        elif c.new_limit < spent.get(c.list_id, 0):
+            out.append(f"{name} gets {c.new_limit:,} credits, less than the {spent[c.list_id]:,} it spent in the "
+                       f"last 30 days")
+    return out
+
+
+def describe(store: CreditStore, changes: list[LimitChange]) -> list[str]:
+    """What the changes do, in words, against the state as of now (for the confirmation after applying)."""
+    state = store.now_state()
+    out = []
+    for c in changes:
+        name = store.list_name(c.list_id)
+        before = (f"a limit of {state.assigned[c.list_id]:,}" if c.list_id in state.assigned else "free access")
+        after = "free access" if c.shared else f"a limit of {c.new_limit:,}"
+        out.append(f"{name}: {before} -> {after}")
+    return out

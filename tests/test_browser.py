@@ -41,7 +41,9 @@ def test_purchase_changes_the_balance(local_page, app_url):
     open_page(local_page, app_url, "")
     before = metric(local_page, "Total credits")
     open_page(local_page, app_url, "buy")
-    local_page.get_by_text("I have checked the new expiry below").click()
+    local_page.get_by_text("I have checked the package, the date and the new expiry above").click()
+    local_page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                                 "b => b.innerText.includes('Record purchase') && !b.disabled)")
     local_page.get_by_role("button", name="Record purchase").click()
     local_page.get_by_text("Recorded lot").wait_for()
     open_page(local_page, app_url, "")
@@ -51,12 +53,14 @@ def test_purchase_changes_the_balance(local_page, app_url):
 def test_set_a_list_limit(local_page, app_url):
     open_page(local_page, app_url, "assign")
     pool = metric(local_page, "Unassigned pool")
-    form = local_page.get_by_test_id("stForm").first  # the first list, newsletter, has free access
-    box = form.get_by_label("Spending limit (credits)")
+    box = local_page.get_by_label("Spending limit (credits)")  # the first list, newsletter, has free access
     box.fill("1234")
     box.press("Tab")
-    form.get_by_role("button", name="Set limit").click()
-    local_page.get_by_text("spending limit 1,234 credits").wait_for()
+    button = local_page.get_by_role("button", name="Set limit")
+    local_page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                                 "b => b.innerText.includes('Set limit') && !b.disabled)")
+    button.click()
+    local_page.get_by_text("a limit of 1,234").wait_for()
     open_page(local_page, app_url, "assign")
     assert metric(local_page, "Unassigned pool") == pool - 1234
 

@@ -156,3 +156,24 @@ def test_daily_pace_counts_rome_days():
         day += timedelta(days=1)
     r = daily_rates(s, today_us=utc_us(end)).set_index("list_id").loc["a"]
     assert r["per_working_day"] == pytest.approx(10.0) and r["per_weekend_day"] == pytest.approx(10.0)
+
+
+def test_purchase_instant_and_preview():
+    from zoneinfo import ZoneInfo
+
+    from credits_core import CreditsError
+    from credits_core.forecast import purchase_instant, purchase_preview
+
+    rome = ZoneInfo("Europe/Rome")
+    now = datetime(2026, 11, 28, 16, 5, tzinfo=rome)
+    assert purchase_instant(date(2026, 11, 28), now) == now  # today: the actual instant
+    assert purchase_instant(date(2026, 11, 2), now) == datetime(2026, 11, 2, 12, tzinfo=rome)
+    with pytest.raises(CreditsError, match="future"):
+        purchase_instant(date(2026, 11, 29), now)
+    s = CreditStore.open(":memory:")
+    s.purchase(700, T("2025-02-03T10:00"), lot_id="A")  # expires 2027-02-03
+    s.purchase(50, T("2025-03-01T10:00"), expiring=False)
+    pv = purchase_preview(s, T("2026-11-28T15:00"), expiring=True)
+    assert (pv.expires_on, pv.extended_credits, pv.extended_lots, pv.extended_from) == (
+        date(2028, 11, 28), 700, 1, date(2027, 2, 3))
+    assert purchase_preview(s, T("2026-11-28T15:00"), expiring=False).expires_on is None

@@ -50,16 +50,23 @@ def test_page_renders_on_empty_database(monkeypatch, tmp_path, page):
         assert any("empty" in i.value for i in at.info)
 
 
-def test_purchase_form_needs_confirmation_then_records(monkeypatch, tmp_path):
+def test_purchase_records_exactly_what_was_previewed_once(monkeypatch, tmp_path):
     path = tmp_path / "p.duckdb"
     at = app(monkeypatch, path)
     at.switch_page("app_pages/buy.py").run()
-    at.button[0].click().run()  # the form's submit without the confirmation box
-    assert any("nothing was recorded" in e.value for e in at.error)
-    at.checkbox[1].check()
-    at.button[0].click().run()  # form values are submitted with the click
+    assert at.button(key="buy_go").disabled  # nothing can be recorded before the confirmation
+    at.selectbox(key="buy_package").set_value("Large").run()
+    preview = " ".join(m.value for m in at.markdown)
+    assert "**Large**: 25,000 credits" in preview  # the preview follows the pick at once
+    next(c for c in at.checkbox if c.label.startswith("I have checked")).check().run()
+    at.button(key="buy_go").click().run()
     assert not at.exception
-    assert any("Recorded lot" in s.value for s in at.success)
+    assert any("Recorded lot" in s.value and "25,000 credits" in s.value for s in at.success)
+    assert at.button(key="buy_go").disabled  # the confirmation reset: a second click cannot record again
+    with CreditStore.open(path) as s:
+        lots = s.lots()
+        assert lots["credits"].tolist() == [25_000]
+        assert (datetime.now(UTC) - lots["purchased_at"].iloc[0].to_pydatetime()).total_seconds() < 120  # now
 
 
 def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
@@ -101,8 +108,9 @@ def test_one_list_limit_larger_than_pool_is_refused(monkeypatch, demo_db):
     at.switch_page("app_pages/assign.py").run()
     with CreditStore.open(demo_db) as s:
         pool, before = s.balance().unassigned, len(s.controls)
-    at.number_input(key="one_value").set_value(pool + 1_000_000)
-    at.button[0].click().run()
+    first = at.selectbox(key="one_list").value
+    at.number_input(key=f"one_value_{first}").set_value(pool + 1_000_000).run()
+    at.button(key="one_go").click().run()
     assert any("Refused" in e.value and "holds only" in e.value for e in at.error)
     with CreditStore.open(demo_db) as s:
         assert len(s.controls) == before
@@ -154,3 +162,23 @@ def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db)
     at.selectbox(key="by").set_value("week").run()
     assert not any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
     assert any("prepare it again" in c.value for c in at.caption)
+
+
+def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp_path):
+    path = tmp_path / "a.duckdb"
+    with CreditStore.open(path) as s:
+        build_demo(s, messages=3_000, end=datetime.now(UTC))
+    at = app(monkeypatch, path)
+    at.switch_page("app_pages/assign.py").run()
+    lid = at.selectbox(key="one_list").value
+    assert at.number_input(key=f"one_value_{lid}").value == 0  # a free-access list: no limit yet
+    assert "free access" in at.dataframe[0].value["assigned"].tolist()
+    assert at.button(key="one_go").disabled  # a limit of 0 would stop the list: confirm first
+    confirm = next(c for c in at.checkbox if "cannot send" in c.label)
+    confirm.check().run()
+    at.button(key="one_go").click().run()
+    assert any("free access -> a limit of 0" in m.value for m in at.success)
+    with CreditStore.open(path) as s:
+        assert s.balance().assigned.get(lid) == 0
+    shown = at.dataframe[0].value.set_index("list_id")
+    assert shown.loc[lid, "mode"] == "spending limit"  # the table shows the change at once
