@@ -19,7 +19,7 @@ from credits_core.forecast import (
     schedule_campaign,
 )
 from credits_core.pricing import packages
-from credits_core.views import rome_today
+from credits_core.views import campaign_table, rome_today
 
 st.title("⏳ Expiry")
 st.caption("Expired credits are taken from the unassigned pool first, then from the lists with a spending limit in "
@@ -82,7 +82,9 @@ if not empty_state():
 
     st.subheader("Scheduled campaigns (reserve credits)")
     camp = campaigns(s)
-    st.dataframe(camp, hide_index=True, width="stretch", column_config=int_columns(camp, ["credits"]))
+    st.dataframe(campaign_table(s), hide_index=True, width="stretch", column_config={
+        "Scheduled (Rome)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+        "Credits": st.column_config.NumberColumn(format="localized")})
     if read_only():
         st.caption("Read-only view: campaigns cannot be scheduled here.")
     else:

@@ -75,3 +75,16 @@ def spend_windows(store: CreditStore, days: int = 30) -> tuple[int, int]:
 
 def rome_today() -> date:
     return local_date(now_us())
+
+
+def campaign_table(store: CreditStore) -> pd.DataFrame:
+    """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, credits."""
+    camp = campaigns(store)
+    return pd.DataFrame({
+        "Campaign": camp["campaign_id"],
+        "List": [store.list_name(x) for x in camp["list_id"]],
+        "Scheduled (Rome)": camp["scheduled_at"].dt.tz_convert(ROME).dt.tz_localize(None),
+        "Text": camp["text"],
+        "Recipients": ["; ".join(f"{c}: {n:,}" for c, n in sorted(r.items())) for r in camp["recipients"]],
+        "Credits": camp["credits"].astype("int64"),
+    })

@@ -177,3 +177,26 @@ def test_purchase_instant_and_preview():
     assert (pv.expires_on, pv.extended_credits, pv.extended_lots, pv.extended_from) == (
         date(2028, 11, 28), 700, 1, date(2027, 2, 3))
     assert purchase_preview(s, T("2026-11-28T15:00"), expiring=False).expires_on is None
+
+
+def test_campaign_refusals_and_readable_table():
+    from credits_core import CreditsError
+    from credits_core.forecast import schedule_campaign
+    from credits_core.views import campaign_table
+
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Avvisi consegna")
+    s.purchase(10_000, T("2026-01-01T10:00"), expiring=False)
+    soon = datetime.now(ZoneInfo("UTC")) + timedelta(days=3)
+    with pytest.raises(CreditsError, match="future"):
+        schedule_campaign(s, "a", datetime.now(ZoneInfo("UTC")) - timedelta(hours=1), "hi", {"IT": 10})
+    with pytest.raises(CreditsError, match="needs a text"):
+        schedule_campaign(s, "a", soon, "  ", {"IT": 10})
+    with pytest.raises(CreditsError, match="not scheduled"):
+        schedule_campaign(s, "a", soon, "hi", {"IT": 10}, campaign_id="NOPE")
+    cid = schedule_campaign(s, "a", soon.replace(hour=9, minute=0, second=0, microsecond=0), "hi",
+                            {"IT": 1000, "FR": 20})
+    schedule_campaign(s, "a", soon, "hi again", {"IT": 5}, campaign_id=cid)  # replacing a scheduled one is fine
+    t = campaign_table(s)
+    assert t["List"].tolist() == ["Avvisi consegna"] and t["Recipients"].tolist() == ["IT: 5"]
+    assert t["Scheduled (Rome)"].iloc[0].tz is None  # Rome wall time, no UTC offset shown
