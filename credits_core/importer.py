@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -49,6 +49,7 @@ KINDS = {
 MAX_PROBLEMS = 200
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
+EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
 
 
 @dataclass
@@ -146,7 +147,11 @@ def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
         report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
     for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
         report.add(int(label) + 2, column, s[label], "not an ISO 8601 date-time")
-    return out
+    far = out.notna() & ((out < pd.Timestamp(EARLIEST, tz="UTC")) | (out >= pd.Timestamp(LATEST, tz="UTC")))
+    for label in s.index[far.to_numpy()][:MAX_PROBLEMS]:
+        report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {EARLIEST[:4]} and "
+                                                      f"{int(LATEST[:4]) - 1}")
+    return out.where(~far)
 
 
 def _with_offset(s: pd.Series) -> pd.Series:
@@ -171,6 +176,8 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
         vals = pd.Series(pa.array(s.astype("string[pyarrow]")).cast(pa.int64()).to_numpy(), index=s.index)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         vals = None
+    if vals is not None and (vals.abs() >= 10**15).any():
+        vals = None  # some are out of range: the careful path below names them
     if vals is not None:
         if positive:
             for i in np.nonzero((vals <= 0).to_numpy())[0][:MAX_PROBLEMS]:
@@ -179,6 +186,11 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
     ok = s.str.match(INT, na=False)
     for i in np.nonzero(~ok.to_numpy())[0][:MAX_PROBLEMS]:
         report.add(int(s.index[i]) + 2, column, s.iloc[i], "not a whole number of credits")
+    big = ok & s.map(lambda v: INT.match(v) is not None and abs(int(v)) >= 10**15, na_action="ignore").fillna(
+        False).astype(bool)
+    for i in np.nonzero(big.to_numpy())[0][:MAX_PROBLEMS]:
+        report.add(int(s.index[i]) + 2, column, s.iloc[i], "too large: amounts must stay below 10**15")
+    ok &= ~big
     vals = pd.to_numeric(s.where(ok, "0"), errors="coerce").fillna(0).astype("int64")
     if positive:
         for i in np.nonzero((ok & (vals <= 0)).to_numpy())[0][:MAX_PROBLEMS]:
@@ -186,10 +198,47 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
     return vals
 
 
+AMOUNT = re.compile(r"^\d{1,3}(?:(?P<t>[.,])\d{3})*(?:(?P<d>[.,])\d+)?$|^\d+(?:[.,]\d+)?$")
+
+
+def parse_amount(text: str) -> tuple[Decimal | None, str | None]:
+    """A price in euros as people write it: ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``1.234.567``.
+    Returns (amount, None) or (None, why). A single separator followed by exactly three digits (``1.234``,
+    ``1,234``) could be thousands or decimals: refused as ambiguous, never guessed."""
+    t = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not AMOUNT.match(t):
+        return None, "not an amount (for example 1234.50, 1234,50, 1.234,50 or 1,234.50)"
+    seps = [c for c in t if c in ".,"]
+    if not seps:
+        return Decimal(t), None
+    if len(set(seps)) == 2:  # both: the last one is the decimal separator, the other groups thousands
+        dec = seps[-1]
+        if seps.count(dec) > 1:
+            return None, "the decimal separator appears twice"
+        whole, frac = t.rsplit(dec, 1)
+        return Decimal(whole.replace("." if dec == "," else ",", "") + "." + frac), None
+    sep = seps[0]
+    if len(seps) > 1:  # the same separator several times: thousands
+        return Decimal(t.replace(sep, "")), None
+    whole, frac = t.split(sep)
+    if len(frac) == 3:
+        return None, (f"ambiguous: {t} could be {whole}{frac} or {whole}.{frac}; write {whole}{frac} or "
+                      f"{whole}{sep}{frac}0 (or with both separators, as 1.234,50)")
+    return Decimal(f"{whole}.{frac}"), None
+
+
+OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"
+
+
 def _check_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> bool:
     required, optional = KINDS[kind]
     missing = [c for c in required if c not in df.columns]
     extra = [c for c in df.columns if c not in required + optional]
+    if missing:
+        for other, (req, opt) in KINDS.items():
+            if other != kind and all(c in df.columns for c in req) and all(c in req + opt for c in df.columns):
+                report.add(1, "", ", ".join(df.columns), OTHER_KIND_HINT.format(other=other, kind=kind))
+                return False
     for c in missing:
         report.add(1, c, "", f"required column missing (a {kind} file has {', '.join(required + optional)})")
     for c in extra:
@@ -233,7 +282,10 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
 
         def apply():
             for lid, name in zip(ids, names):
-                store.add_list(lid, None if pd.isna(name) or name == "" else str(name))
+                new = None if pd.isna(name) or name == "" else str(name)
+                if new is not None and lid in store.list_ids and store.list_name(lid) not in (new, lid):
+                    report.notes.append(f"list {lid} renamed from {store.list_name(lid)!r} to {new!r}")
+                store.add_list(lid, new)
     elif kind == "purchases":
         at = _instants(df["purchased_at"], "purchased_at", report)
         credits = _ints(df["credits"], "credits", report, positive=True)
@@ -250,11 +302,9 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
             for i, v in enumerate(df["price_eur"].fillna("")):
                 v = v.strip()
                 if v:
-                    try:
-                        txt = v.replace(".", "").replace(",", ".") if "," in v else v
-                        prices[i] = Decimal(txt)
-                    except InvalidOperation:
-                        report.add(i + 2, "price_eur", v, "not an amount (12.50 or 12,50)")
+                    prices[i], why = parse_amount(v)
+                    if why:
+                        report.add(i + 2, "price_eur", v, why)
 
         def apply():
             for i in np.argsort(at.to_numpy(), kind="stable"):
@@ -338,8 +388,20 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
     except MessagesRejected:
         pass
     except CreditsError as exc:
-        report.add(None, "", "", f"the ledger refuses this file: {exc}")
+        report.add(_row_of(str(exc), df, kind), "", "", f"the ledger refuses this file: {exc}")
+    report.problems.sort(key=lambda p: (p[0] is None, p[0] or 0, p[1]))
     return report
+
+
+def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:
+    """The spreadsheet row of the event a ledger refusal names (a message id, a lot id), when it has one."""
+    for pattern, column in ((r"message '([^']+)'", "message_id"), (r"lot ([^ ]+) \(", "lot_id")):
+        m = re.search(pattern, message)
+        if m and column in df.columns:
+            hits = np.nonzero((df[column].fillna("").str.strip() == m.group(1)).to_numpy())[0]
+            if len(hits):
+                return int(hits[0]) + 2
+    return None
 
 
 def run_import_command(args) -> int:

@@ -126,6 +126,8 @@ def prepare_messages(snap: Snapshot, df: pd.DataFrame, cur: duckdb.DuckDBPyConne
         nat = sent.isna().to_numpy(bool)
         _bad(problems, labels, nat, "sent_at", sent, "missing instant")
         t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
+        far = ~nat & ((t_us < 946_684_800_000_000) | (t_us >= 4_102_444_800_000_000))
+        _bad(problems, labels, far, "sent_at", sent, "out of range: events must fall between 2000 and 2099")
 
     credits, why = _int_column(df["credits"])
     if credits is None:

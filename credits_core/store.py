@@ -77,6 +77,18 @@ def _check_credits(value: object, name: str, *, positive: bool = True) -> int:
     return int(value)
 
 
+EARLIEST_US = 946_684_800_000_000  # 2000-01-01 UTC
+LATEST_US = 4_102_444_800_000_000  # 2100-01-01 UTC
+
+
+def _instant(at: datetime, name: str = "at") -> int:
+    """R2, and a range a credits ledger can hold (a lot bought in year 9999 would expire in year 10001)."""
+    us = utc_us(at, name)
+    if not EARLIEST_US <= us < LATEST_US:
+        raise CreditsError(f"{name}={at.isoformat()} is out of range: events must fall between 2000 and 2099")
+    return us
+
+
 def _check_id(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CreditsError(f"{name}={value!r} must be a non-empty string")
@@ -270,7 +282,7 @@ class CreditStore:
                  lot_id: str | None = None) -> str:
         """R4, R6: buy a lot; its credits join the unassigned pool. Returns the lot_id."""
         credits = _check_credits(credits, "credits")
-        at_us = utc_us(at, "at")
+        at_us = _instant(at)
         if not isinstance(expiring, bool):
             raise CreditsError(f"expiring={expiring!r} must be True or False")
         if price is not None:
@@ -312,7 +324,7 @@ class CreditStore:
     def assign(self, list_id: str, credits: int, at: datetime) -> None:
         """R6: move credits from the pool to a list (negative: give back) and make the list limited."""
         credits = _check_credits(credits, "credits", positive=False)
-        at_us = utc_us(at, "at")
+        at_us = _instant(at)
         with self._writing() as cur:
             self._snap.require_list(list_id)
             self._snap = journal.record_control(cur, self._snap,
@@ -320,7 +332,7 @@ class CreditStore:
 
     def set_shared(self, list_id: str, at: datetime) -> None:
         """R6: the list returns its assigned credits to the pool and spends from the pool."""
-        at_us = utc_us(at, "at")
+        at_us = _instant(at)
         with self._writing() as cur:
             self._snap.require_list(list_id)
             self._snap = journal.record_control(cur, self._snap,
@@ -333,7 +345,7 @@ class CreditStore:
         """R7: record one message of ``list_id`` costing ``credits``. Refused with ``InsufficientCredits`` when its
         bucket is short. The same message_id with the same content is a no-op (R13). Returns the message_id."""
         credits = _check_credits(credits, "credits")
-        t_us = utc_us(at, "at")
+        t_us = _instant(at)
         if parts is not None:
             parts = _check_credits(parts, "parts")
         for name, value in (("country", country), ("campaign_id", campaign_id)):

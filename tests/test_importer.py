@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -177,3 +178,57 @@ def test_killed_import_leaves_the_store_as_it_was(tmp_path):
     with CreditStore.open(db) as s:
         assert (s.message_count, s.balance().total, len(s.controls)) == before
         assert s.query("SELECT count(*) FROM messages WHERE message_id LIKE 'K%'").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("text, value", [("1234.50", "1234.50"), ("1234,50", "1234.50"), ("1.234,50", "1234.50"),
+                                         ("1,234.50", "1234.50"), ("12,5", "12.5"), ("1.234.567", "1234567"),
+                                         ("700", "700")])
+def test_amounts_in_every_unambiguous_form(text, value):
+    from decimal import Decimal
+
+    from credits_core.importer import parse_amount
+
+    assert parse_amount(text) == (Decimal(value), None)
+
+
+@pytest.mark.parametrize("text", ["1.234", "1,234", "12.34.5", "1,23,4.5", "abc", "1.234,5,6"])
+def test_ambiguous_or_malformed_amounts_are_refused_with_why(text):
+    from credits_core.importer import parse_amount
+
+    amount, why = parse_amount(text)
+    assert amount is None and why
+
+
+def test_price_and_range_problems_are_reported_by_row_never_crash(tmp_path):
+    s = CreditStore.open(":memory:")
+    text = ("lot_id,purchased_at,credits,expiring,price_eur\n"
+            "A,2025-01-01T10:00:00Z,100,true,\"1,234.50\"\n"
+            "B,9999-01-01T10:00:00Z,100,true,10\n"
+            "C,2025-01-02T10:00:00Z,99999999999999999999,true,10\n"
+            "D,2025-01-03T10:00:00Z,100,true,1.234\n")
+    r = import_file(s, "purchases", text.encode(), "p.csv")
+    got = {(row, col): why for row, col, _v, why in r.problems}
+    assert "out of range" in got[(3, "purchased_at")]
+    assert "too large" in got[(4, "credits")]
+    assert "ambiguous" in got[(5, "price_eur")]
+    assert (2, "price_eur") not in got
+    assert [p[0] for p in r.problems] == sorted(p[0] for p in r.problems)
+    assert s.message_count == 0 and not s.controls
+
+
+def test_a_file_of_another_kind_says_so(tmp_path):
+    s = CreditStore.open(":memory:")
+    text = "message_id,list_id,sent_at,credits\nM1,a,2025-01-01T10:00:00Z,1\n"
+    r = import_file(s, "purchases", text.encode(), "m.csv")
+    assert len(r.problems) == 1 and "looks like a messages file" in r.problems[0][3]
+
+
+def test_ledger_refusal_names_the_row_and_renames_are_reported():
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Old name")
+    s.purchase(5, datetime(2025, 1, 1, tzinfo=UTC), expiring=False)
+    text = "message_id,list_id,sent_at,credits\nM1,a,2025-01-02T10:00:00Z,1\nM2,a,2025-01-03T10:00:00Z,9\n"
+    r = import_file(s, "messages", text.encode(), "m.csv")
+    assert r.problems[0][0] == 3 and "M2" in r.problems[0][3]
+    r = import_file(s, "lists", b"list_id,name\na,New name\n", "l.csv")
+    assert r.ok and any("renamed from 'Old name' to 'New name'" in n for n in r.notes)
