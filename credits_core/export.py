@@ -253,27 +253,55 @@ def write_csv(store: CreditStore, f: ReportFilter, folder: str | Path,
     messages.csv, history.csv, expiries.csv."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    usage_matrix(usage(store, f)).to_csv(folder / "usage.csv", encoding="utf-8-sig")
-    usage_by_list(store, f).to_csv(folder / "by_list.csv", index=False, encoding="utf-8-sig")
-    history(store, f.date_from, f.date_to).to_csv(folder / "history.csv", index=False, encoding="utf-8-sig")
-    upcoming_expiries(store).to_csv(folder / "expiries.csv", index=False, encoding="utf-8-sig")
+    safe_frame(usage_matrix(usage(store, f))).to_csv(folder / "usage.csv", encoding="utf-8-sig")
+    safe_frame(usage_by_list(store, f)).to_csv(folder / "by_list.csv", index=False, encoding="utf-8-sig")
+    safe_frame(history(store, f.date_from, f.date_to)).to_csv(folder / "history.csv", index=False,
+                                                             encoding="utf-8-sig")
+    safe_frame(upcoming_expiries(store)).to_csv(folder / "expiries.csv", index=False, encoding="utf-8-sig")
     n = copy_messages_csv(store, f, folder / "messages.csv")
     if progress:
         progress(n)
     return {"messages": n, "folder": str(folder)}
 
 
-def _text_safe(col: str) -> str:
-    """SQL: a leading apostrophe before = + - @ tab CR, as spreadsheet tools expect in CSV (no formula)."""
-    return (f"CASE WHEN left({col}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) THEN chr(39) || {col} ELSE {col} "
-            f"END AS {col}")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+MASKED_RECIPIENT = ("CASE WHEN length(recipient) > 9 THEN left(recipient, 6) || repeat('*', length(recipient) - 9) "
+                    "|| right(recipient, 3) ELSE recipient END")
+
+
+def _text_safe(col: str, expr: str | None = None) -> str:
+    """SQL: the CSV escape of a text cell (``csv_safe``), done by DuckDB."""
+    expr = expr or col
+    return (f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13), chr(39)) THEN chr(39) || {expr} "
+            f"ELSE {expr} END AS {col}")
+
+
+def csv_safe(value: object) -> object:
+    """The CSV escape: a text cell starting with ``= + - @``, tab, carriage return or an apostrophe gets one more
+    leading apostrophe, so a spreadsheet never reads a formula. The importer removes one leading apostrophe, so an
+    exported messages file loads back as exactly the same data (an apostrophe of the data itself is kept, doubled on
+    the way out)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell, column name and index label of ``df`` escaped for CSV."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(csv_safe, na_action="ignore")
+    out.columns = [csv_safe(c) for c in out.columns]
+    out.index = out.index.map(csv_safe)
+    return out
 
 
 def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
     """The filtered messages as CSV (UTF-8 with BOM), written by DuckDB's COPY in one pass. The columns are the
     import format's (``importer``), so the file loads back as it is: ``sent_at`` is Rome local time with its UTC
-    offset (readable and exact), recipients are masked, and text that could become a formula gets a leading
-    apostrophe. Returns the row count."""
+    offset (readable and exact), recipients are masked, and every text cell is escaped (``csv_safe``). Returns the
+    row count."""
     import shutil
     import tempfile
 
@@ -281,11 +309,9 @@ def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
     sql = f"""
         SELECT strftime(local, '%Y-%m-%dT%H:%M:%S') || CASE date_diff('hour', sent_at, local)
                    WHEN 2 THEN '+02:00' ELSE '+01:00' END AS sent_at,
-               {_text_safe('message_id')}, {_text_safe('list_id')}, credits, country, parts,
+               {_text_safe('message_id')}, {_text_safe('list_id')}, credits, {_text_safe('country')}, parts,
                {_text_safe('campaign_id')},
-               CASE WHEN length(recipient) > 9
-                    THEN left(recipient, 6) || repeat('*', length(recipient) - 9) || right(recipient, 3)
-                    ELSE recipient END AS recipient,
+               {_text_safe('recipient', MASKED_RECIPIENT)},
                {_text_safe('text')}
         FROM (SELECT *, (sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS local FROM messages
               WHERE {where}) m JOIN lists USING (list_no)

@@ -7,7 +7,8 @@ File kinds and columns (header row first; extra columns are refused, so a typo n
 * assignments: ``list_id, at, change`` (credits moved to the list, negative to give back, or ``shared``)
 * messages: ``message_id, list_id, sent_at, credits`` and optional ``country, parts, campaign_id, recipient, text``
 
-CSV: comma or semicolon, UTF-8 with or without BOM. ``.xlsx``: the first sheet. Timestamps are ISO 8601; one
+CSV: comma or semicolon, UTF-8 with or without BOM; one leading apostrophe in a cell is the spreadsheet escape
+(``export.csv_safe``) and is removed, so exported messages load back as they were. ``.xlsx``: the first sheet. Timestamps are ISO 8601; one
 without an offset is read as Rome local time (the report says so) and an ambiguous or non-existent Rome local
 time (DST change) is an error for that row. Prices accept the Italian decimal comma (``12,50``). Credits are whole
 numbers.
@@ -122,6 +123,10 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
         raise CreditsError(f"{name} is not a readable CSV file: {exc}") from None
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     df.columns = [str(c).strip() for c in df.columns]
+    for col in df.columns:  # the spreadsheet escape of our CSV exports (export.csv_safe): one leading apostrophe
+        quoted = df[col].str.startswith("'").fillna(False).to_numpy(bool)
+        if quoted.any():
+            df.loc[quoted, col] = df.loc[quoted, col].str[1:]
     return df
 
 

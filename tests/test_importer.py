@@ -232,3 +232,46 @@ def test_ledger_refusal_names_the_row_and_renames_are_reported():
     assert r.problems[0][0] == 3 and "M2" in r.problems[0][3]
     r = import_file(s, "lists", b"list_id,name\na,New name\n", "l.csv")
     assert r.ok and any("renamed from 'Old name' to 'New name'" in n for n in r.notes)
+
+
+TRICKY = ["=HYPERLINK(\"http://x\")", "+39", "-100", "@SUM(A1)", "\tTAB", "\rCR", "'quoted", "plain"]
+
+
+def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
+    """Ids, list ids and names, campaigns, countries, recipients and texts starting with = + - @ tab CR or an
+    apostrophe: no CSV cell of report --csv starts like a formula, and messages.csv imports as the same data."""
+    import csv as csvmod
+
+    from credits_core.export import write_csv
+    from credits_core.reports import ReportFilter, messages_page
+
+    src = CreditStore.open(":memory:")
+    for i, t in enumerate(TRICKY):
+        src.add_list(t if i % 2 else f"L{i}", t)
+    src.purchase(10_000, datetime(2025, 1, 1, tzinfo=UTC), expiring=False)
+    import pandas as pd
+
+    rows = pd.DataFrame({
+        "message_id": TRICKY, "list_id": [t if i % 2 else f"L{i}" for i, t in enumerate(TRICKY)],
+        "sent_at": pd.to_datetime([f"2025-02-0{i + 1}T10:00:00Z" for i in range(len(TRICKY))], utc=True),
+        "credits": [1] * len(TRICKY), "country": [t.upper() for t in TRICKY], "campaign_id": TRICKY,
+        "recipient": TRICKY,
+        "text": TRICKY})
+    src.record_messages(rows)
+    out = tmp_path / "csv"
+    write_csv(src, ReportFilter(), out)
+    for name in ("usage.csv", "by_list.csv", "history.csv", "expiries.csv", "messages.csv"):
+        with open(out / name, encoding="utf-8-sig", newline="") as fh:
+            for row in csvmod.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    dst = CreditStore.open(":memory:")
+    for i, t in enumerate(TRICKY):
+        dst.add_list(t if i % 2 else f"L{i}", t)
+    dst.purchase(10_000, datetime(2025, 1, 1, tzinfo=UTC), expiring=False)
+    r = import_file(dst, "messages", (out / "messages.csv").read_bytes(), "messages.csv")
+    assert r.ok and r.written == len(TRICKY), r.text()
+    a = messages_page(src, ReportFilter(), page_size=100).rows
+    b = messages_page(dst, ReportFilter(), page_size=100).rows
+    assert a.equals(b)
+    assert import_file(dst, "messages", (out / "messages.csv").read_bytes(), "messages.csv").written == 0  # R13
