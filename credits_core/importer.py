@@ -8,10 +8,11 @@ File kinds and columns (header row first; extra columns are refused, so a typo n
 * messages: ``message_id, list_id, sent_at, credits`` and optional ``country, parts, campaign_id, recipient, text``
 
 CSV: comma or semicolon, UTF-8 with or without BOM; one leading apostrophe in a cell is the spreadsheet escape
-(``export.csv_safe``) and is removed, so exported messages load back as they were. ``.xlsx``: the first sheet. Timestamps are ISO 8601; one
-without an offset is read as Rome local time (the report says so) and an ambiguous or non-existent Rome local
-time (DST change) is an error for that row. Prices accept the Italian decimal comma (``12,50``). Credits are whole
-numbers.
+(``export.csv_safe``) and is removed, so exported messages load back as they were. ``.xlsx``: the first sheet.
+Timestamps are ISO 8601; one without an offset is read as Rome local time (the report says so) and an ambiguous or
+non-existent Rome local time (DST change) is an error for that row. Prices are read in every unambiguous form
+(``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``; ``parse_amount``); ``1.234`` is refused as ambiguous.
+Credits are whole numbers below 10**15; instants fall between 2000 and 2099.
 
 Every problem is reported with file, row (as a spreadsheet shows it: the header is row 1), column, value and
 reason, up to ``MAX_PROBLEMS``. Nothing is written unless the whole file is valid and the ledger accepts all of it
