@@ -49,13 +49,26 @@ INT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PCT_FORMAT = "0.0%"
+PERIOD_FORMATS = {"day": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "mmm yyyy", "quarter": "mmm yyyy",
+                  "year": "yyyy"}
+PERIOD_TITLES = {"day": "Day", "week": "Week (from Monday)", "month": "Month", "quarter": "Quarter (from)",
+                 "year": "Year"}
+HEADERS = {  # readable headers for page downloads (frame_to_xlsx)
+    "at_rome": "At (Rome)", "kind": "Event", "lot_id": "Lot", "list_id": "List", "credits": "Credits",
+    "detail": "Detail", "pool_after": "Pool after", "assigned_after": "Assigned after", "total_after": "Total after",
+    "expires_at": "Expires at (Rome)", "expires_at_rome": "Expires at (Rome)", "holder": "Who loses",
+    "if_nothing_spent": "If nothing is spent", "at_current_pace": "At the current pace",
+}
 
 
 class SheetWriter:
     """Writes rows to one logical sheet, continuing on new sheets at the row limit."""
 
-    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, str, int]], max_rows: int):
+    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, str, int]], max_rows: int, *,
+                 footer_rows: int = 0, empty: str = "Nothing to show in this view."):
         self.wb, self.title, self.columns, self.max_rows = wb, title, columns, max_rows
+        self.footer_rows = footer_rows  # rows at the end (a Total) kept out of the filter range
+        self.empty = empty  # what an empty sheet says instead
         self.sheets: list[str] = []
         self.rows = 0
         self._ws = None
@@ -63,7 +76,8 @@ class SheetWriter:
         self._templates = [self._template(kind) for _, kind, _ in columns]
 
     def _template(self, kind: str) -> Callable[[object], object]:
-        fmt = {"int": INT_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "pct": PCT_FORMAT}.get(kind)
+        fmt = {"int": INT_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT, "pct": PCT_FORMAT}.get(kind, kind)
+        fmt = None if fmt == "text" else fmt
 
         def make(value: object) -> object:
             if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -111,14 +125,19 @@ class SheetWriter:
             self._in_sheet += 1
             self.rows += 1
 
-    def _close_sheet(self) -> None:
+    def _close_sheet(self, last: bool = False) -> None:
         if self._ws is not None:
-            self._ws.auto_filter.ref = f"A1:{_col(len(self.columns) - 1)}{self._in_sheet + 1}"
+            rows = self._in_sheet - (self.footer_rows if last else 0)
+            self._ws.auto_filter.ref = f"A1:{_col(len(self.columns) - 1)}{max(rows, 1) + 1}"
 
     def finish(self) -> None:
-        if self._ws is None:
+        if self._ws is None:  # an empty sheet says why, instead of a bare header
             self._new_sheet()
-        self._close_sheet()
+            note = WriteOnlyCell(self._ws, self.empty)
+            note.font = Font(italic=True)
+            self._ws.append([note])
+            return
+        self._close_sheet(last=True)
 
 
 def _col(i: int) -> str:
@@ -139,7 +158,7 @@ MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16
                    ("Recipient", "text", 16), ("Text", "text", 60)]
 
 
-def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str = "SMS credits account",
+def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str | None = None,
                    include_messages: bool = True, max_rows: int = EXCEL_MAX_ROWS,
                    progress: Callable[[int], None] | None = None) -> dict:
     """Write the report workbook for filter ``f`` to ``out``. Returns what was written (sheets and row counts)."""
@@ -152,9 +171,13 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     # Usage: periods x lists, then the chart
     lists = [c for c in matrix.columns if c != "Total"] if not matrix.empty else []
     names = [store.list_name(x) for x in lists]
-    usage_w = SheetWriter(wb, "Usage", [("Period", "text", 12)] + [(nm, "int", max(12, len(nm) + 3)) for nm in names]
-                          + [("Total", "int", 14)], max_rows)
-    usage_w.append_rows((idx, *row) for idx, row in zip(matrix.index, matrix.itertuples(index=False, name=None)))
+    # periods are real dates (the first day), shown per period, so that Excel sorts and filters them
+    starts = dict(zip(long["label"], long["period"])) if not long.empty else {}
+    usage_w = SheetWriter(wb, "Usage", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16)]
+                          + [(nm, "int", max(12, len(nm) + 3)) for nm in names] + [("Total", "int", 14)], max_rows,
+                          footer_rows=1, empty="No credits were spent in this view (dates, lists, countries).")
+    usage_w.append_rows((starts.get(idx, idx), *row)
+                        for idx, row in zip(matrix.index, matrix.itertuples(index=False, name=None)))
     usage_w.finish()
     n_periods = len(matrix) - 1 if not matrix.empty else 0
     if n_periods > 0 and lists:
@@ -173,7 +196,8 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
 
     by_list_w = SheetWriter(wb, "By list", [("List", "text", 16), ("Name", "text", 26), ("Messages", "int", 12),
                                             ("Parts", "int", 12), ("Credits", "int", 12), ("Share", "pct", 8),
-                                            ("Previous period", "int", 16), ("Change", "int", 12)], max_rows)
+                                            ("Previous period", "int", 16), ("Change", "int", 12)], max_rows,
+                            empty="No list spent credits in this view.")
     by_list_w.append_rows(_frame_rows(per_list))
     by_list_w.finish()
 
@@ -192,12 +216,14 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 20), ("Event", "text", 12), ("Lot", "text", 10),
                                          ("List", "text", 14), ("Credits", "int", 11), ("Detail", "text", 60),
                                          ("Pool after", "int", 12), ("Assigned after", "int", 14),
-                                         ("Total after", "int", 12)], max_rows)
+                                         ("Total after", "int", 12)], max_rows,
+                         empty="No purchase, assignment or expiry in these dates.")
     hist_w.append_rows(_frame_rows(hist))
     hist_w.finish()
     up = upcoming_expiries(store)
     exp_w = SheetWriter(wb, "Expiries", [("Expires at (Rome)", "datetime", 20), ("Who loses", "text", 22),
-                                         ("Credits", "int", 12)], max_rows)
+                                         ("Credits", "int", 12)], max_rows,
+                        empty="No credit is due to expire: every credit held is non-expiring, or none is held.")
     exp_w.append_rows(_frame_rows(up))
     exp_w.finish()
 
@@ -206,11 +232,11 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     total = int(per_list["credits"].sum()) if not per_list.empty else 0
     lines: list[tuple] = [
         ("SMS credits usage report", None),
-        ("Account", account),
+        *([("Account", account)] if account else []),
         ("Generated at (Rome)", generated),
         ("Period", f"{f.date_from or 'first message'} to {f.date_to or 'today'} (Rome dates, inclusive)"),
         ("Grouped by", f.period),
-        ("Lists", ", ".join(f.lists) or "all"),
+        ("Lists", ", ".join(store.list_name(x) for x in f.lists) or "all"),
         ("Countries", ", ".join(f.countries) or "all"),
         ("Campaign", f.campaign or "all"),
         ("Credits spent", total),
@@ -369,8 +395,9 @@ def frame_to_xlsx(df: pd.DataFrame, title: str, kinds: dict[str, str] | None = N
 
     kinds = kinds or {}
     wb = Workbook(write_only=True)
-    w = SheetWriter(wb, title, [(c, kinds.get(c, "text"), max(12, min(60, len(str(c)) + 4))) for c in df.columns],
-                    EXCEL_MAX_ROWS)
+    titles = [HEADERS.get(c, str(c).replace("_", " ").capitalize()) for c in df.columns]
+    w = SheetWriter(wb, title, [(t, kinds.get(c, "text"), max(12, min(60, len(t) + 4)))
+                                for c, t in zip(df.columns, titles)], EXCEL_MAX_ROWS)
     w.append_rows(_frame_rows(df))
     w.finish()
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:

@@ -100,12 +100,19 @@ def fill(path: str | Path, sheets: list[str], kinds: list[str], chunks: Iterable
                 m = _CELL_STYLE.match(cell)
                 styles[i] = m.group(1) if m else None
             templates[parts[name]] = (head, tail, styles)
+        last_col = _col_letter(len(kinds))
         for item in src.infolist():
-            if item.filename not in targets:
+            if item.filename == "xl/workbook.xml":  # the sheets' filter ranges (defined names) follow the rows too
+                wb_xml = src.read(item.filename).decode()
+                for i, name in enumerate(sheets):
+                    rows = max(0, min(rows_per_sheet, total_rows - i * rows_per_sheet)) + 1
+                    wb_xml = re.sub(rf"('{re.escape(name)}'!\$A\$1:)\$[A-Z]+\$\d+", rf"\g<1>${last_col}${rows}",
+                                    wb_xml)
+                dst.writestr(item, wb_xml)
+            elif item.filename not in targets:
                 dst.writestr(item, src.read(item.filename))
         it = iter(chunks)
         pending = pd.DataFrame()
-        last_col = _col_letter(len(kinds))
         for part, i in sorted(targets.items(), key=lambda kv: kv[1]):
             head, tail, styles = templates[part]
             expected = max(0, min(rows_per_sheet, total_rows - i * rows_per_sheet))

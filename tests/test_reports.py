@@ -214,3 +214,38 @@ def test_countries_offered_include_imported_ones(acct):
     acct.send("a", 1, T("2025-05-02T08:00"), country="XX")
     got = countries(acct)
     assert "XX" in got and "IT" in got and "DE" in got
+
+
+def test_workbook_finish_dates_filters_and_empty_sheets(acct, tmp_path):
+    import re
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from credits_core.export import frame_to_xlsx, write_workbook
+    from credits_core.reports import history
+
+    out = tmp_path / "r.xlsx"
+    write_workbook(acct, ReportFilter(date(2025, 1, 1), date(2025, 4, 30), period="month"), out)
+    wb = load_workbook(out)
+    u = wb["Usage"]
+    assert u["A1"].value == "Month" and u["A2"].is_date and u["A2"].number_format == "mmm yyyy"
+    last = u.max_row
+    assert u.cell(last, 1).value == "Total" and u.auto_filter.ref.endswith(str(last - 1))  # Total outside
+    summary = [r[0].value for r in wb["Summary"].iter_rows()]
+    assert "Account" not in summary
+    with zipfile.ZipFile(out) as z:  # one filter range per sheet: the sheet's own and the workbook's agree
+        names = dict(re.findall(r"'([^']+)'!\$A\$1:(\$[A-Z]+\$\d+)", z.read("xl/workbook.xml").decode()))
+    for ws in wb.worksheets:
+        if ws.auto_filter.ref:
+            assert names[ws.title].replace("$", "") == ws.auto_filter.ref.split(":")[1], ws.title
+    from credits_core import CreditStore
+
+    bare = CreditStore.open(":memory:")
+    bare.add_list("a")
+    empty = tmp_path / "e.xlsx"
+    write_workbook(bare, ReportFilter(), empty)
+    wb = load_workbook(empty)
+    assert "No credits were spent" in wb["Usage"]["A2"].value and "No credit is due" in wb["Expiries"]["A2"].value
+    hist = load_workbook(__import__("io").BytesIO(frame_to_xlsx(history(acct), "History")))["History"]
+    assert [c.value for c in hist[1]][:3] == ["At (Rome)", "Event", "Lot"]
