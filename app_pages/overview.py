@@ -32,7 +32,7 @@ if not empty_state():
     if b.next_expiry:
         local = b.next_expiry.astimezone(ZoneInfo(ROME))
         c2.metric("Next expiry (Rome time)", f"{local:%d %b %Y %H:%M}", delta=f"{b.next_expiry_credits:,} credits",
-                  delta_color="inverse")
+                  delta_color="off", delta_arrow="off")
         days = (b.next_expiry - b.at).days
         if days <= 90:
             st.warning(f"⏳ {b.next_expiry_credits:,} credits expire in {days} days, on {local:%d %B %Y} "
@@ -41,7 +41,8 @@ if not empty_state():
         c2.metric("Next expiry", "none")
     for bucket, d in base.run_out.items():
         if (d - b.at.date()).days <= 30:
-            st.warning(f"📉 {bucket} will run out on {d:%d %B %Y} at its current pace.")
+            who = "The unassigned pool" if bucket.startswith("(") else f"List {s.list_name(bucket)}"
+            st.warning(f"📉 {who} will run out on {d:%d %B %Y} at its current pace.")
     risk = at_risk(s)
     for r in risk.itertuples():
         st.error(f"{r.bucket}: recorded spend has eaten into reservations; campaigns at risk: {r.campaigns_at_risk}")

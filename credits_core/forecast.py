@@ -331,35 +331,41 @@ def compare(base: Preview, other: Preview) -> pd.DataFrame:
 
 
 def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> list[str]:
-    """Sentences a manager can act on: what to spend before each expiry, what a purchase would extend, which list
-    runs out when."""
+    """Sentences a manager can act on, in plain words, Rome time and list names: the next expiry as a deadline with
+    what the current pace uses of it and what would be lost, the way to keep everything (R4), who loses what, and
+    which list runs out when."""
     now = today_us or now_us()
-    out = []
     idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
-    state = store.state_at(now)
-    non_exp_first = store.policy.consumption == "non_expiring_first"
-    spent_first = sum(lot.remaining for lot in state.lots.values() if not lot.expiring) if non_exp_first else 0
-    for at, group in idle.expiries.groupby("expires_at"):
-        x = int(group["credits"].sum())
-        local = at.tz_convert(ROME)
-        need = x + spent_first
-        why = (f" ({spent_first:,} non-expiring credits are used first, then the {x:,} expiring ones)"
-               if spent_first else "")
-        out.append(f"To lose nothing on {local:%d %B %Y} you must spend {need:,} more credits before "
-                   f"{local:%d %B %Y} 00:00 Rome time (= {at:%Y-%m-%d %H:%M} UTC){why}.")
-        spent_first = 0
+    base = base or preview(store, today_us=now)
+    out = []
     if not idle.expiries.empty:
         first = idle.expiries["expires_at"].min()
-        p = package("Starter")
-        d = from_us(now).astimezone(zone(ROME)).date()
-        extended = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
-        out.append(f"Buying package {p['package']} ({int(p['credits']):,} credits) today, {d:%d %B %Y}, would extend "
-                   f"{extended:,} expiring credits by two years (R4) and cost EUR {p['price_eur']:,}.")
-    base = base or preview(store, today_us=now)
+        held = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
+        lost_rows = base.expiries[base.expiries["expires_at"] == first]
+        lost = int(lost_rows["credits"].sum())
+        local = first.tz_convert(ROME)
+        text = (f"{held:,} credits expire at 00:00 on {local.day} {local:%B %Y} (Rome). At your current pace you "
+                f"will use {held - lost:,} of them by then; {lost:,} would be lost.")
+        if store.policy.extend_on_purchase:
+            today = from_us(now).astimezone(zone(ROME)).date()
+            new = add_years(today, store.policy.validity_years)
+            text += (f" To keep them all, buy any package before that moment: every remaining credit then moves to "
+                     f"the new package's expiry ({new.day} {new:%B %Y} if bought today).")
+        out.append(text)
+        if lost:
+            who = lost_rows.groupby("holder", sort=False)["credits"].sum().sort_values(ascending=False)
+            parts = [f"{_holder_name(store, h)} {int(c):,}" for h, c in who.items()]
+            out.append(f"Who would lose them at the current pace: {'; '.join(parts)}.")
     for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
-        who = "The unassigned pool" if bucket.startswith("(") else f"List {bucket}"
-        out.append(f"{who} will run out on {d:%d %B %Y} at its current pace.")
+        out.append(f"{_holder_name(store, bucket)} will run out on {d.day} {d:%B %Y} at its current pace.")
     return out
+
+
+def _holder_name(store: CreditStore, holder: str | None) -> str:
+    """A holder in words: the unassigned pool, or the list's name."""
+    if holder is None or holder.startswith("("):
+        return "The unassigned pool"
+    return f"List {store.list_name(holder)}"
 
 
 def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int | None = None) -> pd.DataFrame:

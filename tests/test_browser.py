@@ -56,10 +56,14 @@ def test_set_a_list_limit(local_page, app_url):
     box = local_page.get_by_label("Spending limit (credits)")  # the first list, newsletter, has free access
     box.fill("1234")
     box.press("Tab")
-    button = local_page.get_by_role("button", name="Set limit")
-    local_page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                                 "b => b.innerText.includes('Set limit') && !b.disabled)")
-    button.click()
+    enabled = ("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Set limit') && "
+               "!b.disabled)")
+    # 1,234 may be below what the list spent in the last 30 days: the page then asks for a confirmation first
+    local_page.wait_for_function(f"() => ({enabled})() || document.body.innerText.includes('Yes: ')")
+    if local_page.get_by_text(re.compile(r"^Yes: ")).count():
+        local_page.get_by_text(re.compile(r"^Yes: ")).click()
+    local_page.wait_for_function(enabled)
+    local_page.get_by_role("button", name="Set limit").click()
     local_page.get_by_text("a limit of 1,234").wait_for()
     open_page(local_page, app_url, "assign")
     assert metric(local_page, "Unassigned pool") == pool - 1234
@@ -81,7 +85,8 @@ def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
     wb = load_workbook(target)
     assert wb.sheetnames[:2] == ["Summary", "Usage"]
     assert [c.value for c in wb["Usage"][1]][1] == "Newsletter Italia"  # only the filtered list
-    assert wb["Summary"]["B5"].value == "week"
+    summary = {row[0].value: row[1].value for row in wb["Summary"].iter_rows() if len(row) > 1}
+    assert summary["Grouped by"] == "week"
 
 
 def test_what_if_purchase(local_page, app_url):

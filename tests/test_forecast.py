@@ -35,13 +35,39 @@ def doc_account() -> CreditStore:
     return s
 
 
-def test_guidance_reads_like_the_documentation():
+def test_headline_when_nothing_is_spent():
     s = doc_account()
     text = guidance(s, today_us=utc_us(T("2026-06-01T00:00")))
-    assert text[0].startswith("To lose nothing on 10 January 2027 you must spend 70 more credits before "
-                              "10 January 2027 00:00 Rome time (= 2027-01-09 23:00 UTC)")
-    assert "20 non-expiring credits are used first" in text[0]
-    assert any("Buying package Starter" in t and "extend 50 expiring credits" in t for t in text)
+    assert text[0] == ("50 credits expire at 00:00 on 10 January 2027 (Rome). At your current pace you will use 0 of "
+                       "them by then; 50 would be lost. To keep them all, buy any package before that moment: every "
+                       "remaining credit then moves to the new package's expiry (1 June 2028 if bought today).")
+    assert text[1] == "Who would lose them at the current pace: The unassigned pool 50."
+
+
+def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Newsletter Italia")
+    s.add_list("b", "Avvisi consegna")
+    s.purchase(20, T("2025-01-10T10:00"), expiring=False, lot_id="N")
+    s.purchase(500, T("2025-01-10T11:00"), lot_id="X")  # expires 10 January 2027
+    s.assign("b", 60, T("2025-01-10T12:00"))
+    for i in range(90):  # 1 credit a day from a, 3 March .. 31 May 2026 (N's 20 first, then 70 of X)
+        s.send("a", 1, T("2026-03-03T10:00") + timedelta(days=i))
+    s.send("b", 30, T("2026-05-31T10:00"))  # b: a third of a credit a day; 30 left
+    text = guidance(s, today_us=utc_us(T("2026-06-01T00:00")))
+    held = s.balance(T("2026-06-01T00:00")).expiring  # X's 400: 500 - 70 (a, after N's 20) - 30 (b)
+    assert held == 400
+    # the pace: a spends 1 a day from 2 June to 9 January (222 days), b a third a day until it runs dry
+    assert text[0].startswith(f"{held:,} credits expire at 00:00 on 10 January 2027 (Rome). At your current pace "
+                              f"you will use ")
+    used = int(text[0].split("you will use ")[1].split(" ")[0].replace(",", ""))
+    lost = int(text[0].split("; ")[1].split(" ")[0].replace(",", ""))
+    # a's 222; b spends on weekends only (its 30 went out on a Sunday), whole credits a day, until a day's
+    # spend no longer fits: 29 or 30 of its 30
+    assert used + lost == held and 222 + 29 <= used <= 222 + 30
+    assert "Who would lose them at the current pace: The unassigned pool" in text[1]
+    assert any(t.startswith("List Avvisi consegna will run out on ") for t in text)
+    assert not any("R4" in t or "UTC" in t or " b " in t for t in text)
 
 
 def test_reservations_and_refusal():
