@@ -89,8 +89,13 @@ def empty_state() -> bool:
     return True
 
 
+def words(column: str) -> str:
+    """A column header in words: ``spent_this_month`` -> ``Spent this month``."""
+    return str(column).replace("_", " ").capitalize()
+
+
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
-    return {c: st.column_config.NumberColumn(c.replace("_", " "), format="localized") for c in cols if c in df}
+    return {c: st.column_config.NumberColumn(words(c), format="localized") for c in cols if c in df}
 
 
 # 24 distinct colours: an account has more lists than plotly's default 10-colour palette

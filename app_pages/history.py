@@ -14,15 +14,18 @@ if not empty_state():
     options = sorted(h["kind"].unique())
     kinds = st.multiselect("Events", options, default=[k for k in qp.get_all("kind") if k in options], key="kinds")
     lists = st.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
-                           key="hlists")
+                           format_func=lambda x: f"{s.list_name(x)} ({x})", key="hlists")
     qp["kind"], qp["list"] = kinds, lists
     view = h
     if kinds:
         view = view[view["kind"].isin(kinds)]
     if lists:
         view = view[view["list_id"].isin(lists)]
-    st.dataframe(view, hide_index=True, width="stretch", column_config={
-        "at_rome": st.column_config.DatetimeColumn("at (Rome)"),
+    shown = view.assign(list_id=[None if x is None or x != x else s.list_name(x) for x in view["list_id"]])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "at_rome": st.column_config.DatetimeColumn("At (Rome)", format="D MMM YYYY, HH:mm"),
+        "kind": "Event", "lot_id": "Lot", "list_id": "List", "detail": st.column_config.TextColumn("Detail",
+                                                                                                  width="large"),
         **int_columns(view, ["credits", "pool_after", "assigned_after", "total_after"])})
     kinds = {"at_rome": "datetime", **{c: "int" for c in ("credits", "pool_after", "assigned_after", "total_after")}}
     st.download_button("Download history.xlsx", frame_to_xlsx(view, "History", kinds), "history.xlsx")

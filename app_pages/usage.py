@@ -52,13 +52,18 @@ if not empty_state():
         fig = px.bar(long, x="label", y="credits", color="name", labels={"label": period, "name": "list"},
                  color_discrete_sequence=PALETTE)
         fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10})
+        fig.update_xaxes(type="category")  # periods are labels: one period must not become a time axis
         st.plotly_chart(fig, width="stretch")
         tab1, tab2, tab3 = st.tabs(["Periods × lists", "Per list", "Messages (drill-down)"])
         matrix = usage_matrix(long)
-        tab1.dataframe(matrix, width="stretch", column_config=int_columns(matrix, list(matrix.columns)))
+        names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
+        tab1.dataframe(matrix.rename(columns=names), width="stretch", column_config={
+            "_index": st.column_config.TextColumn(period.capitalize(), width="small", pinned=True),
+            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()}})
         tab2.dataframe(per_list, hide_index=True, width="stretch", column_config={
+            "list_id": "List id", "name": "List",
             **int_columns(per_list, ["messages", "parts", "credits", "previous_credits", "change"]),
-            "share": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)})
+            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1)})
         with tab3:
             b1, b2 = st.columns([1, 3])
             by = b1.radio("Drill down by", ["list", "campaign", "country"], horizontal=True, key="drill_by")

@@ -401,7 +401,8 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
 
 def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:
     """The spreadsheet row of the event a ledger refusal names (a message id, a lot id), when it has one."""
-    for pattern, column in ((r"message '([^']+)'", "message_id"), (r"lot ([^ ]+) \(", "lot_id")):
+    for pattern, column in ((r"message '([^']+)'", "message_id"), (r"lot ([^ ]+) \(", "lot_id"),
+                            (r"lot_id '([^']+)'", "lot_id")):
         m = re.search(pattern, message)
         if m and column in df.columns:
             hits = np.nonzero((df[column].fillna("").str.strip() == m.group(1)).to_numpy())[0]

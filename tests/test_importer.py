@@ -275,3 +275,21 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
     b = messages_page(dst, ReportFilter(), page_size=100).rows
     assert a.equals(b)
     assert import_file(dst, "messages", (out / "messages.csv").read_bytes(), "messages.csv").written == 0  # R13
+
+
+def test_bundled_samples_import_into_the_demo_database():
+    from credits_core.demo import build_demo
+
+    s = CreditStore.open(":memory:")
+    build_demo(s, messages=2_000, end=datetime.now(UTC))
+    for kind in ("lists", "purchases", "assignments", "messages"):
+        r = import_file(s, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
+        assert r.ok, r.text()
+
+
+def test_a_clashing_lot_id_is_reported_on_its_row():
+    s = CreditStore.open(":memory:")
+    s.purchase(10, datetime(2025, 1, 1, tzinfo=UTC), lot_id="X1")
+    text = "lot_id,purchased_at,credits\nA,2025-02-01T10:00:00Z,5\nX1,2025-03-01T10:00:00Z,7\n"
+    r = import_file(s, "purchases", text.encode(), "p.csv")
+    assert r.problems[0][0] == 3 and "X1" in r.problems[0][3]

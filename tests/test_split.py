@@ -39,3 +39,10 @@ def test_parts_add_up_and_respect_holdings(holdings, data):
 def test_refuses_more_than_held():
     with pytest.raises(ValueError):
         split(5, {"a": 2, "b": 2})
+
+
+def test_ties_go_to_the_smaller_id_whatever_the_order():
+    """R8: equal remainders; the leftover credits go one each to the smaller list ids."""
+    assert split(3, {"d": 1, "b": 1, "a": 1, "c": 1}) == {"a": 1, "b": 1, "c": 1}
+    assert split(1, {"b": 5, "a": 5}) == {"a": 1}
+    assert split(5, {"z": 2, "y": 2, "x": 2, "w": 2}) == {"w": 2, "x": 1, "y": 1, "z": 1}
