@@ -18,9 +18,9 @@ pk = packages()
 st.subheader("Packages")
 st.dataframe(pk.assign(price_eur=pk["price_eur"].astype(float), eur_per_1000=pk["eur_per_1000"].astype(float)),
              hide_index=True, column_config={
-                 "credits": st.column_config.NumberColumn(format="localized"),
-                 "price_eur": st.column_config.NumberColumn("price (EUR)", format="euro"),
-                 "eur_per_1000": st.column_config.NumberColumn("EUR per 1,000 credits", format="euro")})
+                 "package": "Package", "credits": st.column_config.NumberColumn("Credits", format="localized"),
+                 "price_eur": st.column_config.NumberColumn("Price", format="euro"),
+                 "eur_per_1000": st.column_config.NumberColumn("Price per 1,000 credits", format="euro")})
 
 st.subheader("How many SMS each package buys")
 r = rates()

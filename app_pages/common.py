@@ -76,8 +76,8 @@ def n(value) -> str:
 
 
 def eur(value) -> str:
-    """A price in euros, the one format of every page: EUR 1,625.00."""
-    return f"EUR {float(value):,.2f}"
+    """A price in euros, the one format of every page (the tables' ``format="euro"`` too): €1,625.00."""
+    return f"€{float(value):,.2f}"
 
 
 def empty_state() -> bool:
@@ -92,6 +92,12 @@ def empty_state() -> bool:
 def words(column: str) -> str:
     """A column header in words: ``spent_this_month`` -> ``Spent this month``."""
     return str(column).replace("_", " ").capitalize()
+
+
+PROBLEM_COLUMNS = {  # an import's problems, every reason shown whole
+    "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
+    "column": "Column", "value": "Value", "reason": st.column_config.TextColumn("Reason", width="large"),
+}
 
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:

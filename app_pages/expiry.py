@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, int_columns, read_only, store
+from app_pages.common import cached, empty_state, eur, int_columns, read_only, store
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
@@ -41,7 +41,9 @@ if not empty_state():
         **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})
     idle = cached(lambda st_: preview(st_, Scenario("nothing spent", project_spend=False)))()
     if not idle.expiries.empty:
-        who = idle.expiries.assign(expires_at=idle.expiries["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
+        who = idle.expiries.assign(
+            expires_at=idle.expiries["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None),
+            holder=[h if h.startswith("(") else s.list_name(h) for h in idle.expiries["holder"]])
         st.subheader("Who loses what (if nothing more is spent)")
         st.dataframe(who, hide_index=True, width="stretch", column_config={
             "expires_at": st.column_config.DatetimeColumn("expires at (Rome)"), **int_columns(who, ["credits"])})
@@ -74,7 +76,7 @@ if not empty_state():
             cmp = compare(base, alt)
             saved = int(cmp["saved"].sum()) if not cmp.empty else 0
             st.metric("Credits saved from expiry (+) or lost (−)", f"{saved:+,}",
-                      delta=f"cost EUR {alt.purchase_cost:,.2f}" if alt.purchase_cost else None, delta_color="off")
+                      delta=f"cost {eur(alt.purchase_cost)}" if alt.purchase_cost else None, delta_color="off")
             st.dataframe(cmp, hide_index=True, width="stretch",
                          column_config=int_columns(cmp, ["baseline", "what-if", "saved"]))
         except CreditsError as exc:

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from app_pages.common import read_only, store
+from app_pages.common import PROBLEM_COLUMNS, read_only, store
 from credits_core.importer import KINDS, import_file
 
 st.title("📥 Import")
@@ -29,7 +29,7 @@ else:
                     st.success(f"Imported {done.written:,} new record(s).")
                 else:
                     st.error("Rejected: nothing was written.")
-                    st.dataframe(done.table(), hide_index=True, width="stretch")
+                    st.dataframe(done.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)
         else:
             st.error(f"{up.name}: rejected, nothing would be written ({len(check.problems)} problem(s)).")
-            st.dataframe(check.table(), hide_index=True, width="stretch")
+            st.dataframe(check.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)

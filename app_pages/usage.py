@@ -58,7 +58,7 @@ if not empty_state():
         matrix = usage_matrix(long)
         names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
         tab1.dataframe(matrix.rename(columns=names), width="stretch", column_config={
-            "_index": st.column_config.TextColumn(period.capitalize(), width="small", pinned=True),
+            "_index": st.column_config.TextColumn(period.capitalize(), width="medium", pinned=True),
             **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()}})
         tab2.dataframe(per_list, hide_index=True, width="stretch", column_config={
             "list_id": "List id", "name": "List",

@@ -421,7 +421,7 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
         if c.kind == "purchase":
             lot = s.lots[c.lot_id]
             what = "expiring, expires on " + lot.expires_on.isoformat() if c.expiring else "non-expiring"
-            price = f", EUR {c.price}" if c.price is not None else ""
+            price = f", price €{float(c.price):,.2f}" if c.price is not None else ""
             rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after))
             for lot_id, old, new, remaining in ck.detail.get("extended", []):
                 rows.append((c.at_us, "extension", lot_id, None, remaining,

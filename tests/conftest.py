@@ -89,9 +89,18 @@ def app_db(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_url(app_db):
-    """The app on a fresh 20,000-message demo database, shared by the browser tests of a session."""
+    """The app on a fresh 20,000-message demo database, shared by the browser tests that only read (no test
+    writes to it, so their order does not matter)."""
     with running_app(app_db) as url:
         yield url
+
+
+@pytest.fixture
+def own_app(tmp_path):
+    """A test that writes gets its own demo database and its own app: (url, database path)."""
+    db = demo_file(tmp_path, messages=5_000)
+    with running_app(db) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="session")

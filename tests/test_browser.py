@@ -15,11 +15,16 @@ PAGES = {"": "Overview", "buy": "Buy credits", "assign": "Assign credits", "usag
          "expiry": "Expiry", "imports": "Import", "history": "History"}
 
 
+def settle(page) -> None:
+    """Wait until the script run is over: Streamlit shows its status widget only while the script runs."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')")
+
+
 def open_page(page, url: str, path: str) -> None:
     page.goto(f"{url}/{path}")
     page.get_by_role("heading", level=1).first.wait_for()
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(500)
+    settle(page)
 
 
 def metric(page, label: str) -> int:
@@ -37,7 +42,8 @@ def test_every_page_opens(local_page, app_url, path, title):
     local_page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
 
 
-def test_purchase_changes_the_balance(local_page, app_url):
+def test_purchase_changes_the_balance(local_page, own_app):
+    app_url, _ = own_app
     open_page(local_page, app_url, "")
     before = metric(local_page, "Total credits")
     open_page(local_page, app_url, "buy")
@@ -50,7 +56,8 @@ def test_purchase_changes_the_balance(local_page, app_url):
     assert metric(local_page, "Total credits") == before + 10_000  # the default package, Medium
 
 
-def test_set_a_list_limit(local_page, app_url):
+def test_set_a_list_limit(local_page, own_app):
+    app_url, _ = own_app
     open_page(local_page, app_url, "assign")
     pool = metric(local_page, "Unassigned pool")
     box = local_page.get_by_label("Spending limit (credits)")  # the first list, newsletter, has free access
@@ -108,7 +115,7 @@ def test_what_if_purchase(local_page, app_url):
     assert local_page.get_by_test_id("stException").count() == 0
 
 
-def test_cli_shares_the_live_file_with_the_dashboard(local_page, app_url, app_db, tmp_path):
+def test_cli_shares_the_live_file_with_the_dashboard(local_page, own_app, tmp_path):
     """With a browser session open on the dashboard, `balance --json`, `report --xlsx` and `import purchases` run on
     the same file at once, and the page shows the imported purchase."""
     import json
@@ -117,6 +124,7 @@ def test_cli_shares_the_live_file_with_the_dashboard(local_page, app_url, app_db
 
     from .conftest import ROOT
 
+    app_url, app_db = own_app
     open_page(local_page, app_url, "")
     before = metric(local_page, "Total credits")
 
@@ -149,7 +157,7 @@ def test_deep_link_on_a_fresh_server(local_page, tmp_path):
         assert "Usage report" in nav and "common" not in nav
 
 
-def test_read_only_dashboard_on_the_live_file(local_page, app_url, app_db, tmp_path):
+def test_read_only_dashboard_on_the_live_file(local_page, own_app, tmp_path):
     """A second dashboard started with CREDITS_READ_ONLY=1 on the same live file: it shows the same figures,
     offers no write, and shows a write made meanwhile by another process."""
     import subprocess
@@ -157,6 +165,7 @@ def test_read_only_dashboard_on_the_live_file(local_page, app_url, app_db, tmp_p
 
     from .conftest import ROOT, running_app
 
+    app_url, app_db = own_app
     open_page(local_page, app_url, "")
     total = metric(local_page, "Total credits")
     with running_app(app_db, {"CREDITS_READ_ONLY": "1"}) as ro_url:
