@@ -154,6 +154,25 @@ class Reference:
         return self.replay(self.events, until=at)
 
 
+def both(ref: Reference, at: datetime, kind: str, args: tuple, call) -> bool:
+    """Record one event in the reference and through ``call()`` in the engine: both accept it or both refuse it
+    (``InsufficientCredits``). Returns whether it was accepted."""
+    from credits_core import InsufficientCredits
+
+    try:
+        ref.add(at, kind, *args)
+        ref_ok = True
+    except Refused:
+        ref_ok = False
+    try:
+        call()
+        ok = True
+    except InsufficientCredits:
+        ok = False
+    assert ok == ref_ok, f"{kind}{args} at {at}: engine {'accepted' if ok else 'refused'}, reference not"
+    return ok
+
+
 def t0() -> datetime:
     return datetime(2024, 1, 1, 9, tzinfo=UTC)
 

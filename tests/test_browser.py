@@ -67,8 +67,9 @@ def test_set_a_list_limit(local_page, own_app):
                "!b.disabled)")
     # 1,234 may be below what the list spent in the last 30 days: the page then asks for a confirmation first
     local_page.wait_for_function(f"() => ({enabled})() || document.body.innerText.includes('Yes: ')")
-    if local_page.get_by_text(re.compile(r"^Yes: ")).count():
-        local_page.get_by_text(re.compile(r"^Yes: ")).click()
+    confirm = local_page.get_by_test_id("stCheckbox").filter(has_text=re.compile(r"Yes: "))
+    if confirm.count():
+        confirm.first.click()
     local_page.wait_for_function(enabled)
     local_page.get_by_role("button", name="Set limit").click()
     local_page.get_by_text("a limit of 1,234").wait_for()

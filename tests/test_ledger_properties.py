@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits, Policy
 
-from .reference import Reference, Refused, t0
+from .reference import Reference, both, t0
 
 LISTS = ["a", "b", "c"]
 
@@ -37,17 +37,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.store.close()
 
     def _both(self, at, kind, args, call):
-        try:
-            self.ref.add(at, kind, *args)
-            ref_ok = True
-        except Refused:
-            ref_ok = False
-        try:
-            call()
-            ok = True
-        except InsufficientCredits:
-            ok = False
-        assert ok == ref_ok, f"{kind}{args} at {at}: engine {'accepted' if ok else 'refused'}, reference not"
+        both(self.ref, at, kind, args, call)
 
     @rule(credits=st.integers(1, 500), expiring=st.booleans(), minutes=st.integers(0, 90))
     def purchase(self, credits, expiring, minutes):

@@ -24,7 +24,7 @@ from credits_core.importer import import_file
 from credits_core.limits import LimitChange, apply_limits
 from credits_core.views import list_overview
 
-from .reference import Reference, Refused, t0
+from .reference import Reference, Refused, both, t0
 
 LISTS = ["a", "b", "c"]
 OPS = st.tuples(st.sampled_from(["send", "assign", "set_shared", "purchase", "repeat"]), st.sampled_from(LISTS),
@@ -52,18 +52,7 @@ class SharedStoreMachine(RuleBasedStateMachine):
     # -- one call, on both sides --------------------------------------------------------------------------------
 
     def _both(self, at, kind, args, call):
-        try:
-            self.ref.add(at, kind, *args)
-            ref_ok = True
-        except Refused:
-            ref_ok = False
-        try:
-            call()
-            ok = True
-        except InsufficientCredits:
-            ok = False
-        assert ok == ref_ok, f"{kind}{args} at {at}: engine {'accepted' if ok else 'refused'}, reference not"
-        return ok
+        return both(self.ref, at, kind, args, call)
 
     def _next(self, prefix: str) -> str:
         self.n += 1
