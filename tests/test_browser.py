@@ -181,3 +181,10 @@ def test_read_only_dashboard_on_the_live_file(local_page, own_app, tmp_path):
         assert out.returncode == 0, out.stderr
         open_page(local_page, ro_url, "")
         assert metric(local_page, "Total credits") == total + 700
+
+
+def test_a_bad_link_shows_a_notice_never_a_traceback(local_page, app_url):
+    open_page(local_page, app_url, "usage?by=fortnight&from=2026-13-01&country=ZZ")
+    local_page.get_by_text("The link had a value this page cannot use").first.wait_for()
+    assert local_page.get_by_test_id("stException").count() == 0
+    assert "Traceback" not in local_page.content() and "/credits_core/" not in local_page.content()

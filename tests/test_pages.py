@@ -182,3 +182,14 @@ def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp
         assert s.balance().assigned.get(lid) == 0
     shown = at.dataframe[0].value.set_index("list_id")
     assert shown.loc[lid, "mode"] == "spending limit"  # the table shows the change at once
+
+
+def test_usage_chart_of_one_period_keeps_a_category_axis(monkeypatch, demo_db):
+    """One period on the chart is a label, never a time axis with ticks like 23:59:59.9996."""
+    import json
+
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/usage.py").run()
+    at.selectbox(key="by").set_value("year").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["xaxis"]["type"] == "category"

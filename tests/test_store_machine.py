@@ -2,9 +2,10 @@
 
 A hypothesis state machine drives a *file* store with single sends (with and without ids, R13 repeats), backdated
 events of each kind, ``record_messages``, ``batch()`` blocks (refusals inside caught call by call, R13 repeats
-inside), a purchases import, close and reopen, and the check-before-write helper ``limits.apply_limits`` at the wall
-clock, after expiries that no recorded event follows. After every step the store must answer like the reference
-(which applies the same calls one by one), as of several instants and as of now.
+inside), a purchases import, close and reopen, and the checks made before a write (``limits.apply_limits`` and
+``forecast.schedule_campaign``) at the wall clock, after expiries that no recorded event follows. After every step
+the store must answer like the reference (which applies the same calls one by one), as of several instants and as
+of now.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits
+from credits_core.forecast import schedule_campaign
 from credits_core.importer import import_file
 from credits_core.limits import LimitChange, apply_limits
 from credits_core.views import list_overview
@@ -43,6 +45,7 @@ class SharedStoreMachine(RuleBasedStateMachine):
         self.now = t0()
         self.n = 0
         self.sent: dict[str, tuple[str, int, datetime]] = {}  # message_id -> (list, credits, sent_at)
+        self.campaigns: list[tuple[str, int]] = []  # scheduled: (list, credits)
 
     def teardown(self):
         if hasattr(self, "store"):
@@ -215,6 +218,26 @@ class SharedStoreMachine(RuleBasedStateMachine):
         assert ok == ref_ok, f"limit {new_limit} for {list_id} at {wall}: engine {ok}, reference {ref_ok}"
         if ok:
             self.now = max(self.now, wall)
+
+    @rule(list_id=st.sampled_from(LISTS), recipients=st.integers(1, 400))
+    def campaign_now(self, list_id, recipients):
+        """Scheduling a campaign checks its bucket as of now (expiries due by now included) minus what the other
+        campaigns of that bucket reserve."""
+        wall = datetime.now(UTC)
+        state = self.ref.state(wall)
+        limited = list_id in state.assigned
+        balance = state.assigned[list_id] if limited else state.pool
+        others = sum(c for lid, c in self.campaigns
+                     if (lid == list_id if limited else lid not in state.assigned))
+        expect = recipients <= balance - others  # "hi" is 1 part, Italy 1 credit a part
+        try:
+            schedule_campaign(self.store, list_id, wall + timedelta(days=2), "hi", {"IT": recipients})
+            ok = True
+        except InsufficientCredits:
+            ok = False
+        assert ok == expect, (list_id, recipients, balance, others)
+        if ok:
+            self.campaigns.append((list_id, recipients))
 
     # -- invariants -----------------------------------------------------------------------------------------------
 
