@@ -109,6 +109,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from .alerts import SmtpSettings, run
+
+    settings = SmtpSettings.from_env()
+    with _open(args.db, read_only=args.dry_run) as store:
+        n = run(store, settings, days=args.days, dry_run=args.dry_run)
+    verb = "would be sent" if args.dry_run or settings is None else "sent"
+    print(f"{n} alert(s) {verb}", file=sys.stderr)
+    return 0
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         store.rebuild()
@@ -146,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group(required=True)
     out.add_argument("--xlsx", help="write an Excel workbook here")
     out.add_argument("--csv", help="write CSV files into this folder")
+    p.add_argument("--email-to", action="append", default=[], metavar="ADDR",
+                   help="also e-mail the workbook (with --xlsx) to this address (repeatable; SMTP settings from the "
+                        "environment)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("import", help="import lists, purchases, assignments or messages from CSV/Excel",
@@ -161,6 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
                                    "exit 1 with what differs.")
     p.add_argument("--db", required=True, help="database file")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("alerts", help="e-mail the alerts due (expiries, lists running out, campaigns at risk)",
+                       description="Check expiries within the given days, lists running out at their pace and "
+                                   "reservations at risk; e-mail each new alert once (SMTP settings from the "
+                                   "environment, see the README).")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--days", type=int, nargs="+", default=[90, 30, 7], help="alert windows in days (90 30 7)")
+    p.add_argument("--dry-run", action="store_true", help="print the e-mails; send and remember nothing")
+    p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser("rebuild", help="rebuild the derived data from the events",
                        description="Rewrite checkpoints and the daily rollup from the input events.")

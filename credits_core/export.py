@@ -12,6 +12,7 @@ and the Summary says so. Characters Excel cannot store (control characters) are 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -366,6 +367,15 @@ def run_report_command(args) -> int:
 
     f = ReportFilter(_parse_date(args.date_from, "--from"), _parse_date(args.date_to, "--to"), tuple(args.lists),
                      (), None, args.by)
+    settings = None
+    if args.email_to:  # checked before the work, so that a missing setting never costs a report
+        from .alerts import SmtpSettings
+
+        if not args.xlsx:
+            raise CreditsError("--email-to sends the workbook: use it with --xlsx")
+        settings = SmtpSettings.from_env({**os.environ, "CREDITS_ALERTS_TO": ",".join(args.email_to)})
+        if settings is None:
+            raise CreditsError("--email-to needs CREDITS_SMTP_HOST (and the other SMTP settings) in the environment")
     with _open(args.db, read_only=True) as store:
         for list_id in f.lists:
             store.require_list(list_id)
@@ -382,6 +392,14 @@ def run_report_command(args) -> int:
             info = write_workbook(store, f, args.xlsx, progress=progress)
             sys.stderr.write("\n")
             print(f"wrote {args.xlsx}: sheets {', '.join(info['sheets'])}; {info['messages']:,} messages")
+            if settings is not None:
+                from .alerts import email, send
+
+                period = f"{f.date_from or 'the first message'} to {f.date_to or 'today'}"
+                send(settings, [email(settings, f"SMS credits usage report, {period}",
+                                      f"The usage report from {period} by {f.period} is attached.",
+                                      Path(args.xlsx))])
+                print(f"e-mailed {args.xlsx} to {', '.join(settings.recipients)}")
         else:
             info = write_csv(store, f, args.csv, progress=progress)
             sys.stderr.write("\n")

@@ -218,6 +218,12 @@ def cancel_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id:
     return snap
 
 
+def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, figure: int, at_us: int) -> Snapshot:
+    """Remember that an alert went out, with its figure (``alerts``)."""
+    cur.execute("INSERT OR REPLACE INTO alerts_sent VALUES (?, ?, make_timestamp(?))", [key, figure, at_us])
+    return snap.with_changes()  # a new snapshot: the write is announced
+
+
 # -- replay plumbing ---------------------------------------------------------------------------------------------
 
 

@@ -39,6 +39,10 @@ MIGRATIONS: list[list[str]] = [
             text VARCHAR NOT NULL, recipients VARCHAR NOT NULL, credits BIGINT NOT NULL,
             status VARCHAR NOT NULL, created_seq BIGINT NOT NULL)""",
     ],
+    # v3: alerts already sent by e-mail (``alerts``): sent again only when their figure changes materially.
+    [
+        "CREATE TABLE alerts_sent (key VARCHAR PRIMARY KEY, figure BIGINT NOT NULL, sent_at TIMESTAMP NOT NULL)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -409,6 +409,11 @@ class CreditStore:
             journal.cancel_campaign(cur, self._snap, campaign_id)
             self._snap = self._snap.with_changes()  # a new snapshot: the write is announced
 
+    def mark_alert_sent(self, key: str, figure: int) -> None:
+        """Remember that the alert ``key`` was e-mailed with ``figure`` (see ``alerts``)."""
+        with self._writing() as cur:
+            self._snap = journal.mark_alert_sent(cur, self._snap, key, int(figure), now_us())
+
     def rebuild(self) -> None:
         """Rebuild all derived data (checkpoints, rollup) from the input events."""
         with self._writing() as cur:

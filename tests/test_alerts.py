@@ -1,0 +1,141 @@
+"""Alerts and reports by e-mail, against a real SMTP server on loopback (aiosmtpd), the way cron runs them."""
+
+from __future__ import annotations
+
+import email
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from credits_core import CreditStore
+from credits_core.alerts import SmtpSettings, find_alerts
+
+from .conftest import T, _free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        msg = email.message_from_bytes(envelope.content)
+        msg["X-Rcpt"] = ",".join(envelope.rcpt_tos)
+        self.messages.append(msg)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def bought(days_ahead: int) -> datetime:
+    """An instant whose purchase expires in about ``days_ahead`` days (noon UTC, two years before)."""
+    return (datetime.now(UTC) - timedelta(days=730 - days_ahead)).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+def expiring_store(path: Path, days_ahead: int) -> None:
+    """Credits that expire in ``days_ahead`` days."""
+    now = datetime.now(UTC)
+    with CreditStore.open(path) as s:
+        s.add_list("a", "Avvisi consegna")
+        s.purchase(5000, bought(days_ahead), lot_id="X")
+        s.send("a", 100, now - timedelta(days=3))
+
+
+def cli(path: Path, *args: str, port: int | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITS_")}
+    if port:
+        env |= {"CREDITS_SMTP_HOST": "127.0.0.1", "CREDITS_SMTP_PORT": str(port), "CREDITS_SMTP_SECURITY": "none",
+                "CREDITS_SMTP_FROM": "credits@example.com", "CREDITS_ALERTS_TO": "ana@example.com,bo@example.com",
+                "CREDITS_DASHBOARD_URL": "https://credits.example.com"}
+    return subprocess.run([sys.executable, "-m", "credits_core", *args, "--db", str(path)] if args[0] != "report"
+                          else [sys.executable, "-m", "credits_core", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_alerts_arrive_once_and_again_when_the_figure_changes(smtp, tmp_path):
+    inbox, port = smtp
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 20)
+    out = cli(db, "alerts", port=port)
+    assert out.returncode == 0, out.stderr
+    assert len(inbox.messages) == 1
+    msg = inbox.messages[0]
+    assert msg["Subject"].startswith("4,900 SMS credits expire on ")
+    assert msg["X-Rcpt"] == "ana@example.com,bo@example.com" and msg["From"] == "credits@example.com"
+    body = msg.get_payload(decode=True).decode()
+    assert "4,900 credits expire at 00:00 on" in body and "buy any package before that moment" in body
+    assert "https://credits.example.com/expiry" in body
+    assert cli(db, "alerts", port=port).returncode == 0
+    assert len(inbox.messages) == 1  # nothing new: nothing sent
+    with CreditStore.open(db) as s:
+        s.purchase(2000, bought(20) + timedelta(hours=1), lot_id="Y")  # the same day: 2,000 more expire then
+    assert cli(db, "alerts", port=port).returncode == 0
+    assert [m["Subject"][:17] for m in inbox.messages] == ["4,900 SMS credits", "6,900 SMS credits"]
+
+
+def test_a_down_smtp_server_fails_clearly_and_marks_nothing(tmp_path):
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 20)
+    out = cli(db, "alerts", port=_free_port())  # nobody listens there
+    assert out.returncode == 1 and "did not take the e-mail" in out.stderr
+    with CreditStore.open(db) as s:
+        assert s.query("SELECT count(*) FROM alerts_sent").fetchall() == [(0,)]
+
+
+def test_dry_run_prints_and_sends_nothing(smtp, tmp_path):
+    inbox, port = smtp
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 20)
+    out = cli(db, "alerts", "--dry-run", port=port)
+    assert out.returncode == 0 and "--- would send: 4,900 SMS credits expire" in out.stdout
+    assert inbox.messages == []
+
+
+def test_windows_and_runout_alerts():
+    s = CreditStore.open(":memory:")
+    s.add_list("b", "Bulk")
+    s.purchase(10_000, T("2026-01-01T10:00"), expiring=False)
+    s.assign("b", 300, T("2026-01-01T11:00"))
+    now = datetime.now(UTC)
+    for i in range(58):  # b spent 290 in the last 90 days (3.2 a day): its last 10 go within a week
+        s.send("b", 5, now - timedelta(days=1 + i * 1.5))
+    got = find_alerts(s, today_us=int(now.timestamp() * 1e6))
+    runout = [a for a in got if a.key.startswith("runout:b:")]
+    assert runout and runout[0].key == "runout:b:7" and "List Bulk runs out" in runout[0].subject
+    assert not any(a.key.startswith("expiry:") for a in got)  # non-expiring credits only
+
+
+def test_weekly_report_by_email(smtp, tmp_path):
+    inbox, port = smtp
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 200)
+    out = cli(db, "report", "--db", str(db), "--xlsx", str(tmp_path / "w.xlsx"), "--email-to", "team@example.com",
+              port=port)
+    assert out.returncode == 0, out.stderr
+    msg = inbox.messages[-1]
+    assert msg["X-Rcpt"] == "team@example.com"
+    files = [p.get_filename() for p in msg.walk() if p.get_filename()]
+    assert files == ["w.xlsx"]
+
+
+def test_settings_from_the_environment():
+    assert SmtpSettings.from_env({}) is None
+    st = SmtpSettings.from_env({"CREDITS_SMTP_HOST": "mail", "CREDITS_ALERTS_TO": "a@x, b@x",
+                                "CREDITS_SMTP_SECURITY": "ssl"})
+    assert (st.port, st.recipients, st.security) == (465, ("a@x", "b@x"), "ssl")
+    with pytest.raises(ValueError, match="starttls, ssl or none"):
+        SmtpSettings.from_env({"CREDITS_SMTP_HOST": "mail", "CREDITS_ALERTS_TO": "a@x", "CREDITS_SMTP_SECURITY": "x"})
