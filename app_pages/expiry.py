@@ -3,18 +3,21 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, eur, int_columns, read_only, store
+from app_pages.common import cached, empty_state, eur, int_columns, n, read_only, store
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
 from credits_core.forecast import (
     Scenario,
     campaign_cost,
+    campaign_quote,
     campaigns,
     cancel_campaign,
+    check_scenario,
     compare,
     expiry_plan,
     guidance,
+    policy_note,
     preview,
     schedule_campaign,
 )
@@ -50,35 +53,50 @@ if not empty_state():
         st.download_button("Download expiry.xlsx", frame_to_xlsx(who, "Expiry", {"expires_at": "datetime",
                                                                                   "credits": "int"}), "expiry.xlsx")
 
+    note = cached(policy_note)()
+    if note:
+        st.caption(note)
+
     st.subheader("What if ...")
+    st.caption("Each change is compared with things as they stand: the credits lost at each expiry today, with the "
+               "change, and the difference (negative: fewer credits lost).")
     with st.form("whatif"):
         c1, c2 = st.columns(2)
         buy = c1.selectbox("Buy a package", ["(none)"] + list(packages()["package"]), key="wi_pkg")
-        buy_day = c1.date_input("on (Rome date)", value=rome_today() + timedelta(days=1), key="wi_day")
-        other = c2.toggle("Use the other consumption policy", key="wi_policy")
-        camp_list = c2.selectbox("Plan an extra campaign on list", ["(none)"] + s.list_ids, key="wi_list")
-        camp_credits = c2.number_input("of credits", min_value=0, value=0, step=100, key="wi_credits")
-        camp_day = c2.date_input("on", value=rome_today() + timedelta(days=14), key="wi_cday")
-        limit_list = c1.selectbox("Set the limit of list", ["(none)"] + s.list_ids, key="wi_limit_list")
+        buy_day = c1.date_input("on (Rome date)", value=rome_today(), min_value=rome_today(), key="wi_day")
+        limit_list = c1.selectbox("Set the limit of list", ["(none)"] + s.list_ids, key="wi_limit_list",
+                                  format_func=lambda x: x if x == "(none)" else s.list_name(x))
         limit = c1.number_input("to credits", min_value=0, value=0, step=100, key="wi_limit")
-        run = st.form_submit_button("Compare with the baseline")
+        camp_list = c2.selectbox("Plan an extra campaign on list", ["(none)"] + s.list_ids, key="wi_list",
+                                 format_func=lambda x: x if x == "(none)" else s.list_name(x))
+        camp_credits = c2.number_input("of credits", min_value=0, value=0, step=100, key="wi_credits")
+        camp_day = c2.date_input("on", value=rome_today() + timedelta(days=14), min_value=rome_today(),
+                                 key="wi_cday")
+        run = st.form_submit_button("Compare with things as they stand")
     if run:
         sc = Scenario(
             "what-if",
             purchases=((buy, buy_day),) if buy != "(none)" else (),
             limits=((limit_list, int(limit)),) if limit_list != "(none)" else (),
             campaigns=((camp_list, camp_day, int(camp_credits)),) if camp_list != "(none)" and camp_credits else (),
-            other_policy=other,
         )
         try:
+            for line in check_scenario(s, sc):
+                st.warning(line)
             with st.spinner("Replaying until the last expiry ..."):
                 alt = preview(s, sc)
             cmp = compare(base, alt)
-            saved = int(cmp["saved"].sum()) if not cmp.empty else 0
-            st.metric("Credits saved from expiry (+) or lost (−)", f"{saved:+,}",
-                      delta=f"cost {eur(alt.purchase_cost)}" if alt.purchase_cost else None, delta_color="off")
-            st.dataframe(cmp, hide_index=True, width="stretch",
-                         column_config=int_columns(cmp, ["baseline", "what-if", "saved"]))
+            diff = int(cmp["difference"].sum()) if not cmp.empty else 0
+            words = (f"{-diff:,} fewer credits lost" if diff < 0 else f"{diff:,} more credits lost" if diff > 0
+                     else "no change in the credits lost")
+            st.metric("With this change", words,
+                      delta=f"cost {eur(alt.purchase_cost)}" if alt.purchase_cost else None, delta_color="off",
+                      delta_arrow="off")
+            shown = cmp.assign(holder=[h if h.startswith("(") else s.list_name(h) for h in cmp["holder"]])
+            st.dataframe(shown, hide_index=True, width="stretch", column_config={
+                "expires_on": st.column_config.DateColumn("Expires on (Rome)", format="D MMM YYYY"),
+                "holder": "Who", **{c: st.column_config.NumberColumn(c.capitalize(), format="localized")
+                                   for c in ("lost today", "lost with this change", "difference")}})
         except CreditsError as exc:
             st.error(str(exc))
 
@@ -90,23 +108,37 @@ if not empty_state():
     if read_only():
         st.caption("Read-only view: campaigns cannot be scheduled here.")
     else:
-        with st.form("schedule"):
-            c1, c2, c3 = st.columns(3)
-            lst = c1.selectbox("List", s.list_ids, key="sc_list")
-            day = c2.date_input("Day (Rome)", value=rome_today() + timedelta(days=7), key="sc_day")
-            hour = c3.time_input("Time (Rome)", value=time(10, 0), key="sc_time")
-            text = st.text_area("Text", "Promo weekend: sconto del 20% sugli accessori.", key="sc_text")
-            c4, c5 = st.columns(2)
-            country = c4.text_input("Country", "IT", key="sc_country")
-            recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
-            edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
-            go = st.form_submit_button("Schedule")
-        if go:
+        c1, c2, c3 = st.columns(3)
+        lst = c1.selectbox("List", s.list_ids, key="sc_list", format_func=lambda x: f"{s.list_name(x)} ({x})")
+        day = c2.date_input("Day (Rome)", value=rome_today() + timedelta(days=7), min_value=rome_today(),
+                            key="sc_day")
+        hour = c3.time_input("Time (Rome)", value=time(10, 0), key="sc_time")
+        text = st.text_area("Text", "Promo weekend: sconto del 20% sugli accessori.", key="sc_text")
+        c4, c5 = st.columns(2)
+        country = c4.text_input("Country", "IT", key="sc_country").strip().upper()
+        recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
+        edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
+        try:  # the cost, before anything is scheduled
+            q = campaign_quote(s, lst, text, {country: int(recipients)})
+            m = st.columns(4)
+            m[0].metric("Parts per message", q.parts, help=f"{q.encoding}" + (
+                f"; Unicode because of {q.unicode_char!r}" if q.unicode_char else ""))
+            m[1].metric("Credits", n(q.credits))
+            m[2].metric("Value", eur(q.eur) if q.eur is not None else "no price",
+                        help="The credits it would use, valued at the price of the lots they come from")
+            m[3].metric(f"Available on {q.bucket}", n(q.available))
+            if q.unicode_char:
+                st.caption(f"The text is sent as Unicode (UCS-2, 70 characters a part) because of {q.unicode_char!r}.")
+            (st.success if q.fits else st.error)(
+                f"{q.bucket.capitalize()} " + ("can hold it now." if q.fits else
+                                               f"cannot hold it now: {q.credits:,} needed, {q.available:,} available."))
+        except CreditsError as exc:
+            st.error(str(exc))
+        if st.button("Schedule", key="sc_go"):
             try:
                 at = datetime.combine(day, hour, ZoneInfo(ROME)).astimezone(UTC)
-                cost = campaign_cost(text, {country.upper(): int(recipients)})
-                cid = schedule_campaign(s, lst, at, text, {country.upper(): int(recipients)}, edit_id or None)
-                st.success(f"Scheduled {cid}: {cost:,} credits reserved.")
+                cid = schedule_campaign(s, lst, at, text, {country: int(recipients)}, edit_id or None)
+                st.success(f"Scheduled {cid}: {campaign_cost(text, {country: int(recipients)}):,} credits reserved.")
             except CreditsError as exc:
                 st.error(f"Refused: {exc}")
         if len(camp):

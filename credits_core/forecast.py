@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -315,16 +316,58 @@ def _state_under(store: CreditStore, policy: Policy, at_us: int) -> State:
     return state
 
 
+LOST_TODAY, LOST_WITH, DIFFERENCE = "lost today", "lost with this change", "difference"
+
+
 def compare(base: Preview, other: Preview) -> pd.DataFrame:
-    """Side by side per expiry instant and holder: credits expiring in the baseline and the scenario, and saved."""
+    """Per expiry (Rome date) and holder: the credits lost as things stand, lost with the change, and the
+    difference (with the change minus today: negative means fewer credits lost)."""
     def keyed(p: Preview) -> pd.Series:
         e = p.expiries.assign(expires_on=p.expiries["expires_at"].dt.tz_convert(ROME).dt.date)
         return e.groupby(["expires_on", "holder"])["credits"].sum()  # an empty frame gives an empty 2-level index
 
-    name = other.scenario.name
-    df = pd.concat([keyed(base).rename("baseline"), keyed(other).rename(name)], axis=1).fillna(0).astype("int64")
-    df["saved"] = df["baseline"] - df[name]
+    df = pd.concat([keyed(base).rename(LOST_TODAY), keyed(other).rename(LOST_WITH)], axis=1).fillna(0)
+    df = df.astype("int64")
+    df[DIFFERENCE] = df[LOST_WITH] - df[LOST_TODAY]
     return df.reset_index()
+
+
+def check_scenario(store: CreditStore, scenario: Scenario, today_us: int | None = None) -> list[str]:
+    """Refuse, in plain words, what a what-if cannot mean (a purchase or campaign in the past, a limit the pool
+    cannot give); return notes on what it will not change (a purchase after the credits it should keep expire)."""
+    now = today_us or now_us()
+    today = local_date(now)
+    state = store.state_at(now)
+    notes = []
+    for _package, d in scenario.purchases:
+        if d < today:
+            raise CreditsError(f"a purchase on {d.day} {d:%B %Y} is in the past: choose today or a later day")
+        due = sorted({lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0})
+        late = [e for e in due if e <= d]
+        if late:
+            held = sum(lot.remaining for lot in state.lots.values() if lot.expiring and lot.expires_on == late[0])
+            notes.append(f"Too late for the {held:,} credits that expire on {late[0].day} {late[0]:%B %Y}: a "
+                         f"purchase on {d.day} {d:%B %Y} comes after they expire, so it cannot keep them.")
+    for list_id, total in scenario.limits:
+        change = total - state.assigned.get(list_id, 0)
+        if change > state.pool:
+            raise CreditsError(f"list {store.list_name(list_id)} cannot get {total:,}: the pool holds {state.pool:,}"
+                               f" (and the list {state.assigned.get(list_id, 0):,})")
+    for _list_id, d, _credits in scenario.campaigns:
+        if d < today:
+            raise CreditsError(f"a campaign on {d.day} {d:%B %Y} is in the past: choose today or a later day")
+    return notes
+
+
+def policy_note(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> str | None:
+    """What the other consumption order would lose: an explanation (the platform's order is not a choice)."""
+    base = base or preview(store, today_us=today_us)
+    other = preview(store, Scenario("other order", other_policy=True), today_us=today_us)
+    if store.policy.consumption == "non_expiring_first":
+        return (f"The platform spends non-expiring credits first. If it spent expiring credits first, you would "
+                f"lose {other.total_expiring:,} credits instead of {base.total_expiring:,} (this is not a setting "
+                f"you can choose).")
+    return None
 
 
 # -- guidance ---------------------------------------------------------------------------------------------------
@@ -419,3 +462,54 @@ def purchase_preview(store: CreditStore, at: datetime, expiring: bool) -> Purcha
              if policy.extend_on_purchase and lot.expiring and lot.remaining > 0 and lot.expires_on < new_exp]
     return PurchasePreview(at, new_exp, sum(lot.remaining for lot in moved), len(moved),
                            min((lot.expires_on for lot in moved), default=None))
+
+
+# -- a campaign before it is scheduled --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignQuote:
+    """What a campaign would cost and whether its bucket can hold it, shown before scheduling."""
+
+    parts: int
+    encoding: str
+    unicode_char: str | None  # the character that forced UCS-2
+    by_country: pd.DataFrame  # country, recipients, parts, rate, credits
+    credits: int
+    eur: Decimal | None  # the credits valued at the lots they would come from (R5); None when a lot has no price
+    bucket: str  # "list <name>" or "the unassigned pool"
+    available: int  # the bucket now, minus what other scheduled campaigns reserve in it
+    fits: bool
+
+
+def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict[str, int]) -> CampaignQuote:
+    """Parts, credits per country and in total, their value in euros, and whether the bucket holds them now."""
+    store.require_list(list_id)
+    if not recipients:
+        raise CreditsError("a campaign needs recipients in at least one country")
+    rows = []
+    for country, n in recipients.items():
+        c = message_cost(text, country, n)
+        rows.append((country.upper(), n, c.text.parts, c.rate, c.credits))
+    by = pd.DataFrame(rows, columns=["country", "recipients", "parts", "rate", "credits"])
+    credits = int(by["credits"].sum())
+    state = store.now_state()
+    limited = list_id in state.assigned
+    others = sum(int(r.credits) for r in campaigns(store).itertuples()
+                 if (r.list_id == list_id if limited else r.list_id not in state.assigned))
+    available = state.bucket_balance(list_id) - others
+    eur, left = Decimal(0), credits
+    for lot in ledger.consumption_order(state, store.policy):  # R5: the credits it would take, lot by lot
+        if left == 0:
+            break
+        take = min(lot.remaining, left)
+        if lot.price is None:
+            eur = None
+            break
+        eur += Decimal(lot.price) * take / lot.credits
+        left -= take
+    tp = message_cost(text, next(iter(recipients)), 1).text
+    return CampaignQuote(tp.parts, tp.encoding, tp.unicode_char, by, credits,
+                         None if eur is None or left else eur.quantize(Decimal("0.01")),
+                         f"list {store.list_name(list_id)}" if limited else "the unassigned pool", available,
+                         credits <= available)

@@ -102,9 +102,10 @@ def test_what_if_purchase_saves_and_writes_nothing(tmp_path):
     assert preview(s, Scenario("buy Starter", purchases=(("Starter", date(2026, 7, 1)),), project_spend=False),
                    today_us=now).total_expiring == 50 + 1000  # the full horizon: they expire in July 2028
     cmp = compare(base, buy)
-    assert cmp["saved"].sum() == 50
+    assert cmp["difference"].sum() == -50  # 50 fewer credits lost within the year
     nothing = compare(buy, buy)  # no expiry on either side (a bug the browser test found)
-    assert nothing.empty and list(nothing.columns) == ["expires_on", "holder", "baseline", "buy Starter", "saved"]
+    assert nothing.empty and list(nothing.columns) == ["expires_on", "holder", "lost today", "lost with this change",
+                                                       "difference"]
     s.close()
     assert path.read_bytes() == before
 
@@ -226,3 +227,56 @@ def test_campaign_refusals_and_readable_table():
     t = campaign_table(s)
     assert t["List"].tolist() == ["Avvisi consegna"] and t["Recipients"].tolist() == ["IT: 5"]
     assert t["Scheduled (Rome)"].iloc[0].tz is None  # Rome wall time, no UTC offset shown
+
+
+def test_what_if_refusals_and_notes_in_plain_words():
+    from credits_core import CreditsError
+    from credits_core.forecast import check_scenario
+
+    s = doc_account()
+    s.add_list("n", "Newsletter Italia")
+    now = utc_us(T("2026-06-01T00:00"))
+    with pytest.raises(CreditsError, match="list Newsletter Italia cannot get 900,000: the pool holds 70"):
+        check_scenario(s, Scenario("x", limits=(("n", 900_000),)), now)
+    with pytest.raises(CreditsError, match="in the past"):
+        check_scenario(s, Scenario("x", purchases=(("Starter", date(2026, 5, 1)),)), now)
+    notes = check_scenario(s, Scenario("x", purchases=(("Starter", date(2027, 1, 10)),)), now)
+    assert notes == ["Too late for the 50 credits that expire on 10 January 2027: a purchase on 10 January 2027 "
+                     "comes after they expire, so it cannot keep them."]
+    assert check_scenario(s, Scenario("x", purchases=(("Starter", date(2026, 7, 1)),)), now) == []
+
+
+def test_policy_is_explained_not_offered():
+    from credits_core.forecast import policy_note
+
+    s = doc_account()
+    for i in range(10):  # 2 credits every 9 days: 20 spent, the non-expiring 20 first
+        s.send("a", 2, T("2026-03-05T10:00") + timedelta(days=9 * i))
+    now = utc_us(T("2026-06-01T00:00"))
+    base = preview(s, today_us=now)
+    other = preview(s, Scenario("other order", other_policy=True), today_us=now)
+    assert other.total_expiring < base.total_expiring  # spending expiring credits first would lose less
+    assert policy_note(s, base, today_us=now) == (
+        f"The platform spends non-expiring credits first. If it spent expiring credits first, you would lose "
+        f"{other.total_expiring:,} credits instead of {base.total_expiring:,} (this is not a setting you can choose).")
+
+
+def test_campaign_quote_values_the_credits_it_would_use():
+    """R5 valuation: the first credits come from the non-expiring lot (free), the rest from X at 0.07 each."""
+    from decimal import Decimal
+
+    from credits_core.forecast import campaign_quote
+
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Avvisi consegna")
+    s.purchase(100, T("2026-01-10T10:00"), expiring=False, price=Decimal("0"), lot_id="N")
+    s.purchase(1000, T("2026-01-10T11:00"), price=Decimal("70.00"), lot_id="X")
+    s.assign("a", 500, T("2026-01-10T12:00"))
+    q = campaign_quote(s, "a", "Ciao €uro", {"IT": 150, "FR": 10})
+    assert (q.parts, q.encoding) == (1, "GSM-7")
+    fr = int(q.by_country.set_index("country").loc["FR", "credits"])
+    assert q.credits == 150 + fr and q.bucket == "list Avvisi consegna" and q.available == 500 and q.fits
+    assert q.eur == (Decimal("0.07") * (q.credits - 100)).quantize(Decimal("0.01"))
+    u = campaign_quote(s, "a", "Perché no", {"IT": 600})
+    assert u.unicode_char is None and not u.fits  # é is GSM-7; 600 > 500
+    assert campaign_quote(s, "a", "Ciao ç", {"IT": 1}).unicode_char == "ç"
