@@ -119,7 +119,8 @@ if not empty_state():
         recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
         edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
         try:  # the cost, before anything is scheduled
-            q = campaign_quote(s, lst, text, {country: int(recipients)})
+            send_at = datetime.combine(day, hour, ZoneInfo(ROME))
+            q = campaign_quote(s, lst, text, {country: int(recipients)}, at=send_at)
             m = st.columns(4)
             m[0].metric("Parts per message", q.parts, help=f"{q.encoding}" + (
                 f"; Unicode because of {q.unicode_char!r}" if q.unicode_char else ""))
@@ -132,6 +133,10 @@ if not empty_state():
             (st.success if q.fits else st.error)(
                 f"{q.bucket.capitalize()} " + ("can hold it now." if q.fits else
                                                f"cannot hold it now: {q.credits:,} needed, {q.available:,} available."))
+            if q.projected is not None:
+                (st.success if q.fits_then else st.warning)(
+                    f"At the current pace, on {day.day} {day:%B %Y} {q.bucket} will hold {q.projected:,} credits: "
+                    + ("enough." if q.fits_then else f"{q.credits - q.projected:,} short."))
         except CreditsError as exc:
             st.error(str(exc))
         if st.button("Schedule", key="sc_go"):

@@ -480,10 +480,17 @@ class CampaignQuote:
     bucket: str  # "list <name>" or "the unassigned pool"
     available: int  # the bucket now, minus what other scheduled campaigns reserve in it
     fits: bool
+    projected: int | None = None  # what the bucket holds at the send date at the current pace (campaigns included)
+
+    @property
+    def fits_then(self) -> bool | None:
+        return None if self.projected is None else self.credits <= self.projected
 
 
-def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict[str, int]) -> CampaignQuote:
-    """Parts, credits per country and in total, their value in euros, and whether the bucket holds them now."""
+def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict[str, int],
+                   at: datetime | None = None) -> CampaignQuote:
+    """Parts, credits per country and in total, their value in euros, whether the bucket holds them now and (with
+    ``at``) at the send date, after the spend at the current pace and the campaigns scheduled before it."""
     store.require_list(list_id)
     if not recipients:
         raise CreditsError("a campaign needs recipients in at least one country")
@@ -509,7 +516,15 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
         eur += Decimal(lot.price) * take / lot.credits
         left -= take
     tp = message_cost(text, next(iter(recipients)), 1).text
+    projected = None
+    if at is not None:
+        now = now_us()
+        send = utc_us(at, "at")
+        if send > now:
+            p = preview(store, horizon_days=max(1, -(-(send - now) // DAY_US)), today_us=now)
+            projected = p.end_state.bucket_balance(list_id) if list_id in p.end_state.assigned or not limited \
+                else 0
     return CampaignQuote(tp.parts, tp.encoding, tp.unicode_char, by, credits,
                          None if eur is None or left else eur.quantize(Decimal("0.01")),
                          f"list {store.list_name(list_id)}" if limited else "the unassigned pool", available,
-                         credits <= available)
+                         credits <= available, projected)

@@ -280,3 +280,9 @@ def test_campaign_quote_values_the_credits_it_would_use():
     u = campaign_quote(s, "a", "Perché no", {"IT": 600})
     assert u.unicode_char is None and not u.fits  # é is GSM-7; 600 > 500
     assert campaign_quote(s, "a", "Ciao ç", {"IT": 1}).unicode_char == "ç"
+    for i in range(90):  # a now spends 4 a day: 500 - 360 = 140 left, about 35 days at this pace
+        s.send("a", 4, datetime.now(ZoneInfo("UTC")) - timedelta(days=90 - i, hours=1))
+    soon = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=datetime.now(ZoneInfo("UTC")) + timedelta(days=5))
+    late = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=datetime.now(ZoneInfo("UTC")) + timedelta(days=60))
+    assert soon.fits and soon.fits_then and 100 <= soon.projected <= 140 - 16
+    assert late.fits and late.fits_then is False and late.projected < 100
