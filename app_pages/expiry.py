@@ -40,7 +40,7 @@ if not empty_state():
                "plus the scheduled campaigns; a list that runs dry stops. Expiries are computed by the same rule as "
                "the real ones: pool first, then the limited lists in proportion.")
     st.dataframe(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
-        "expires_at_rome": st.column_config.DatetimeColumn("expires at (Rome)"),
+        "expires_at_rome": st.column_config.DatetimeColumn("Expires at (Rome)", format="D MMM YYYY, HH:mm"),
         **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})
     idle = cached(lambda st_: preview(st_, Scenario("nothing spent", project_spend=False)))()
     if not idle.expiries.empty:
@@ -49,7 +49,8 @@ if not empty_state():
             holder=[h if h.startswith("(") else s.list_name(h) for h in idle.expiries["holder"]])
         st.subheader("Who loses what (if nothing more is spent)")
         st.dataframe(who, hide_index=True, width="stretch", column_config={
-            "expires_at": st.column_config.DatetimeColumn("expires at (Rome)"), **int_columns(who, ["credits"])})
+            "expires_at": st.column_config.DatetimeColumn("Expires at (Rome)", format="D MMM YYYY, HH:mm"),
+            "holder": "Who loses", **int_columns(who, ["credits"])})
         st.download_button("Download expiry.xlsx", frame_to_xlsx(who, "Expiry", {"expires_at": "datetime",
                                                                                   "credits": "int"}), "expiry.xlsx")
 

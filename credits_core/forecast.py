@@ -397,18 +397,18 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
         out.append(text)
         if lost:
             who = lost_rows.groupby("holder", sort=False)["credits"].sum().sort_values(ascending=False)
-            parts = [f"{_holder_name(store, h)} {int(c):,}" for h, c in who.items()]
+            parts = [f"{_holder_name(store, h, start=False)} {int(c):,}" for h, c in who.items()]
             out.append(f"Who would lose them at the current pace: {'; '.join(parts)}.")
     for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
         out.append(f"{_holder_name(store, bucket)} will run out on {d.day} {d:%B %Y} at its current pace.")
     return out
 
 
-def _holder_name(store: CreditStore, holder: str | None) -> str:
-    """A holder in words: the unassigned pool, or the list's name."""
+def _holder_name(store: CreditStore, holder: str | None, start: bool = True) -> str:
+    """A holder in words: the unassigned pool, or the list's name (capitalised to open a sentence)."""
     if holder is None or holder.startswith("("):
-        return "The unassigned pool"
-    return f"List {store.list_name(holder)}"
+        return "The unassigned pool" if start else "the unassigned pool"
+    return f"List {store.list_name(holder)}" if start else f"list {store.list_name(holder)}"
 
 
 def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int | None = None) -> pd.DataFrame:

@@ -41,7 +41,7 @@ def test_headline_when_nothing_is_spent():
     assert text[0] == ("50 credits expire at 00:00 on 10 January 2027 (Rome). At your current pace you will use 0 of "
                        "them by then; 50 would be lost. To keep them all, buy any package before that moment: every "
                        "remaining credit then moves to the new package's expiry (1 June 2028 if bought today).")
-    assert text[1] == "Who would lose them at the current pace: The unassigned pool 50."
+    assert text[1] == "Who would lose them at the current pace: the unassigned pool 50."
 
 
 def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
@@ -65,7 +65,7 @@ def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
     # a's 222; b spends on weekends only (its 30 went out on a Sunday), whole credits a day, until a day's
     # spend no longer fits: 29 or 30 of its 30
     assert used + lost == held and 222 + 29 <= used <= 222 + 30
-    assert "Who would lose them at the current pace: The unassigned pool" in text[1]
+    assert "Who would lose them at the current pace: the unassigned pool" in text[1]
     assert any(t.startswith("List Avvisi consegna will run out on ") for t in text)
     assert not any("R4" in t or "UTC" in t or " b " in t for t in text)
 
