@@ -30,6 +30,7 @@ def _instant(text: str) -> datetime:
 
 
 WAIT_S = 60.0
+AUTHOR: str | None = None  # --as, else the operating-system user
 
 
 def _open(path: str, read_only: bool = False):
@@ -37,7 +38,9 @@ def _open(path: str, read_only: bool = False):
 
     if read_only and not Path(path).exists():
         raise CreditsError(f"database {path} does not exist (build one with: python -m credits_core demo --db {path})")
-    return CreditStore.open(path, read_only=read_only, wait_s=WAIT_S,
+    import getpass
+
+    return CreditStore.open(path, read_only=read_only, wait_s=WAIT_S, author=AUTHOR or f"{getpass.getuser()} (CLI)",
                             on_wait=lambda message: print(message, file=sys.stderr, flush=True))
 
 
@@ -131,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m credits_core", description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, default=60.0,
                         help="seconds to wait for a database another process is using (default 60)")
+    parser.add_argument("--as", dest="author", default=None, metavar="NAME",
+                        help="who the writes are recorded as in the History (default: the operating-system user)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build a demo database", description="Build a realistic demo account.")
@@ -195,8 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    global WAIT_S
-    WAIT_S = args.wait
+    global WAIT_S, AUTHOR
+    WAIT_S, AUTHOR = args.wait, args.author
     try:
         return args.func(args)
     except CreditsError as exc:

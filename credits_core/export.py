@@ -58,7 +58,7 @@ HEADERS = {  # readable headers for page downloads (frame_to_xlsx)
     "at_rome": "At (Rome)", "kind": "Event", "lot_id": "Lot", "list_id": "List", "credits": "Credits",
     "detail": "Detail", "pool_after": "Pool after", "assigned_after": "Assigned after", "total_after": "Total after",
     "expires_at": "Expires at (Rome)", "expires_at_rome": "Expires at (Rome)", "holder": "Who loses",
-    "if_nothing_spent": "If nothing is spent", "at_current_pace": "At the current pace",
+    "if_nothing_spent": "If nothing is spent", "at_current_pace": "At the current pace", "author": "Author",
 }
 
 
@@ -217,7 +217,7 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 20), ("Event", "text", 12), ("Lot", "text", 10),
                                          ("List", "text", 14), ("Credits", "int", 11), ("Detail", "text", 60),
                                          ("Pool after", "int", 12), ("Assigned after", "int", 14),
-                                         ("Total after", "int", 12)], max_rows,
+                                         ("Total after", "int", 12), ("Author", "text", 28)], max_rows,
                          empty="No purchase, assignment or expiry in these dates.")
     hist_w.append_rows(_frame_rows(hist))
     hist_w.finish()

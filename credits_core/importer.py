@@ -389,6 +389,8 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
                 report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
             if dry_run:
                 raise _DryRun
+            if report.written:  # one entry in the History: the file, and what it wrote (its events carry the author)
+                store.audit("import", f"{name}: {report.written:,} new {kind} of {report.rows:,} rows")
     except _DryRun:
         pass
     except MessagesRejected:

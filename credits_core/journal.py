@@ -74,8 +74,9 @@ def record_control(cur: duckdb.DuckDBPyConnection, snap: Snapshot, ctl: Control)
     elif ctl.credits is not None:
         check_amount(ctl.credits, "credits")
     checkpoints, tail, keep = replay_with(cur, snap, [ctl], MessageArrays.empty(), None)
-    cur.execute("INSERT INTO events VALUES (?, make_timestamp(?), ?, ?, ?, ?, ?, ?)",
-                [ctl.seq, ctl.at_us, ctl.kind, ctl.list_id, ctl.credits, ctl.lot_id, ctl.expiring, ctl.price])
+    cur.execute("INSERT INTO events VALUES (?, make_timestamp(?), ?, ?, ?, ?, ?, ?, ?)",
+                [ctl.seq, ctl.at_us, ctl.kind, ctl.list_id, ctl.credits, ctl.lot_id, ctl.expiring, ctl.price,
+                 ctl.author])
     controls = snap.controls
     i = bisect.bisect_right([c.key for c in controls], ctl.key)
     snap = snap.with_changes(
@@ -198,15 +199,24 @@ def rebuild_usage(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
 
 
 def save_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str | None, list_id: str,
-                  at_us: int, text: str, recipients: dict[str, int], credits: int) -> tuple[Snapshot, str]:
+                  at_us: int, text: str, recipients: dict[str, int], credits: int, author: str | None = None
+                  ) -> tuple[Snapshot, str]:
     """Store a scheduled campaign (replacing one with the same id); the caller checked that it fits."""
     check_amount(credits, "campaign credits")
     seq = snap.next_seq
     campaign_id = campaign_id or f"S{seq:06d}"
     cur.execute("DELETE FROM campaigns WHERE campaign_id = ?", [campaign_id])
-    cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?)",
-                [campaign_id, list_id, at_us, text, json.dumps(recipients), credits, seq])
+    cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?, ?)",
+                [campaign_id, list_id, at_us, text, json.dumps(recipients), credits, seq, author])
     return snap.with_changes(next_seq=seq + 1), campaign_id
+
+
+def audit(cur: duckdb.DuckDBPyConnection, snap: Snapshot, at_us: int, author: str | None, action: str,
+          detail: str) -> Snapshot:
+    """A write that is not a ledger event (an import), for the History: who, when, what."""
+    seq = snap.next_seq
+    cur.execute("INSERT INTO audit VALUES (?, make_timestamp(?), ?, ?, ?)", [seq, at_us, author, action, detail])
+    return snap.with_changes(next_seq=seq + 1)
 
 
 def cancel_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str) -> Snapshot:

@@ -148,6 +148,7 @@ class Control:
     lot_id: str | None = None
     expiring: bool | None = None
     price: str | None = None
+    author: str | None = None  # who recorded it (None: before authors were recorded)
 
     @property
     def key(self) -> Key:

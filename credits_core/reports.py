@@ -23,6 +23,8 @@ from .journal import ROLLUP_SELECT
 from .store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+UNKNOWN = "unknown (recorded before authors were kept)"
+AUTOMATIC = "automatic (expiry rule)"
 SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
             "campaign_id": "campaign_id", "message_id": "message_id"}
 MAX_PAGE_SIZE = 1000
@@ -397,7 +399,7 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
 
     Columns: at_rome, kind, lot_id, list_id, credits (the change: + in, - out; for an extension and a lot that
     expired, the credits concerned, which the balance columns do not move), detail, pool_after, assigned_after,
-    total_after.
+    total_after (empty for an import's own entry), author (who recorded it; expiries are automatic).
     """
     controls = {c.seq: c for c in store.controls}
     recorded = store.checkpoints
@@ -412,31 +414,37 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
             for holder, credits in ck.detail["holders"]:
                 rows.append((ck.key[0], "expiry", None, holder, -credits,
                              "expired from the unassigned pool" if holder is None else "expired from the list's "
-                             "assigned credits (its share, in proportion to what the limited lists held)", *after))
+                             "assigned credits (its share, in proportion to what the limited lists held)", *after,
+                             AUTOMATIC))
             for lot_id, credits in ck.detail["lots"].items():
                 rows.append((ck.key[0], "lot expired", lot_id, None, credits,
-                             f"{credits:,} credits of this lot expired (counted in the expiry rows above)", *after))
+                             f"{credits:,} credits of this lot expired (counted in the expiry rows above)", *after,
+                             AUTOMATIC))
             continue
         c = controls[ck.seq]
+        by = c.author or UNKNOWN
         if c.kind == "purchase":
             lot = s.lots[c.lot_id]
             what = "expiring, expires on " + lot.expires_on.isoformat() if c.expiring else "non-expiring"
             price = f", price €{float(c.price):,.2f}" if c.price is not None else ""
-            rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after))
+            rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after, by))
             for lot_id, old, new, remaining in ck.detail.get("extended", []):
                 rows.append((c.at_us, "extension", lot_id, None, remaining,
                              f"{remaining:,} credits now expire on {date.fromisoformat(new):%d %B %Y} instead of "
                              f"{date.fromisoformat(old):%d %B %Y}: the purchase moved them (no change to the balance)",
-                             *after))
+                             *after, by))
         elif c.kind == "assign":
             rows.append((c.at_us, "assignment", None, c.list_id, c.credits,
                          "assigned to the list (spending limit)" if c.credits >= 0 else "given back to the pool",
-                         *after))
+                         *after, by))
         else:
             rows.append((c.at_us, "set shared", None, c.list_id, ck.detail.get("returned", 0),
-                         "list back to free access; its credits returned to the pool", *after))
+                         "list back to free access; its credits returned to the pool", *after, by))
+    for r in store.audit_trail().itertuples():  # imports: one entry each, with the file and what it wrote
+        rows.append((int(r.t_us), r.action, None, None, 0, r.detail, None, None, None, r.author or UNKNOWN))
+    rows.sort(key=lambda r: r[0])
     df = pd.DataFrame(rows, columns=["t_us", "kind", "lot_id", "list_id", "credits", "detail", "pool_after",
-                                     "assigned_after", "total_after"])
+                                     "assigned_after", "total_after", "author"])
     df.insert(0, "at_rome", pd.to_datetime(df.pop("t_us"), unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(
         None))
     if date_from:
@@ -445,8 +453,9 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
         df = df[df["at_rome"] < pd.Timestamp(date_to + timedelta(days=1))]
     if kinds:
         df = df[df["kind"].isin(kinds)]
-    for c in ("credits", "pool_after", "assigned_after", "total_after"):
-        df[c] = df[c].astype("int64")
+    df["credits"] = df["credits"].astype("int64")
+    for c in ("pool_after", "assigned_after", "total_after"):
+        df[c] = df[c].astype("Int64")
     return df.reset_index(drop=True)
 
 

@@ -43,6 +43,14 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE TABLE alerts_sent (key VARCHAR PRIMARY KEY, figure BIGINT NOT NULL, sent_at TIMESTAMP NOT NULL)",
     ],
+    # v4: who did it. Events and campaigns name their author (NULL: recorded before authors existed); ``audit``
+    # holds writes that are not ledger events (an import: the file and how many rows it wrote).
+    [
+        "ALTER TABLE events ADD COLUMN author VARCHAR",
+        "ALTER TABLE campaigns ADD COLUMN author VARCHAR",
+        "CREATE TABLE audit (seq BIGINT NOT NULL, done_at TIMESTAMP NOT NULL, author VARCHAR, "
+        "action VARCHAR NOT NULL, detail VARCHAR NOT NULL)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -92,14 +92,15 @@ def load(cur: duckdb.DuckDBPyConnection, policy: Policy, token: str | None, *, t
     rows = cur.execute("SELECT list_no, list_id, name FROM lists ORDER BY list_no").fetchall()
     list_ids = tuple(r[1] for r in rows)
     controls = tuple(
-        Control(seq, at_us, kind, list_id, credits, lot_id, expiring, None if price is None else str(price))
-        for seq, at_us, kind, list_id, credits, lot_id, expiring, price in cur.execute(
-            "SELECT seq, epoch_us(occurred_at), kind, list_id, credits, lot_id, expiring, price FROM events "
+        Control(seq, at_us, kind, list_id, credits, lot_id, expiring, None if price is None else str(price), author)
+        for seq, at_us, kind, list_id, credits, lot_id, expiring, price, author in cur.execute(
+            "SELECT seq, epoch_us(occurred_at), kind, list_id, credits, lot_id, expiring, price, author FROM events "
             "ORDER BY occurred_at, seq").fetchall())
     n, max_seq, first, last = cur.execute(
         "SELECT count(*), max(seq), epoch_us(min(sent_at)), epoch_us(max(sent_at)) FROM messages").fetchall()[0]
     other_seq = cur.execute("SELECT max(s) FROM (SELECT max(seq) AS s FROM events UNION ALL "
-                            "SELECT max(created_seq) FROM campaigns)").fetchall()[0][0]
+                            "SELECT max(created_seq) FROM campaigns UNION ALL SELECT max(seq) FROM audit)"
+                            ).fetchall()[0][0]
     last_msg = cur.execute(
         "SELECT epoch_us(sent_at), seq FROM messages WHERE sent_at = (SELECT max(sent_at) FROM messages) "
         "ORDER BY seq DESC LIMIT 1").fetchall() if n else []

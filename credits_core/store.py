@@ -16,6 +16,7 @@ through exactly the code it runs alone, so the state and the refusals are those 
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,10 +122,12 @@ class CreditStore:
 
     # -- opening -------------------------------------------------------------------------------------------------
 
-    def __init__(self, db: Database, policy: Policy | None):
+    def __init__(self, db: Database, policy: Policy | None, author: str | None = None):
         self._db = db
         self._explicit_policy = policy
         self._in_batch = False
+        self._default_author = author
+        self._acting = threading.local()
         with db.session() as cur:
             db.migrate(cur)
             stored = stored_policy(cur)
@@ -146,16 +149,18 @@ class CreditStore:
 
     @classmethod
     def open(cls, path: str | Path = ":memory:", policy: Policy | None = None, *, read_only: bool = False,
-             wait_s: float = 60.0, on_wait: Callable[[str], None] | None = None) -> CreditStore:
+             wait_s: float = 60.0, on_wait: Callable[[str], None] | None = None,
+             author: str | None = None) -> CreditStore:
         """Open (or create) a store. ``policy=None`` keeps the policy the file was built with (default for a new
         file); another policy rebuilds the derived data under it. ``read_only`` refuses every write and creates
-        nothing (a missing file is an error). A file busy in another process is waited for, up to ``wait_s``."""
+        nothing (a missing file is an error). A file busy in another process is waited for, up to ``wait_s``.
+        ``author`` names who records what this store writes (see ``acting_as``)."""
         path = str(path)
         if policy is not None and not isinstance(policy, Policy):
             raise CreditsError(f"policy={policy!r} must be a credits_core.Policy")
         db = Database(path, read_only=read_only and path != ":memory:", wait_s=wait_s, on_wait=on_wait)
         try:
-            return cls(db, policy)
+            return cls(db, policy, author)
         except duckdb.Error as exc:
             db.close()
             raise CreditsError(f"{path} is not a credits database: {exc}") from None
@@ -165,6 +170,21 @@ class CreditStore:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def acting_as(self, author: str | None) -> Iterator[CreditStore]:
+        """Writes made by this thread inside the block are recorded as ``author``'s (a dashboard user)."""
+        before = getattr(self._acting, "author", None)
+        self._acting.author = author
+        try:
+            yield self
+        finally:
+            self._acting.author = before
+
+    @property
+    def author(self) -> str | None:
+        """Who the current thread's writes are recorded as."""
+        return getattr(self._acting, "author", None) or self._default_author
 
     def release(self) -> None:
         """Let other processes have the file now instead of after the short linger."""
@@ -308,7 +328,7 @@ class CreditStore:
             seq = snap.next_seq
             lot_id = lot_id or self._automatic_lot_id(snap, seq)
             price_text = None if price is None else str(price)
-            ctl = Control(seq, at_us, "purchase", None, credits, lot_id, expiring, price_text)
+            ctl = Control(seq, at_us, "purchase", None, credits, lot_id, expiring, price_text, self.author)
             self._snap = journal.record_control(cur, snap, ctl)
             return lot_id
 
@@ -328,7 +348,8 @@ class CreditStore:
         with self._writing() as cur:
             self._snap.require_list(list_id)
             self._snap = journal.record_control(cur, self._snap,
-                                                Control(self._snap.next_seq, at_us, "assign", list_id, credits))
+                                                Control(self._snap.next_seq, at_us, "assign", list_id, credits,
+                                                        author=self.author))
 
     def set_shared(self, list_id: str, at: datetime) -> None:
         """R6: the list returns its assigned credits to the pool and spends from the pool."""
@@ -336,7 +357,8 @@ class CreditStore:
         with self._writing() as cur:
             self._snap.require_list(list_id)
             self._snap = journal.record_control(cur, self._snap,
-                                                Control(self._snap.next_seq, at_us, "set_shared", list_id))
+                                                Control(self._snap.next_seq, at_us, "set_shared", list_id,
+                                                        author=self.author))
 
     # -- messages ------------------------------------------------------------------------------------------------
 
@@ -401,8 +423,18 @@ class CreditStore:
             if check is not None:
                 check(self)
             self._snap, campaign_id = journal.save_campaign(cur, self._snap, campaign_id, list_id, at_us, text,
-                                                            recipients, credits)
+                                                            recipients, credits, self.author)
             return campaign_id
+
+    def audit(self, action: str, detail: str) -> None:
+        """Record a write that is not a ledger event (an import: the file and what it wrote) with its author."""
+        with self._writing() as cur:
+            self._snap = journal.audit(cur, self._snap, now_us(), self.author, action, detail)
+
+    def audit_trail(self) -> pd.DataFrame:
+        """The writes recorded with ``audit``: t_us (UTC microseconds), author, action, detail."""
+        return self.query("SELECT epoch_us(done_at) AS t_us, author, action, detail FROM audit "
+                          "ORDER BY done_at, seq").df()
 
     def cancel_campaign(self, campaign_id: str) -> None:
         with self._writing() as cur:

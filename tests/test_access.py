@@ -1,0 +1,87 @@
+"""Roles, the write gate and the named audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from credits_core import CreditsError, CreditStore
+from credits_core.access import ANALYST, MANAGER, Access, WriteGate
+from credits_core.importer import import_file
+from credits_core.limits import LimitChange, apply_limits
+from credits_core.reports import history
+from credits_core.schema import APP_ID, MIGRATIONS
+
+from .conftest import T
+
+ACCESS = Access.from_mapping({"managers": ["Ana@Example.com"], "analysts": ["*@example.com", "bo@other.org"]})
+
+
+@pytest.mark.parametrize("email, role", [
+    ("ana@example.com", MANAGER), ("ANA@EXAMPLE.COM", MANAGER),  # case never matters
+    ("carl@example.com", ANALYST), ("bo@other.org", ANALYST),      # a domain wildcard, an address
+    ("x@example.com.evil.org", None), ("ana@example.org", None), ("", None), (None, None),
+])
+def test_role_rules(email, role):
+    assert ACCESS.role_of(email) == role
+
+
+def test_a_user_in_both_lists_is_a_manager():
+    both = Access.from_mapping({"managers": ["*@example.com"], "analysts": ["ana@example.com"]})
+    assert both.role_of("ana@example.com") == MANAGER
+    assert Access.from_mapping({}).role_of("ana@example.com") is None
+
+
+def test_the_gate_refuses_every_write_of_an_analyst_and_names_the_manager():
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Alerts")
+    analyst = WriteGate(s, "carl@example.com", ANALYST)
+    manager = WriteGate(s, "ana@example.com", MANAGER)
+    with pytest.raises(CreditsError, match="carl@example.com is an analyst"):
+        analyst.purchase(100, T("2026-01-01T10:00"))
+    with pytest.raises(CreditsError, match="analyst"):
+        apply_limits(analyst, [LimitChange("a", 0)], datetime.now(UTC))
+    r = import_file(analyst, "purchases", b"lot_id,purchased_at,credits\nP1,2026-01-01T10:00:00Z,5\n", "p.csv")
+    assert not r.ok and "analyst" in r.problems[0][3]
+    assert s.controls == [] and analyst.list_name("a") == "Alerts"  # reads pass
+    manager.purchase(100, T("2026-01-01T10:00"), expiring=False, lot_id="L1")
+    apply_limits(manager, [LimitChange("a", 40)], datetime.now(UTC))
+    r = import_file(manager, "purchases", b"lot_id,purchased_at,credits,expiring\nP1,2026-01-02T10:00:00Z,5,no\n",
+                    "p.csv")
+    assert r.ok, r.text()
+    h = history(s)
+    assert set(h.loc[h["kind"].isin(["purchase", "assignment"]), "author"]) == {"ana@example.com"}
+    imp = h[h["kind"] == "import"]
+    assert len(imp) == 1 and imp["author"].iloc[0] == "ana@example.com" and "p.csv: 1 new purchases" in \
+        imp["detail"].iloc[0]
+
+
+def test_a_database_from_before_authors_migrates_with_no_loss(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    for step in MIGRATIONS[:3]:
+        for sql in step:
+            con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('app', ?), ('schema_version', '3')", [APP_ID])
+    con.execute("INSERT INTO lists VALUES (0, 'a', 'Old list')")
+    con.execute("INSERT INTO events VALUES (1, TIMESTAMP '2026-01-01 10:00', 'purchase', NULL, 70, 'X', false, 7)")
+    con.close()
+    with CreditStore.open(path, author="ops") as s:
+        assert s.balance().total == 70
+        s.purchase(30, T("2026-02-01T10:00"), expiring=False)
+        h = history(s)
+        assert h["author"].tolist() == ["unknown (recorded before authors were kept)", "ops"]
+
+
+def test_cli_names_its_author(tmp_path, capsys):
+    from credits_core.__main__ import main
+
+    db = tmp_path / "c.duckdb"
+    CreditStore.open(db).close()
+    csv = tmp_path / "p.csv"
+    csv.write_text("lot_id,purchased_at,credits,expiring\nP1,2026-01-02T10:00:00Z,5,no\n")
+    assert main(["--as", "cron-nightly", "import", "--db", str(db), "purchases", str(csv)]) == 0
+    with CreditStore.open(db) as s:
+        assert set(history(s)["author"]) == {"cron-nightly"}
