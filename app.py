@@ -2,7 +2,12 @@
 
 import streamlit as st
 
+from app_pages.common import sidebar_user, sign_in
+
 st.set_page_config(page_title="SMS credits", page_icon="📨", layout="wide")
+user, role = sign_in()  # stops here, showing no figure, for anyone who may not see the account
+st.session_state["credits_user"] = (user, role)
+sidebar_user(user, role)
 
 pages = [
     st.Page("app_pages/overview.py", title="Overview", icon="📊", default=True),

@@ -3,14 +3,14 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, n, read_only, store
+from app_pages.common import cached, empty_state, gate, n, read_only
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits, describe
 from credits_core.limits import risks as limit_risks
 from credits_core.views import list_overview
 
 st.title("🎯 Assign credits")
-s = store()
+s = gate()  # every write of this page goes through the role check
 if not empty_state():
     flash = st.session_state.pop("assign_done", None)
     if flash:

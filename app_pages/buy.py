@@ -1,13 +1,13 @@
 import streamlit as st
 
-from app_pages.common import eur, n, read_only, store
+from app_pages.common import eur, gate, n, read_only
 from credits_core import CreditsError
 from credits_core.forecast import purchase_instant, purchase_preview
 from credits_core.pricing import message_cost, packages, rates, sms_per_package
 from credits_core.views import rome_today
 
 st.title("🛒 Buy credits")
-s = store()
+s = gate()  # every write of this page goes through the role check
 policy = s.policy
 st.info(f"Credits are paid in advance and valid for **{policy.validity_years} years**"
         + ("; buying a package moves the expiry of all your remaining expiring credits to the new package's date"

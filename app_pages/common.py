@@ -16,6 +16,7 @@ import plotly.express as px
 import streamlit as st
 
 from credits_core import CreditsError, CreditStore
+from credits_core.access import ANALYST, MANAGER, Access, WriteGate
 from credits_core.calendar import local_date, now_us
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +26,13 @@ def db_path() -> str:
     return os.environ.get("CREDITS_DB", str(ROOT / "data" / "demo.duckdb"))
 
 
-def read_only() -> bool:
+def read_only_env() -> bool:
     return os.environ.get("CREDITS_READ_ONLY", "") not in ("", "0", "false", "no")
+
+
+def read_only() -> bool:
+    """True when the current user may not write (an analyst, or a read-only dashboard): no write control shown."""
+    return st.session_state.get("credits_user", (None, ANALYST))[1] != MANAGER
 
 
 @st.cache_resource(show_spinner="Opening the database ...")
@@ -34,9 +40,71 @@ def _open(path: str, ro: bool) -> CreditStore:
     return CreditStore.open(path, read_only=ro)  # read-only: a missing file is an error, nothing is created
 
 
+LOOPBACK = ("localhost", "127.0.0.1", "::1", "")
+MIN_COOKIE_SECRET = 32
+
+
+def _secrets_table(name: str) -> dict | None:
+    try:
+        return dict(st.secrets[name]) if name in st.secrets else None
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return None
+
+
+def sign_in() -> tuple[str | None, str]:
+    """Who is using the app and their role; stops the page (showing no figure) when they may not see it.
+
+    With an ``[auth]`` section in the secrets: Streamlit's OIDC sign-in, roles from ``[access]``. Without it: one
+    person on their own machine (a manager, unauthenticated), refused when the server listens beyond loopback unless
+    ``CREDITS_ALLOW_UNAUTHENTICATED=1`` says so. ``CREDITS_READ_ONLY=1`` makes everyone an analyst."""
+    auth = _secrets_table("auth")
+    if auth is None:
+        address = str(st.get_option("server.address") or "")
+        if address not in LOOPBACK and os.environ.get("CREDITS_ALLOW_UNAUTHENTICATED") != "1":
+            st.error(f"This dashboard listens on {address} without sign-in, so it shows nothing. Configure sign-in "
+                     "(an [auth] section and an [access] table in .streamlit/secrets.toml, see the README), or set "
+                     "CREDITS_ALLOW_UNAUTHENTICATED=1 if a proxy in front already signs users in (unsafe otherwise).")
+            st.stop()
+        return None, ANALYST if read_only_env() else MANAGER
+    if len(str(auth.get("cookie_secret", ""))) < MIN_COOKIE_SECRET:
+        st.error(f"Sign-in is configured without a cookie_secret of at least {MIN_COOKIE_SECRET} characters in "
+                 "[auth]: the dashboard refuses to start. Generate one with: python -c \"import secrets; "
+                 "print(secrets.token_urlsafe(48))\"")
+        st.stop()
+    if not st.user.get("is_logged_in", False):
+        st.title("📨 SMS credits")
+        st.write("Sign in to see the account.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    email = str(st.user.get("email") or "")
+    role = Access.from_mapping(_secrets_table("access")).role_of(email)
+    if role is None:
+        st.title("📨 SMS credits")
+        st.error(f"{email or 'This account'} has no access to this dashboard. Ask a manager of the account to add "
+                 "you to the [access] table (managers or analysts).")
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    return email, ANALYST if read_only_env() else role
+
+
+def sidebar_user(user: str | None, role: str) -> None:
+    with st.sidebar:
+        if user is None:
+            st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
+        else:
+            st.caption(f"Signed in as **{user}** ({role}).")
+            st.button("Sign out", on_click=st.logout, key="sign_out")
+
+
+def gate() -> WriteGate:
+    """The store as the current user may use it: every write goes through here and is checked (``access``)."""
+    user, role = st.session_state.get("credits_user", (None, ANALYST))
+    return WriteGate(store(), user, role)
+
+
 def store() -> CreditStore:
     try:
-        return _open(db_path(), read_only())
+        return _open(db_path(), read_only_env())
     except CreditsError as exc:  # a missing file in read-only mode, a foreign file: say so, show nothing else
         st.error(f"The database cannot be opened: {exc}")
         st.stop()

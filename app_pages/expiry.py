@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, eur, int_columns, n, read_only, store
+from app_pages.common import cached, empty_state, eur, gate, int_columns, n, read_only
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
@@ -27,7 +27,7 @@ from credits_core.views import campaign_table, rome_today
 st.title("⏳ Expiry")
 st.caption("Expired credits are taken from the unassigned pool first, then from the lists with a spending limit in "
            "proportion to what they hold. The expiry day is always Italian time (00:00 Europe/Rome).")
-s = store()
+s = gate()  # every write of this page goes through the role check
 if not empty_state():
     plan = cached(expiry_plan)()
     base = cached(preview)()

@@ -1,6 +1,6 @@
 import streamlit as st
 
-from app_pages.common import PROBLEM_COLUMNS, read_only, store
+from app_pages.common import PROBLEM_COLUMNS, gate, read_only
 from credits_core.importer import KINDS, import_file
 
 st.title("📥 Import")
@@ -10,7 +10,7 @@ st.caption("Load lists, purchases, assignments or messages from CSV (comma or se
 if read_only():
     st.info("Read-only view: imports are disabled.")
 else:
-    s = store()
+    s = gate()  # every write of this page goes through the role check
     kind = st.selectbox("What the file holds", list(KINDS), key="imp_kind")
     req, opt = KINDS[kind]
     st.caption(f"Columns: **{', '.join(req)}**" + (f", optional {', '.join(opt)}" if opt else ""))

@@ -193,3 +193,42 @@ def test_usage_chart_of_one_period_keeps_a_category_axis(monkeypatch, demo_db):
     at.selectbox(key="by").set_value("year").run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["xaxis"]["type"] == "category"
+
+
+def test_without_sign_in_a_non_loopback_server_shows_nothing(monkeypatch, demo_db):
+    import streamlit as st
+
+    monkeypatch.setattr(st, "get_option", lambda key, _get=st.get_option: "0.0.0.0" if key == "server.address"
+                        else _get(key))
+    at = app(monkeypatch, demo_db)
+    assert not at.exception
+    assert any("without sign-in" in e.value for e in at.error) and not at.metric
+    monkeypatch.setenv("CREDITS_ALLOW_UNAUTHENTICATED", "1")
+    at = app(monkeypatch, demo_db)
+    assert at.metric and any("Not signed in" in c.value for c in at.sidebar.caption)
+
+
+def _with_auth(monkeypatch, path, cookie_secret="x" * 40) -> AppTest:
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("CREDITS_DB", str(path))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": cookie_secret,
+                          "client_id": "c", "client_secret": "s",
+                          "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    at.secrets["access"] = {"managers": ["ana@example.com"], "analysts": ["*@example.com"]}
+    at.run()
+    return at
+
+
+def test_with_sign_in_nobody_sees_a_figure_before_signing_in(monkeypatch, demo_db):
+    at = _with_auth(monkeypatch, demo_db)
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"] and not at.metric and not at.dataframe
+
+
+def test_a_short_cookie_secret_refuses_to_start(monkeypatch, demo_db):
+    at = _with_auth(monkeypatch, demo_db, cookie_secret="short")
+    assert any("cookie_secret" in e.value for e in at.error) and not at.button and not at.metric
