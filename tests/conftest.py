@@ -46,14 +46,14 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_app(db: Path, extra_env: dict | None = None):
+def running_app(db: Path, extra_env: dict | None = None, extra_args: tuple[str, ...] = (), port: int | None = None):
     """`streamlit run app.py` on a free localhost port over ``db``; yields its URL, stops it afterwards."""
-    port = _free_port()
+    port = port or _free_port()
     env = {**os.environ, "CREDITS_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log_path = db.parent / f"streamlit-{port}.log"  # a file, not a pipe: an unread pipe fills up and blocks
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.headless", "true", "--server.address", "127.0.0.1"],
+                             "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
