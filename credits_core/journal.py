@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import ledger
-from .calendar import fmt_local, local_date
+from .calendar import fmt_local, local_date, now_us
 from .db import set_meta
 from .errors import CreditsError, InsufficientCredits
 from .ledger import Checkpoint, Control, MessageArrays, OverdrawError, State
@@ -206,8 +206,8 @@ def save_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: s
     seq = snap.next_seq
     campaign_id = campaign_id or f"S{seq:06d}"
     cur.execute("DELETE FROM campaigns WHERE campaign_id = ?", [campaign_id])
-    cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?, ?)",
-                [campaign_id, list_id, at_us, text, json.dumps(recipients), credits, seq, author])
+    cur.execute("INSERT INTO campaigns VALUES (?, ?, make_timestamp(?), ?, ?, ?, 'scheduled', ?, ?, make_timestamp(?))",
+                [campaign_id, list_id, at_us, text, json.dumps(recipients), credits, seq, author, now_us()])
     return snap.with_changes(next_seq=seq + 1), campaign_id
 
 
@@ -219,13 +219,14 @@ def audit(cur: duckdb.DuckDBPyConnection, snap: Snapshot, at_us: int, author: st
     return snap.with_changes(next_seq=seq + 1)
 
 
-def cancel_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str) -> Snapshot:
+def cancel_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: str,
+                    author: str | None = None) -> Snapshot:
     n = cur.execute("SELECT count(*) FROM campaigns WHERE campaign_id = ? AND status = 'scheduled'",
                     [campaign_id]).fetchall()[0][0]
     if not n:
         raise CreditsError(f"campaign {campaign_id!r} is not scheduled")
     cur.execute("UPDATE campaigns SET status = 'cancelled' WHERE campaign_id = ?", [campaign_id])
-    return snap
+    return audit(cur, snap, now_us(), author, "campaign cancelled", f"campaign {campaign_id} cancelled")
 
 
 def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, figure: int, at_us: int) -> Snapshot:

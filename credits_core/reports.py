@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
+from .calendar import ROME, fmt_local, from_us, local_date, local_midnight_us, now_us
 from .errors import CreditsError
 from .journal import ROLLUP_SELECT
 from .store import CreditStore
@@ -442,6 +442,12 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
                          "list back to free access; its credits returned to the pool", *after, by))
     for r in store.audit_trail().itertuples():  # imports: one entry each, with the file and what it wrote
         rows.append((int(r.t_us), r.action, None, None, 0, r.detail, None, None, None, r.author or UNKNOWN))
+    for r in store.query("SELECT campaign_id, list_id, epoch_us(scheduled_at), credits, author, "
+                         "epoch_us(created_at) FROM campaigns WHERE created_at IS NOT NULL").fetchall():
+        cid, lid, when, credits, author, created = r
+        rows.append((int(created), "campaign scheduled", None, lid, 0,
+                     f"campaign {cid} for {fmt_local(when)}, {credits:,} credits reserved", None, None, None,
+                     author or UNKNOWN))
     rows.sort(key=lambda r: r[0])
     df = pd.DataFrame(rows, columns=["t_us", "kind", "lot_id", "list_id", "credits", "detail", "pool_after",
                                      "assigned_after", "total_after", "author"])

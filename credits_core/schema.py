@@ -48,6 +48,7 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE events ADD COLUMN author VARCHAR",
         "ALTER TABLE campaigns ADD COLUMN author VARCHAR",
+        "ALTER TABLE campaigns ADD COLUMN created_at TIMESTAMP",
         "CREATE TABLE audit (seq BIGINT NOT NULL, done_at TIMESTAMP NOT NULL, author VARCHAR, "
         "action VARCHAR NOT NULL, detail VARCHAR NOT NULL)",
     ],

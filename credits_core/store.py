@@ -438,8 +438,7 @@ class CreditStore:
 
     def cancel_campaign(self, campaign_id: str) -> None:
         with self._writing() as cur:
-            journal.cancel_campaign(cur, self._snap, campaign_id)
-            self._snap = self._snap.with_changes()  # a new snapshot: the write is announced
+            self._snap = journal.cancel_campaign(cur, self._snap, campaign_id, self.author)
 
     def mark_alert_sent(self, key: str, figure: int) -> None:
         """Remember that the alert ``key`` was e-mailed with ``figure`` (see ``alerts``)."""

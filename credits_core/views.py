@@ -43,7 +43,8 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
 
 
 def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
-    """Balance at the end of each Rome day, sampled weekly, for the last ``months``: at, holder, credits."""
+    """Balance at the end of each Rome day, sampled weekly, for the last ``months``: at, holder (the pool or a
+    list's name), credits."""
     now = now_us()
     start = local_date(now) - timedelta(days=int(months * 30.44))
     rows = []
@@ -53,7 +54,7 @@ def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
         s = store.state_at(at)
         rows.append((from_us(at), "(unassigned pool)", s.pool))
         for list_id, credits in s.assigned.items():
-            rows.append((from_us(at), list_id, credits))
+            rows.append((from_us(at), store.list_name(list_id), credits))
         if at >= now:
             break
         d += timedelta(days=7)

@@ -85,3 +85,21 @@ def test_cli_names_its_author(tmp_path, capsys):
     assert main(["--as", "cron-nightly", "import", "--db", str(db), "purchases", str(csv)]) == 0
     with CreditStore.open(db) as s:
         assert set(history(s)["author"]) == {"cron-nightly"}
+
+
+def test_campaigns_scheduled_and_cancelled_are_named_in_the_history():
+    from datetime import timedelta
+
+    from credits_core.forecast import cancel_campaign, schedule_campaign
+
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Alerts")
+    s.purchase(1000, T("2026-01-01T10:00"), expiring=False)
+    manager = WriteGate(s, "ana@example.com", MANAGER)
+    cid = schedule_campaign(manager, "a", datetime.now(UTC) + timedelta(days=3), "hi", {"IT": 10})
+    with pytest.raises(CreditsError, match="analyst"):
+        cancel_campaign(WriteGate(s, "carl@example.com", ANALYST), cid)
+    cancel_campaign(manager, cid)
+    h = history(s).set_index("kind")
+    assert h.loc["campaign scheduled", "author"] == "ana@example.com" and cid in h.loc["campaign scheduled", "detail"]
+    assert h.loc["campaign cancelled", "author"] == "ana@example.com"
