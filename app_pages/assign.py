@@ -18,10 +18,10 @@ if not empty_state():
     lists = cached(list_overview)()
     st.metric("Unassigned pool (free access for every list without a limit)", n(lists.attrs["pool"]),
               delta=f"{lists.attrs['pool_reserved']:,} reserved by scheduled campaigns", delta_color="off")
-    shown = lists.astype({"assigned": object, "available": object})
+    shown = lists.copy()
     free = lists["mode"] == "free access"
-    shown.loc[free, "assigned"] = "free access"
-    shown.loc[free, "available"] = "the pool"
+    for col, instead in (("assigned", "free access"), ("available", "the pool")):  # text: one type per column
+        shown[col] = [instead if f else f"{int(v):,}" for f, v in zip(free, lists[col])]
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "list_id": "List id", "name": "List", "mode": "Mode", "assigned": "Assigned",
         "spent_this_month": st.column_config.NumberColumn("Spent this month", format="localized"),
