@@ -42,18 +42,23 @@ def test_every_page_opens(local_page, app_url, path, title):
     local_page.screenshot(path=str(SHOTS / f"{path or 'overview'}.png"), full_page=True)
 
 
+def buy_default_package(page, url: str) -> None:
+    """Record the Buy page's default package (Medium, 10,000 credits) as a user would, and check the new total."""
+    open_page(page, url, "")
+    before = metric(page, "Total credits")
+    open_page(page, url, "buy")
+    page.get_by_text("I have checked the package, the date and the new expiry above").click()
+    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
+                           "b => b.innerText.includes('Record purchase') && !b.disabled)")
+    page.get_by_role("button", name="Record purchase").click()
+    page.get_by_text("Recorded lot").wait_for()
+    open_page(page, url, "")
+    assert metric(page, "Total credits") == before + 10_000
+
+
 def test_purchase_changes_the_balance(local_page, own_app):
     app_url, _ = own_app
-    open_page(local_page, app_url, "")
-    before = metric(local_page, "Total credits")
-    open_page(local_page, app_url, "buy")
-    local_page.get_by_text("I have checked the package, the date and the new expiry above").click()
-    local_page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                                 "b => b.innerText.includes('Record purchase') && !b.disabled)")
-    local_page.get_by_role("button", name="Record purchase").click()
-    local_page.get_by_text("Recorded lot").wait_for()
-    open_page(local_page, app_url, "")
-    assert metric(local_page, "Total credits") == before + 10_000  # the default package, Medium
+    buy_default_package(local_page, app_url)
 
 
 def test_set_a_list_limit(local_page, own_app):

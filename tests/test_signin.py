@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from .conftest import _free_port, demo_file, running_app
-from .test_browser import metric, open_page, settle
+from .test_browser import buy_default_package, open_page, settle
 
 pytestmark = pytest.mark.browser
 
@@ -115,16 +115,7 @@ def test_an_analyst_sees_every_page_and_no_write_control(local_page, signed_app)
 
 def test_a_manager_buys_and_the_history_names_them_then_signs_out(local_page, signed_app, tmp_path):
     sign_in_as(local_page, signed_app, "ana@example.com")
-    open_page(local_page, signed_app, "")
-    before = metric(local_page, "Total credits")
-    open_page(local_page, signed_app, "buy")
-    local_page.get_by_text("I have checked the package, the date and the new expiry above").click()
-    local_page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                                 "b => b.innerText.includes('Record purchase') && !b.disabled)")
-    local_page.get_by_role("button", name="Record purchase").click()
-    local_page.get_by_text("Recorded lot").wait_for()
-    open_page(local_page, signed_app, "")
-    assert metric(local_page, "Total credits") == before + 10_000
+    buy_default_package(local_page, signed_app)
     csv = tmp_path / "purchases.csv"
     csv.write_text("lot_id,purchased_at,credits,expiring,price_eur\nWEB-1,2026-02-01T10:00:00+01:00,500,false,0\n")
     open_page(local_page, signed_app, "imports")
