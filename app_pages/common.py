@@ -17,7 +17,7 @@ import streamlit as st
 
 from credits_core import CreditsError, CreditStore
 from credits_core.access import ANALYST, MANAGER, Access, WriteGate
-from credits_core.calendar import local_date, now_us
+from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,9 +133,6 @@ def cached(fn):
 
     return call
 
-
-def rome_today():
-    return local_date(now_us())
 
 
 def n(value) -> str:

@@ -291,7 +291,7 @@ def write_csv(store: CreditStore, f: ReportFilter, folder: str | Path,
     return {"messages": n, "folder": str(folder)}
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+FORMULA_START = RISKY + ("'",)  # in CSV the apostrophe is escaped too, so that the importer can undo the escape
 MASKED_RECIPIENT = ("CASE WHEN length(recipient) > 9 THEN left(recipient, 6) || repeat('*', length(recipient) - 9) "
                     "|| right(recipient, 3) ELSE recipient END")
 

@@ -186,7 +186,8 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     table = usage_source(store)
     where, params = _where(store, f)
     rng = _range(store, f)
-    lists = list(f.lists) or store.list_ids
+    snap = store.snapshot()  # one picture of the lists for the whole answer (not one per row)
+    lists = list(f.lists) or list(snap.list_ids)
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits"]
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
@@ -195,7 +196,7 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
         f"SELECT date_trunc('{trunc}', day)::DATE AS period, list_no, sum(messages)::BIGINT AS messages, "
         f"sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits FROM {table} WHERE {where} GROUP BY ALL",
         params).df()
-    got["list_id"] = [store.list_ids[i] for i in got["list_no"]]
+    got["list_id"] = [snap.list_ids[i] for i in got["list_no"]]
     periods = pd.Series(period_start(pd.date_range(rng[0], rng[1], freq="D"), f.period).unique())
     grid = pd.MultiIndex.from_product([periods, lists], names=["period", "list_id"])
     got["period"] = pd.to_datetime(got["period"])
@@ -205,7 +206,7 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
         out[c] = out[c].astype("int64")
     labels = {p: period_label(p, f.period) for p in periods}
     out["label"] = out["period"].map(labels)
-    out["name"] = [store.list_name(x) for x in out["list_id"]]
+    out["name"] = [snap.names.get(x) or x for x in out["list_id"]]
     return out[cols]
 
 
@@ -261,7 +262,8 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter(
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
         f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
         f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC", params).df()
-    df["lists"] = [", ".join(store.list_ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
+    ids = store.snapshot().list_ids
+    df["lists"] = [", ".join(ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
     return df
 
 
