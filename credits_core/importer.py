@@ -47,6 +47,7 @@ KINDS = {
     "purchases": (["lot_id", "purchased_at", "credits"], ["expiring", "price_eur"]),
     "assignments": (["list_id", "at", "change"], []),
     "messages": (list(REQUIRED), list(OPTIONAL)),
+    "campaigns": (["campaign_id", "name"], ["list_id", "sent_at", "text"]),
 }
 MAX_PROBLEMS = 200
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
@@ -339,6 +340,30 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
                     store.set_shared(lid, when)
                 else:
                     store.assign(lid, int(amounts.iloc[i]), when)
+    elif kind == "campaigns":
+        ids = df["campaign_id"].fillna("").str.strip()
+        for i in np.nonzero((ids == "").to_numpy())[0]:
+            report.add(i + 2, "campaign_id", "", "empty campaign id")
+        _duplicates(ids, "campaign_id", report)
+        names = df["name"].fillna("").str.strip()
+        for i in np.nonzero((names == "").to_numpy())[0]:
+            report.add(i + 2, "name", "", "empty name: a campaign is imported to be named")
+        rows = pd.DataFrame({"campaign_id": ids, "name": names})
+        if "list_id" in df:
+            lids = df["list_id"].fillna("").str.strip()
+            for i, lid in enumerate(lids):
+                if lid and lid not in store.list_ids:
+                    report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+            rows["list_id"] = lids.replace("", pd.NA)
+        if "sent_at" in df:
+            given = df["sent_at"].fillna("").str.strip() != ""
+            at = _instants(df["sent_at"].where(given, "2000-01-01T00:00:00Z"), "sent_at", report)
+            rows["sent_at"] = at.astype(object).where(given.to_numpy(), None)
+        if "text" in df:
+            rows["text"] = df["text"].replace("", pd.NA)
+
+        def apply():
+            report.written = store.describe_campaigns(rows)
     else:
         at = _instants(df["sent_at"], "sent_at", report)
         credits = _ints(df["credits"], "credits", report, positive=True)
@@ -385,7 +410,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         with store.batch():
             before = store.message_count + len(store.controls) + len(store.list_ids)
             apply()
-            if kind != "messages":
+            if kind not in ("messages", "campaigns"):
                 report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
             if dry_run:
                 raise _DryRun

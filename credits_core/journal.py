@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -28,7 +29,7 @@ from . import ledger
 from .calendar import fmt_local, local_date, now_us
 from .db import set_meta
 from .errors import CreditsError, InsufficientCredits
-from .ledger import Checkpoint, Control, MessageArrays, OverdrawError, State
+from .ledger import Checkpoint, Control, Cut, MessageArrays, OverdrawError, State
 from .schema import DERIVED_VERSION
 from .snapshot import MIN_KEY, Snapshot, messages_after, new_revision
 
@@ -73,7 +74,7 @@ def record_control(cur: duckdb.DuckDBPyConnection, snap: Snapshot, ctl: Control)
                                f"{snap.bought + ctl.credits}, and ledger totals must stay below 10**15 (R1)")
     elif ctl.credits is not None:
         check_amount(ctl.credits, "credits")
-    checkpoints, tail, keep = replay_with(cur, snap, [ctl], MessageArrays.empty(), None)
+    replayed = replay_with(cur, snap, [ctl], MessageArrays.empty(), None)
     cur.execute("INSERT INTO events VALUES (?, make_timestamp(?), ?, ?, ?, ?, ?, ?, ?)",
                 [ctl.seq, ctl.at_us, ctl.kind, ctl.list_id, ctl.credits, ctl.lot_id, ctl.expiring, ctl.price,
                  ctl.author])
@@ -83,7 +84,7 @@ def record_control(cur: duckdb.DuckDBPyConnection, snap: Snapshot, ctl: Control)
         controls=controls[:i] + (ctl,) + controls[i:], next_seq=max(snap.next_seq, ctl.seq + 1),
         lots={**snap.lots, ctl.lot_id: ctl} if ctl.kind == "purchase" else snap.lots,
         bought=snap.bought + (ctl.credits if ctl.kind == "purchase" else 0))
-    snap = commit_replay(cur, snap, checkpoints, tail, keep, ctl.key)
+    snap = commit_replay(cur, snap, replayed, ctl.key)
     return fold_usage(cur, snap)
 
 
@@ -121,12 +122,13 @@ def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, li
     msgs = MessageArrays(np.array([t_us], np.int64), np.array([seq], np.int64), np.array([list_no], np.int32),
                          np.array([credits], np.int64))
     try:
-        checkpoints, tail, keep = replay_with(cur, snap, [], msgs, lambda _seq: message_id)
+        replayed = replay_with(cur, snap, [], msgs, lambda _seq: message_id)
     except InsufficientCredits:
         if check_id and known_message(cur, snap, message_id, content):
             return snap, False
         raise
-    simple = not checkpoints and keep == len(snap.checkpoints) and not in_transaction and snap.unrolled < FOLD_AFTER
+    simple = (replayed.appends and not replayed.checkpoints and not replayed.cuts and not in_transaction
+              and snap.unrolled < FOLD_AFTER)
     if not simple and not in_transaction:
         return snap, True
     token = announce() if simple and announce is not None else snap.token
@@ -142,9 +144,9 @@ def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, li
         cur.execute("INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)", values)
     snap = _counted(snap, seq, 1, t_us, t_us)
     if simple:
-        return snap.with_changes(tail=tail, last_key=max(snap.last_key, (t_us, seq)), token=token,
+        return snap.with_changes(tail=replayed.tail, last_key=max(snap.last_key, (t_us, seq)), token=token,
                                  revision=new_revision()), False
-    snap = commit_replay(cur, snap, checkpoints, tail, keep, (t_us, seq))
+    snap = commit_replay(cur, snap, replayed, (t_us, seq))
     return (fold_usage(cur, snap) if snap.unrolled >= FOLD_AFTER else snap), False
 
 
@@ -155,7 +157,7 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
         return snap
     seq0 = int(arrays.seq[0])
     ids = new["message_id"].to_numpy()
-    checkpoints, tail, keep = replay_with(cur, snap, [], arrays, lambda seq: ids[seq - seq0])
+    replayed = replay_with(cur, snap, [], arrays, lambda seq: ids[seq - seq0])
     # through Arrow: DuckDB scans an Arrow table in parallel and without copying its strings
     cur.register("_new_messages", pa.Table.from_pandas(new, preserve_index=False))
     try:
@@ -164,7 +166,7 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
     finally:
         cur.unregister("_new_messages")
     snap = _counted(snap, int(arrays.seq.max()), len(new), int(arrays.t.min()), int(arrays.t.max()))
-    snap = commit_replay(cur, snap, checkpoints, tail, keep, arrays.last_key())
+    snap = commit_replay(cur, snap, replayed, arrays.last_key())
     return fold_usage(cur, snap)
 
 
@@ -211,6 +213,25 @@ def save_campaign(cur: duckdb.DuckDBPyConnection, snap: Snapshot, campaign_id: s
     return snap.with_changes(next_seq=seq + 1), campaign_id
 
 
+def describe_campaigns(cur: duckdb.DuckDBPyConnection, snap: Snapshot, rows: pd.DataFrame) -> tuple[Snapshot, int]:
+    """Names (and optionally list, send instant, text) of campaigns, checked by the caller: a new campaign_id is
+    added, a known one takes the new values; a row equal to the stored one writes nothing. Returns how many rows
+    were new or changed."""
+    cols = ["campaign_id", "name", "list_id", "t_us", "text"]
+    cur.register("_campaign_rows", pa.Table.from_pandas(rows[cols], preserve_index=False))
+    try:
+        changed = cur.execute(
+            "SELECT r.campaign_id FROM _campaign_rows r LEFT JOIN campaign_info c USING (campaign_id) WHERE "
+            "c.campaign_id IS NULL OR c.name IS DISTINCT FROM r.name OR c.list_id IS DISTINCT FROM r.list_id OR "
+            "epoch_us(c.sent_at) IS DISTINCT FROM r.t_us OR c.text IS DISTINCT FROM r.text").fetchall()
+        if changed:
+            cur.execute("INSERT OR REPLACE INTO campaign_info SELECT campaign_id, name, list_id, "
+                        "CASE WHEN t_us IS NULL THEN NULL ELSE make_timestamp(t_us) END, text FROM _campaign_rows")
+    finally:
+        cur.unregister("_campaign_rows")
+    return (snap.with_changes() if changed else snap), len(changed)
+
+
 def audit(cur: duckdb.DuckDBPyConnection, snap: Snapshot, at_us: int, author: str | None, action: str,
           detail: str) -> Snapshot:
     """A write that is not a ledger event (an import), for the History: who, when, what."""
@@ -238,11 +259,24 @@ def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, fi
 # -- replay plumbing ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay of new events found: the checkpoints and cuts after ``start_key`` (those stored after it are
+    replaced), the new tail, and how many stored checkpoints stay."""
+
+    checkpoints: list[Checkpoint]
+    cuts: list[Cut]
+    tail: State
+    keep: int
+    start_key: tuple[int, int]
+    appends: bool  # the new events all come after everything recorded (nothing stored is replaced)
+
+
 def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[Control], msgs: MessageArrays,
-                name_of: Callable[[int], str] | None) -> tuple[list[Checkpoint], State, int]:
+                name_of: Callable[[int], str] | None) -> Replayed:
     """Replay new events in memory: from the tail when they come after everything recorded (the common case), else
-    from the last checkpoint before the earliest of them (R14). Returns the new checkpoints, the new tail and how
-    many old checkpoints stay. Raises, naming the event that fails, before anything is written."""
+    from the last checkpoint before the earliest of them (R14). Raises, naming the event that fails, before anything
+    is written."""
     keys = [c.key for c in controls]
     if len(msgs):
         i = int(np.lexsort((msgs.seq, msgs.t))[0])
@@ -259,8 +293,9 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
         old = messages_after(cur, start_key)
         all_msgs = MessageArrays(*(np.concatenate([a, b]) for a, b in zip(
             (old.t, old.seq, old.list_no, old.credits), (msgs.t, msgs.seq, msgs.list_no, msgs.credits))))
+    cuts: list[Cut] = []
     try:
-        checkpoints, tail = ledger.replay(start, start_key, all_controls, all_msgs, snap.list_ids, snap.policy)
+        checkpoints, tail = ledger.replay(start, start_key, all_controls, all_msgs, snap.list_ids, snap.policy, cuts)
     except OverdrawError as exc:
         o = exc.overdraw
         if name_of is not None and o.seq in set(msgs.seq.tolist()):
@@ -279,20 +314,31 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
         if not controls:
             raise InsufficientCredits(f"recording these messages is refused: {exc}") from None
         raise
-    return checkpoints, tail, keep
+    return Replayed(checkpoints, cuts, tail, keep, start_key, first > snap.last_key)
 
 
-def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, checkpoints: list[Checkpoint], tail: State,
-                  keep: int, last: tuple[int, int]) -> Snapshot:
-    """Write the replay's checkpoints (dropping those it replaced); ``last`` is the key of the latest event just
-    recorded."""
-    if keep < len(snap.checkpoints):
-        k = snap.ckpt_keys[keep - 1] if keep else MIN_KEY
+def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, r: Replayed, last: tuple[int, int]) -> Snapshot:
+    """Write the replay's checkpoints and cuts (dropping those it replaced); ``last`` is the key of the latest event
+    just recorded."""
+    if r.keep < len(snap.checkpoints):
+        k = snap.ckpt_keys[r.keep - 1] if r.keep else MIN_KEY
         cur.execute("DELETE FROM checkpoints WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
-    write_checkpoints(cur, checkpoints)
-    kept = snap.checkpoints[:keep] + tuple(checkpoints)
-    return snap.with_changes(checkpoints=kept, ckpt_keys=tuple(c.key for c in kept), tail=tail,
-                             last_key=max(snap.last_key, last))
+    write_checkpoints(cur, r.checkpoints)
+    kept_cuts = snap.cuts
+    if not r.appends:
+        k = r.start_key
+        cur.execute("DELETE FROM lot_cuts WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
+        kept_cuts = tuple(c for c in kept_cuts if c.key <= k)
+    write_cuts(cur, r.cuts)
+    kept = snap.checkpoints[:r.keep] + tuple(r.checkpoints)
+    return snap.with_changes(checkpoints=kept, ckpt_keys=tuple(c.key for c in kept), tail=r.tail,
+                             cuts=kept_cuts + tuple(r.cuts), last_key=max(snap.last_key, last))
+
+
+def write_cuts(cur: duckdb.DuckDBPyConnection, cuts: list[Cut]) -> None:
+    if cuts:
+        cur.executemany("INSERT INTO lot_cuts VALUES (?, ?, ?, ?)",
+                        [[c.key[0], c.key[1], c.offset, c.lot_id] for c in cuts])
 
 
 def write_checkpoints(cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoint]) -> None:
@@ -312,11 +358,15 @@ def write_checkpoints(cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoi
 
 def rebuild(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
     """Replay every event from the start under the snapshot's policy; rewrite checkpoints and the rollup."""
+    cuts: list[Cut] = []
     checkpoints, tail = ledger.replay(State(), MIN_KEY, snap.controls, messages_after(cur, MIN_KEY), snap.list_ids,
-                                      snap.policy)
+                                      snap.policy, cuts)
     cur.execute("DELETE FROM checkpoints")
     write_checkpoints(cur, checkpoints)
+    cur.execute("DELETE FROM lot_cuts")
+    write_cuts(cur, cuts)
     set_meta(cur, "policy", snap.policy.to_json())
     set_meta(cur, "derived_version", str(DERIVED_VERSION))
-    snap = snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints), tail=tail)
+    snap = snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints), tail=tail,
+                             cuts=tuple(cuts))
     return rebuild_usage(cur, snap)

@@ -178,6 +178,19 @@ class Checkpoint:
     seq: int | None = None  # the control event's seq (None for an expiry)
 
 
+@dataclass(frozen=True)
+class Cut:
+    """Where spends start drawing from another lot: from credit ``offset`` of the event at ``key`` on (a message's
+    credits ``offset+1 ..``, or 0 at a control point), the credits spent come from ``lot_id`` (R5, R7).
+
+    Between two cuts every credit spent comes from one lot, so the lot behind any spend, and its price, is known
+    without replaying (``valuation``). A replay emits a cut whenever the lot at the head of the R5 order changes."""
+
+    key: Key
+    offset: int
+    lot_id: str
+
+
 @dataclass
 class MessageArrays:
     """Messages as parallel numpy arrays: instant (UTC us), seq, list index, credits."""
@@ -364,8 +377,10 @@ def replay(
     msgs: MessageArrays,
     list_ids: Sequence[str],
     policy: Policy,
+    cuts: list[Cut] | None = None,
 ) -> tuple[list[Checkpoint], State]:
-    """Apply ``controls`` and ``msgs`` (all with keys after ``start_key``) to a copy of ``start``.
+    """Apply ``controls`` and ``msgs`` (all with keys after ``start_key``) to a copy of ``start``. When ``cuts`` is
+    a list, the ``Cut`` of every change of the lot spent from after ``start_key`` is appended to it.
 
     Expiries are applied up to the last event given, not beyond: an expiry after every recorded event is still
     pending and is computed on demand (``advance``). Raises ``OverdrawError`` naming the first message that a
@@ -389,14 +404,18 @@ def replay(
     sums = np.zeros((len(points) + 1, max(len(list_ids), 1)), np.int64)
     np.add.at(sums, (phase, msgs.list_no), msgs.credits)
     nonzero_phases = set(np.unique(phase).tolist())
+    cutter = _Cutter(msgs, phase, head_lot(state, policy)) if cuts is not None else None
 
     checkpoints: list[Checkpoint] = []
     for p in range(len(points) + 1):
         if p in nonzero_phases:
             row = sums[p]
             spent = {list_ids[i]: int(row[i]) for i in np.nonzero(row)[0]}
+            order = [(lot.lot_id, lot.remaining) for lot in consumption_order(state, policy)] if cutter else []
             if apply_spend(state, spent, policy) is not None:
                 raise _first_overdraw(state, spent, msgs, phase == p, list_ids)
+            if cutter:
+                cuts += cutter.spend(p, order)
         if p == len(points):
             break
         key, control = points[p]
@@ -407,7 +426,55 @@ def replay(
         else:
             detail = apply_control(state, control, policy)
             checkpoints.append(Checkpoint(key, control.kind, state.copy(), detail, control.seq))
+        if cutter:
+            cuts += cutter.control(key, head_lot(state, policy))
     return checkpoints, state
+
+
+def head_lot(state: State, policy: Policy) -> str | None:
+    """The lot the next credit spent comes from (R5), or None when no lot holds credits."""
+    order = consumption_order(state, policy)
+    return order[0].lot_id if order else None
+
+
+class _Cutter:
+    """Finds the cuts of a replay: where, within the messages of a phase in key order, the running spend passes the
+    end of a lot (and at control points, where the head of the R5 order may change)."""
+
+    def __init__(self, msgs: MessageArrays, phase: np.ndarray, head: str | None):
+        self.msgs, self.phase, self.head = msgs, phase, head
+        self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _by_key(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self._sorted is None:
+            order = np.lexsort((self.msgs.seq, self.msgs.t))
+            self._sorted = (order, self.phase[order], np.cumsum(self.msgs.credits[order]))
+        return self._sorted
+
+    def control(self, key: Key, head: str | None) -> list[Cut]:
+        if head is None or head == self.head:
+            return []
+        self.head = head
+        return [Cut(key, 0, head)]
+
+    def spend(self, p: int, order: list[tuple[str, int]]) -> list[Cut]:
+        """Cuts inside phase ``p``, whose spend took credits from ``order`` (lot ids and remaining credits in the R5
+        order before it)."""
+        idx, ph, cum = self._by_key()
+        a, b = np.searchsorted(ph, p, "left"), np.searchsorted(ph, p, "right")
+        base = int(cum[a - 1]) if a else 0
+        total = int(cum[b - 1]) - base
+        out, end = [], 0
+        for (_, remaining), nxt in zip(order, order[1:] + [None]):
+            end += remaining
+            if end > total or nxt is None:
+                break
+            j = a + int(np.searchsorted(cum[a:b] - base, end, "left"))  # the message holding credit number `end`
+            before = (int(cum[j - 1]) if j else 0) - base
+            i = idx[j]
+            out.append(Cut((int(self.msgs.t[i]), int(self.msgs.seq[i])), end - before, nxt[0]))
+            self.head = nxt[0]
+        return out
 
 
 def advance(state: State, until_us: int, policy: Policy) -> tuple[list[Checkpoint], State]:

@@ -120,7 +120,7 @@ def usage_source(store: CreditStore) -> str:
             f"GROUP BY ALL)")
 
 
-def _where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
+def usage_where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
     clauses, params = ["true"], []
     if f.date_from:
         clauses.append(f"{day_col} >= ?")
@@ -184,7 +184,7 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     Columns: period (first Rome day), label, list_id, name, messages, parts, credits.
     """
     table = usage_source(store)
-    where, params = _where(store, f)
+    where, params = usage_where(store, f)
     rng = _range(store, f)
     snap = store.snapshot()  # one picture of the lists for the whole answer (not one per row)
     lists = list(f.lists) or list(snap.list_ids)
@@ -257,7 +257,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter(
     if dimension not in ("country", "campaign_id"):
         raise CreditsError(f"cannot group usage by {dimension!r}")
     table = usage_source(store)
-    where, params = _where(store, f)
+    where, params = usage_where(store, f)
     df = store.query(
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
         f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
@@ -300,7 +300,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
-    where, params = message_where(store, f)
+    where, params = messageusage_where(store, f)
     with store.reading():
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
@@ -334,7 +334,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
     skip the rest of the table) and one small sort, so an export is linear in its rows, never a sort of the whole
     table or a deep OFFSET."""
     table = usage_source(store)
-    where, params = _where(store, f)
+    where, params = usage_where(store, f)
     days = store.query(f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
                        params).fetchall()
     windows: list[tuple[date, date]] = []
@@ -350,7 +350,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
         windows.append((start, days[-1][0]))
     for lo, hi in windows:
         w = ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
-        where_m, params_m = message_where(store, w)
+        where_m, params_m = messageusage_where(store, w)
         df = store.query(
             f"SELECT epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
             f"text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
@@ -359,13 +359,13 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
 
 
 def count_messages(store: CreditStore, f: ReportFilter) -> int:
-    where, params = message_where(store, f)
+    where, params = messageusage_where(store, f)
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
 def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
     """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
-    where, params = _where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    where, params = usage_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
     clauses = [where]
     if f.date_from:
         clauses.append("sent_at >= make_timestamp(?)")

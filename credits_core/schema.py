@@ -52,9 +52,17 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE audit (seq BIGINT NOT NULL, done_at TIMESTAMP NOT NULL, author VARCHAR, "
         "action VARCHAR NOT NULL, detail VARCHAR NOT NULL)",
     ],
+    # v5: the cost of spend. ``lot_cuts`` (derived) says where spends move from one lot to the next (ledger.Cut), so
+    # every credit spent is valued at the price of its lot; ``campaign_info`` (input) names sent campaigns.
+    [
+        "CREATE TABLE lot_cuts (at_us BIGINT NOT NULL, seq BIGINT NOT NULL, off BIGINT NOT NULL, "
+        "lot_id VARCHAR NOT NULL)",
+        "CREATE TABLE campaign_info (campaign_id VARCHAR PRIMARY KEY, name VARCHAR, list_id VARCHAR, "
+        "sent_at TIMESTAMP, text VARCHAR)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # Bump when the derived tables' meaning changes: opening such a file rebuilds them from the events.
-DERIVED_VERSION = 1
+DERIVED_VERSION = 2

@@ -28,7 +28,7 @@ from . import ledger
 from .calendar import local_date
 from .db import meta
 from .errors import CreditsError
-from .ledger import Checkpoint, Control, MessageArrays, State
+from .ledger import Checkpoint, Control, Cut, MessageArrays, State
 from .policy import Policy
 from .schema import DERIVED_VERSION
 
@@ -51,6 +51,7 @@ class Snapshot:
     checkpoints: tuple[Checkpoint, ...] = ()
     ckpt_keys: tuple[tuple[int, int], ...] = ()
     tail: State = field(default_factory=State)
+    cuts: tuple[Cut, ...] = ()  # where spends move to another lot, in key order (ledger.Cut; valuation)
     last_key: tuple[int, int] = MIN_KEY
     n_messages: int = 0
     next_seq: int = 1
@@ -118,14 +119,18 @@ def load(cur: duckdb.DuckDBPyConnection, policy: Policy, token: str | None, *, t
         first_day=None if first is None else local_date(first), last_day=None if last is None else local_date(last),
     )
     if not trust_derived:
-        checkpoints, tail = ledger.replay(State(), MIN_KEY, controls, messages_after(cur, MIN_KEY), list_ids, policy)
+        cuts: list[Cut] = []
+        checkpoints, tail = ledger.replay(State(), MIN_KEY, controls, messages_after(cur, MIN_KEY), list_ids, policy,
+                                          cuts)
         return snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints),
-                                 tail=tail)
+                                 tail=tail, cuts=tuple(cuts))
     checkpoints = tuple(
         Checkpoint((at_us, seq), kind, State.from_dict(json.loads(state)), json.loads(detail), ctl_seq)
         for at_us, seq, kind, ctl_seq, state, detail in cur.execute(
             "SELECT at_us, seq, kind, ctl_seq, state, detail FROM checkpoints ORDER BY at_us, seq").fetchall())
-    snap = snap.with_changes(checkpoints=checkpoints, ckpt_keys=tuple(c.key for c in checkpoints))
+    cuts = tuple(Cut((at_us, seq), off, lot_id) for at_us, seq, off, lot_id in cur.execute(
+        "SELECT at_us, seq, off, lot_id FROM lot_cuts ORDER BY at_us, seq, off").fetchall())
+    snap = snap.with_changes(checkpoints=checkpoints, ckpt_keys=tuple(c.key for c in checkpoints), cuts=cuts)
     return snap.with_changes(tail=state_from_messages(cur, snap, len(checkpoints), snap.last_key))
 
 

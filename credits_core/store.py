@@ -100,12 +100,18 @@ class Result:
     """A read query run when its rows are fetched, on the file held for just that (or for the enclosing
     ``CreditStore.reading()`` block)."""
 
-    def __init__(self, store: CreditStore, sql: str, params: list):
-        self._store, self._sql, self._params = store, sql, params
+    def __init__(self, store: CreditStore, sql: str, params: list, tables: dict[str, pd.DataFrame] | None = None):
+        self._store, self._sql, self._params, self._tables = store, sql, params, tables or {}
 
     def _run(self, fetch: Callable[[duckdb.DuckDBPyConnection], object]):
         with self._store.reading() as cur:
-            return fetch(cur.execute(self._sql, self._params))
+            for name, frame in self._tables.items():
+                cur.register(name, frame)
+            try:
+                return fetch(cur.execute(self._sql, self._params))
+            finally:
+                for name in self._tables:
+                    cur.unregister(name)
 
     def fetchall(self) -> list[tuple]:
         return self._run(lambda r: r.fetchall())
@@ -242,9 +248,11 @@ class CreditStore:
             self._fresh(cur)
             yield cur
 
-    def query(self, sql: str, params: list | None = None) -> Result:
-        """A read query for credits_core modules (pages never call it); rows are fetched from the ``Result``."""
-        return Result(self, sql, params or [])
+    def query(self, sql: str, params: list | None = None, tables: dict[str, pd.DataFrame] | None = None
+              ) -> Result:
+        """A read query for credits_core modules (pages never call it); rows are fetched from the ``Result``.
+        ``tables``: small frames the query joins, by name (registered for this query only)."""
+        return Result(self, sql, params or [], tables)
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
@@ -425,6 +433,31 @@ class CreditStore:
             self._snap, campaign_id = journal.save_campaign(cur, self._snap, campaign_id, list_id, at_us, text,
                                                             recipients, credits, self.author)
             return campaign_id
+
+    def describe_campaigns(self, rows: pd.DataFrame) -> int:
+        """Name campaigns: ``rows`` has campaign_id and name, and may have list_id, sent_at (aware) and text (None:
+        unknown). Checked whole before anything is written; returns how many campaigns were new or changed."""
+        df = pd.DataFrame({"campaign_id": rows["campaign_id"].astype("string")})
+        for c in ("name", "list_id", "text"):
+            df[c] = rows[c].astype("string") if c in rows else pd.Series(pd.NA, index=rows.index, dtype="string")
+        for i, cid in enumerate(df["campaign_id"].fillna("")):
+            if not cid.strip():
+                raise CreditsError(f"row {i + 1}: campaign_id is empty")
+        dup = df["campaign_id"].duplicated()
+        if dup.any():
+            raise CreditsError(f"campaign_id {df['campaign_id'][dup].iloc[0]!r} appears twice")
+        at = rows["sent_at"] if "sent_at" in rows else pd.Series(None, index=rows.index, dtype=object)
+        df["t_us"] = pd.array([None if x is None or pd.isna(x) else utc_us(x, "sent_at") for x in at], "Int64")
+        with self._writing() as cur:
+            for lid in df["list_id"].dropna().unique():
+                self._snap.require_list(str(lid))
+            self._snap, n = journal.describe_campaigns(cur, self._snap, df)
+            return n
+
+    def campaign_info(self) -> pd.DataFrame:
+        """Campaigns named by ``describe_campaigns``: campaign_id, name, list_id, t_us (UTC microseconds), text."""
+        return self.query("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text FROM campaign_info "
+                          "ORDER BY campaign_id").df()
 
     def audit(self, action: str, detail: str) -> None:
         """Record a write that is not a ledger event (an import: the file and what it wrote) with its author."""

@@ -1,7 +1,7 @@
 """Integrity: everything the file derives, checked against a full replay of its input events.
 
 ``verify(store)`` replays every event from the start (the same ``ledger.replay`` as every write) and compares:
-the stored checkpoints (state and detail after every control point), the tail, the R11 invariants of every state,
+the stored checkpoints (state and detail after every control point), the lot cuts, the tail, the R11 invariants of every state,
 and the daily rollup against the messages it summarises. It returns what differs, in words; an empty list means the
 file is sound. ``python -m credits_core check`` prints it (exit 1 when something differs) and ``rebuild`` repairs
 the derived data from the events.
@@ -27,8 +27,12 @@ def verify(store: CreditStore) -> list[str]:
     problems: list[str] = []
     with store.reading() as cur:
         snap = store.snapshot()
+        cuts: list[ledger.Cut] = []
         checkpoints, tail = ledger.replay(State(), MIN_KEY, snap.controls, messages_after(cur, MIN_KEY),
-                                          snap.list_ids, snap.policy)
+                                          snap.list_ids, snap.policy, cuts)
+        if list(snap.cuts) != cuts:
+            problems.append(f"the lot cuts (where spends move to the next lot) differ from the replay: "
+                            f"{len(snap.cuts)} stored, {len(cuts)} replayed")
         stored = {c.key: c for c in snap.checkpoints}
         fresh = {c.key: c for c in checkpoints}
         for key in sorted(set(stored) | set(fresh)):

@@ -42,6 +42,7 @@ class RState:
     pool: int = 0
     assigned: dict[str, int] = field(default_factory=dict)
     expired: list[tuple[datetime, str | None, int]] = field(default_factory=list)
+    used: dict[tuple[str, str], int] = field(default_factory=dict)  # (list_id, lot_id) -> credits spent from it
 
 
 class Refused(Exception):
@@ -146,6 +147,7 @@ class Reference:
                 for _ in range(credits):  # one credit at a time, from the first lot in order with credits
                     lot = next(lot for lot in self.order(s.lots) if lot.remaining > 0)
                     lot.remaining -= 1
+                    s.used[list_id, lot.lot_id] = s.used.get((list_id, lot.lot_id), 0) + 1
         if until is not None:
             self.expire_until(s, until, inclusive=True)
         return s

@@ -24,6 +24,8 @@ from credits_core import CreditsError, CreditStore, InsufficientCredits
 from credits_core.forecast import schedule_campaign
 from credits_core.importer import import_file
 from credits_core.limits import LimitChange, apply_limits
+from credits_core.reports import ReportFilter
+from credits_core.valuation import spend_by_lot
 from credits_core.views import list_overview
 
 from .reference import Reference, Refused, both, t0
@@ -254,8 +256,11 @@ class SharedStoreMachine(RuleBasedStateMachine):
             assert b.assigned == dict(sorted(r.assigned.items())), at
             assert b.lots == {lot.lot_id: lot.remaining for lot in r.lots}, at
             assert b.total == b.unassigned + sum(b.assigned.values()) == sum(b.lots.values())  # R11
+        # every credit spent is traced to the lot it came from (valuation), through every write path
+        got = spend_by_lot(self.store, ReportFilter(), ["list_id"])
+        everything = self.ref.replay(self.ref.events, until=None)
+        assert {(x.list_id, x.lot_id): x.credits for x in got.itertuples()} == everything.used
         # what the pages show is the state as of now
-        r = self.ref.state(wall)
         view = list_overview(self.store)
         assert view.attrs["pool"] == r.pool
         shown = {row.list_id: row.assigned for row in view.itertuples() if row.mode == "spending limit"}

@@ -1,0 +1,221 @@
+"""What spend cost in euros: every credit spent is valued at the price per credit of the lot it came from.
+
+The engine knows which lot every credit came from: spends take lots in the R5 order (R7), and each replay records a
+``ledger.Cut`` wherever the lot at the head of that order changes (a lot runs out, a purchase or an expiry reorders
+the lots). Between two cuts every credit spent comes from one lot. So:
+
+- a Rome day with no cut in it took all its credits from one lot: it is valued straight from the daily rollup;
+- the few days with a cut are valued message by message (an ASOF join of the messages on their key (sent_at, seq)
+  to the cuts), and a message that straddles a cut is split at the cut's offset.
+
+A lot's price per credit is its ``price`` divided by its ``credits``; a lot bought without a price is not free: its
+credits are counted apart (``unpriced_credits``) and never valued at 0.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+
+import numpy as np
+import pandas as pd
+
+from .calendar import local_date, local_midnight_us
+from .errors import CreditsError
+from .journal import ROME_DAY
+from .ledger import Cut
+from .reports import ReportFilter, message_where, usage_source, usage_where
+from .store import CreditStore
+
+DIMENSIONS = ("period", "list_id", "country", "campaign_id")
+CENT = Decimal("0.01")
+
+
+def _group_sql(by: Sequence[str], period: str) -> list[str]:
+    out = []
+    for d in by:
+        if d not in DIMENSIONS:
+            raise CreditsError(f"cannot value spend by {d!r}; use any of {', '.join(DIMENSIONS)}")
+        out.append(f"date_trunc('{period}', day)::DATE AS period" if d == "period" else
+                   "list_no" if d == "list_id" else d)
+    return out
+
+
+def _cut_keys(cuts: Sequence[Cut]) -> pd.DataFrame:
+    """Cuts as one sortable number per key: a cut at offset 0 applies to the message at its key, a cut inside a
+    message (offset > 0) only to what follows it (the message itself is split apart)."""
+    rows: dict[int, str] = {}
+    for c in cuts:  # in key order: the last cut of a key is the one in force after it
+        rows[(c.key[0] << 63) + (c.key[1] << 1) + (1 if c.offset else 0)] = c.lot_id
+    return pd.DataFrame({"k": [str(k) for k in rows], "lot_id": list(rows.values())})
+
+
+def spend_by_lot(store: CreditStore, f: ReportFilter = ReportFilter(), by: Sequence[str] = ("list_id",)
+                 ) -> pd.DataFrame:
+    """Credits spent under filter ``f``, grouped by ``by`` (any of period, list_id, country, campaign_id) and by the
+    lot they came from. Columns: ``by`` + lot_id, credits."""
+    by = list(by)
+    groups = _group_sql(by, f.period)
+    snap = store.snapshot()
+    cuts = snap.cuts
+    cols = by + ["lot_id", "credits"]
+    if snap.first_day is None or not cuts:
+        return pd.DataFrame(columns=cols)
+    lo = max(f.date_from or snap.first_day, snap.first_day)
+    hi = min(f.date_to or snap.last_day, snap.last_day)
+    if lo > hi:
+        return pd.DataFrame(columns=cols)
+    dirty = sorted({d for c in cuts if lo <= (d := local_date(c.key[0])) <= hi})
+    starts = [c.key[0] for c in cuts]
+    clean_days, clean_lots = [], []
+    day = lo
+    dirty_set = set(dirty)
+    while day <= hi:
+        if day not in dirty_set:
+            i = bisect.bisect_left(starts, local_midnight_us(day))  # the cut in force when the day begins
+            if i:
+                clean_days.append(day)
+                clean_lots.append(cuts[i - 1].lot_id)
+        day += timedelta(days=1)
+    select = ", ".join(groups + ["lot_id"])
+    frames = []
+    with store.reading():
+        if clean_days:
+            where, params = usage_where(store, f)
+            frames.append(store.query(
+                f"SELECT {select}, sum(credits)::BIGINT AS credits FROM {usage_source(store)} "
+                f"JOIN _v_day_lot USING (day) WHERE {where} GROUP BY ALL", params,
+                tables={"_v_day_lot": pd.DataFrame({"day": clean_days, "lot_id": clean_lots})}).df())
+        if dirty:
+            frames += _dirty_days(store, f, dirty, groups, select, cuts)
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True)
+    keys = [g.split(" AS ")[-1] for g in groups] + ["lot_id"]
+    out = out.groupby(keys, as_index=False, dropna=False, sort=True)["credits"].sum()
+    out = out[out["credits"] != 0]
+    if "list_no" in out:
+        out.insert(0, "list_id", np.array(snap.list_ids, dtype=object)[out.pop("list_no").to_numpy(np.int64)])
+    if "period" in out:
+        out["period"] = pd.to_datetime(out["period"])
+    out["credits"] = out["credits"].astype("int64")
+    return out[cols].reset_index(drop=True)
+
+
+def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], groups: list[str], select: str,
+                cuts: Sequence[Cut]) -> list[pd.DataFrame]:
+    """Days with a cut: each message valued at the lot in force at its key; messages that straddle a cut split."""
+    where, params = message_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    spans = " OR ".join("(sent_at >= make_timestamp(?) AND sent_at < make_timestamp(?))" for _ in dirty)
+    for d in dirty:
+        params += [local_midnight_us(d), local_midnight_us(d + timedelta(days=1))]
+    inner = (f"SELECT (epoch_us(sent_at)::HUGEINT << 63) + (seq::HUGEINT << 1) AS k, seq, epoch_us(sent_at) AS t_us, "
+             f"{ROME_DAY} AS day, list_no, country, campaign_id, credits FROM messages WHERE {where} AND ({spans})")
+    keyed = _cut_keys(cuts)
+    out = [store.query(
+        f"SELECT {select}, sum(m.credits)::BIGINT AS credits FROM ({inner}) m "
+        f"ASOF JOIN (SELECT k::HUGEINT AS k, lot_id FROM _v_cuts) c ON m.k >= c.k GROUP BY ALL", params,
+        tables={"_v_cuts": keyed}).df()]
+    inside = [c for c in cuts if c.offset > 0]
+    if inside:  # split the messages a cut falls inside: the ASOF join gave them whole to the lot before the cut
+        seqs = sorted({c.key[1] for c in inside})
+        rows = store.query(f"SELECT {', '.join(groups + ['seq', 't_us', 'credits'])} FROM ({inner}) m "
+                           f"WHERE seq IN ({', '.join('?' * len(seqs))})", params + seqs).df()
+        fixes = []
+        for r in rows.itertuples(index=False):
+            pieces = message_pieces(cuts, int(r.t_us), int(r.seq), int(r.credits))
+            base = rows.columns.drop(["seq", "t_us", "credits"])
+            dims = [getattr(r, c) for c in base]
+            fixes.append(dims + [pieces[0][0], pieces[0][1] - int(r.credits)])
+            fixes += [dims + [lot, credits] for lot, credits in pieces[1:]]
+        if fixes:
+            out.append(pd.DataFrame(fixes, columns=list(rows.columns.drop(["seq", "t_us", "credits"])) +
+                                    ["lot_id", "credits"]))
+    return out
+
+
+def message_pieces(cuts: Sequence[Cut], t_us: int, seq: int, credits: int) -> list[tuple[str | None, int]]:
+    """The lots one message's credits came from, in order: [(lot_id, credits), ...] (None: spent before any lot,
+    which the ledger never allows)."""
+    keys = [(c.key, c.offset) for c in cuts]
+    i = bisect.bisect_right(keys, ((t_us, seq), 0))
+    lot = cuts[i - 1].lot_id if i else None
+    out, at = [], 0
+    while i < len(cuts) and cuts[i].key == (t_us, seq) and cuts[i].offset < credits:
+        if cuts[i].offset > at:
+            out.append((lot, cuts[i].offset - at))
+            at = cuts[i].offset
+        lot = cuts[i].lot_id
+        i += 1
+    out.append((lot, credits - at))
+    return out
+
+
+def lot_prices(store: CreditStore) -> dict[str, tuple[Decimal | None, int]]:
+    """Per lot: (price in EUR or None when it was bought without one, credits)."""
+    return {lot_id: (None if c.price is None else Decimal(c.price), int(c.credits))
+            for lot_id, c in store.snapshot().lots.items()}
+
+
+def value_rows(store: CreditStore, by_lot: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Group ``spend_by_lot`` rows by ``by`` and value them: credits, eur (the priced credits at their lots' price
+    per credit, to the cent), unpriced_credits (from lots with no price)."""
+    by = list(by)
+    cols = by + ["credits", "eur", "unpriced_credits"]
+    if by_lot.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("credits", "unpriced_credits") else
+                                          "float64" if c == "eur" else object) for c in cols})
+    prices = lot_prices(store)
+    exact, unpriced = [], []
+    with localcontext() as ctx:
+        ctx.prec = 40
+        for lot_id, credits in zip(by_lot["lot_id"], by_lot["credits"]):
+            price, lot_credits = prices.get(lot_id, (None, 1))
+            if price is None:
+                exact.append(Decimal(0))
+                unpriced.append(int(credits))
+            else:
+                exact.append(price * int(credits) / lot_credits)
+                unpriced.append(0)
+    df = by_lot.assign(eur=exact, unpriced_credits=unpriced)
+    if by:
+        g = df.groupby(by, as_index=False, dropna=False, sort=True)
+        out = g.agg(credits=("credits", "sum"), eur=("eur", lambda s: sum(s, Decimal(0))),
+                    unpriced_credits=("unpriced_credits", "sum"))
+    else:
+        out = pd.DataFrame({"credits": [int(df["credits"].sum())], "eur": [sum(df["eur"], Decimal(0))],
+                            "unpriced_credits": [int(df["unpriced_credits"].sum())]})
+    out["eur"] = [float(v.quantize(CENT)) for v in out["eur"]]
+    out["credits"] = out["credits"].astype("int64")
+    out["unpriced_credits"] = out["unpriced_credits"].astype("int64")
+    return out[cols]
+
+
+def value_spend(store: CreditStore, f: ReportFilter = ReportFilter(), by: Sequence[str] = ("list_id",)
+                ) -> pd.DataFrame:
+    """Spend under ``f`` valued in euros, grouped by ``by`` (any of period, list_id, country, campaign_id; empty:
+    one total row). Columns: ``by`` + credits, eur, unpriced_credits."""
+    return value_rows(store, spend_by_lot(store, f, by), by)
+
+
+def message_values(store: CreditStore, t_us: Sequence[int], seq: Sequence[int], credits: Sequence[int]
+                   ) -> tuple[list[float | None], list[int]]:
+    """Per message: its cost in euros (None when all its credits came from lots with no price) and how many of its
+    credits came from lots with no price (for a page of the drill-down)."""
+    cuts = store.snapshot().cuts
+    prices = lot_prices(store)
+    eur, unpriced = [], []
+    for t, s, c in zip(t_us, seq, credits):
+        value, none, priced = Decimal(0), 0, False
+        for lot, n in message_pieces(cuts, int(t), int(s), int(c)):
+            price, lot_credits = prices.get(lot, (None, 1)) if lot else (None, 1)
+            if price is None:
+                none += n
+            else:
+                value += price * n / lot_credits
+                priced = True
+        eur.append(float(value.quantize(CENT)) if priced else None)
+        unpriced.append(none)
+    return eur, unpriced
