@@ -52,6 +52,9 @@ CAMPAIGN_TEXTS = [
     "Comunicazione interna: la riunione trimestrale si terrà venerdì alle 10:00 in sala conferenze.",
     "Black Friday: fino al 50% di sconto — solo 24 ore! Approfitta ora su shop.example/bf",
 ]
+CAMPAIGN_NAMES = ["Saldi di fine stagione", "Spedizione gratuita", "Nuova collezione", "2x1 clienti",
+                  "Buono fedeltà", "Fiera di primavera", "Summer sale", "Sondaggio soddisfazione", "Promo weekend",
+                  "Nuovi orari", "Riunione trimestrale", "Black Friday"]
 TRANSACTIONAL_TEXTS = {
     "otp": "Il tuo codice di verifica è 482913. Non condividerlo con nessuno.",
     "alerts": "Il tuo ordine è stato spedito ed arriverà entro 2 giorni lavorativi. Traccia: track.example/x",
@@ -161,7 +164,8 @@ def build_demo(store: CreditStore, messages: int = 200_000, seed: int = 7, end: 
     times = [start + _months(m) for m, _ in plan] + [end + timedelta(days=1)]
     t_sent = msgs["sent_at"]
     legacy = int(msgs["credits"].sum() * 0.04) + 500
-    store.purchase(legacy, start - timedelta(days=20), expiring=False, price=Decimal(0), lot_id="LEGACY")
+    # credits carried over from the previous platform: their price is not known (valued apart, never as free)
+    store.purchase(legacy, start - timedelta(days=20), expiring=False, price=None, lot_id="LEGACY")
     for i, (_, expiring) in enumerate(plan):
         window = msgs[(t_sent > pd.Timestamp(times[i])) & (t_sent <= pd.Timestamp(times[i + 1]))]
         need = int(window["credits"].sum())
@@ -179,4 +183,15 @@ def build_demo(store: CreditStore, messages: int = 200_000, seed: int = 7, end: 
     store.set_shared("events", times[4] + timedelta(minutes=10))
 
     stored = store.record_messages(msgs)
+    store.describe_campaigns(campaign_catalogue(msgs))
     return {"messages": stored, "lists": len(LISTS), "lots": len(store.lots(end)), "from": start, "to": end}
+
+
+def campaign_catalogue(msgs: pd.DataFrame) -> pd.DataFrame:
+    """The demo campaigns named as a marketing team would: the offer and the day it went out."""
+    named = dict(zip(CAMPAIGN_TEXTS, CAMPAIGN_NAMES))
+    first = msgs.dropna(subset=["campaign_id"]).groupby("campaign_id", sort=True).agg(
+        list_id=("list_id", "first"), sent_at=("sent_at", "min"), text=("text", "first")).reset_index()
+    local = first["sent_at"].dt.tz_convert("Europe/Rome")
+    first["name"] = [f"{named.get(t, 'Campagna')} {d:%d/%m/%Y}" for t, d in zip(first["text"], local)]
+    return first[["campaign_id", "name", "list_id", "sent_at", "text"]]

@@ -20,6 +20,7 @@ import pandas as pd
 from .calendar import ROME, fmt_local, from_us, local_date, local_midnight_us, now_us
 from .errors import CreditsError
 from .journal import ROLLUP_SELECT
+from .periods import Comparison, comparisons, coverage
 from .store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -181,14 +182,15 @@ def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
 def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     """The temporal report, long form: one row per period and list, periods with no spend included (0).
 
-    Columns: period (first Rome day), label, list_id, name, messages, parts, credits.
+    Columns: period (first Rome day), label, list_id, name, messages, parts, credits, coverage ("3 of 30 days" for
+    a period the range covers only in part, else empty).
     """
     table = usage_source(store)
     where, params = usage_where(store, f)
     rng = _range(store, f)
     snap = store.snapshot()  # one picture of the lists for the whole answer (not one per row)
     lists = list(f.lists) or list(snap.list_ids)
-    cols = ["period", "label", "list_id", "name", "messages", "parts", "credits"]
+    cols = ["period", "label", "list_id", "name", "messages", "parts", "credits", "coverage"]
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
     trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[f.period]
@@ -207,6 +209,9 @@ def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     labels = {p: period_label(p, f.period) for p in periods}
     out["label"] = out["period"].map(labels)
     out["name"] = [snap.names.get(x) or x for x in out["list_id"]]
+    cover = {p: coverage(rng[0], rng[1], f.period, p.date()) for p in periods}
+    out["coverage"] = out["period"].map(lambda p: "" if cover[p][0] == cover[p][1] else
+                                        f"{cover[p][0]} of {cover[p][1]} days")
     return out[cols]
 
 
@@ -222,34 +227,39 @@ def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
     return m
 
 
-def previous_range(f: ReportFilter, store: CreditStore) -> tuple[date, date] | None:
+def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = None
+                      ) -> tuple[Comparison, Comparison] | None:
+    """The previous calendar period of the same kind and the same period last year (``periods.comparisons``)."""
     rng = _range(store, f)
-    if rng is None:
-        return None
-    days = (rng[1] - rng[0]).days + 1
-    return rng[0] - timedelta(days=days), rng[0] - timedelta(days=1)
+    return None if rng is None else comparisons(rng[0], rng[1], preset)
 
 
-def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
-    """Totals per list for the filter's range, its share of the total, and the previous range of equal length.
+def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: str | None = None) -> pd.DataFrame:
+    """Totals per list for the filter's range, its share of the total, and the same figures for the previous
+    calendar period of the same kind (Q3 against Q2) and the same period last year.
 
-    Columns: list_id, name, messages, parts, credits, share, previous_credits, change (credits - previous).
+    Columns: list_id, name, messages, parts, credits, share, previous_credits, change (credits - previous),
+    last_year_credits, change_last_year. ``attrs["previous"]`` and ``attrs["last_year"]`` name those ranges.
     """
     long = usage(store, f)
-    cols = ["list_id", "name", "messages", "parts", "credits", "share", "previous_credits", "change"]
+    cols = ["list_id", "name", "messages", "parts", "credits", "share", "previous_credits", "change",
+            "last_year_credits", "change_last_year"]
     if long.empty:
         return pd.DataFrame(columns=cols)
     tot = long.groupby(["list_id", "name"], as_index=False, sort=False)[["messages", "parts", "credits"]].sum()
     total = int(tot["credits"].sum())
     tot["share"] = tot["credits"] / total if total else 0.0
-    prev = previous_range(f, store)
-    tot["previous_credits"] = 0
-    if prev:
-        pf = ReportFilter(prev[0], prev[1], f.lists, f.countries, f.campaign, "year")
+    ranges = comparison_ranges(store, f, preset)
+    for c, column in zip(ranges or (), ("previous_credits", "last_year_credits")):
+        pf = ReportFilter(c.lo, c.hi, f.lists, f.countries, f.campaign, "year")
         p = usage(store, pf).groupby("list_id")["credits"].sum()
-        tot["previous_credits"] = tot["list_id"].map(p).fillna(0).astype("int64")
+        tot[column] = tot["list_id"].map(p).fillna(0).astype("int64")
+        tot.attrs["previous" if c.kind == "previous" else "last_year"] = c.label
     tot["change"] = tot["credits"] - tot["previous_credits"]
-    return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]
+    tot["change_last_year"] = tot["credits"] - tot["last_year_credits"]
+    out = tot.sort_values("credits", ascending=False, ignore_index=True)[cols]
+    out.attrs = tot.attrs
+    return out
 
 
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
@@ -300,7 +310,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
-    where, params = messageusage_where(store, f)
+    where, params = message_where(store, f)
     with store.reading():
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
@@ -350,7 +360,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
         windows.append((start, days[-1][0]))
     for lo, hi in windows:
         w = ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
-        where_m, params_m = messageusage_where(store, w)
+        where_m, params_m = message_where(store, w)
         df = store.query(
             f"SELECT epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
             f"text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
@@ -359,7 +369,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
 
 
 def count_messages(store: CreditStore, f: ReportFilter) -> int:
-    where, params = messageusage_where(store, f)
+    where, params = message_where(store, f)
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 

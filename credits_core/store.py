@@ -447,7 +447,8 @@ class CreditStore:
         if dup.any():
             raise CreditsError(f"campaign_id {df['campaign_id'][dup].iloc[0]!r} appears twice")
         at = rows["sent_at"] if "sent_at" in rows else pd.Series(None, index=rows.index, dtype=object)
-        df["t_us"] = pd.array([None if x is None or pd.isna(x) else utc_us(x, "sent_at") for x in at], "Int64")
+        df["t_us"] = pd.array([None if x is None or pd.isna(x) else utc_us(pd.Timestamp(x).floor("us"), "sent_at")
+                               for x in at], "Int64")
         with self._writing() as cur:
             for lid in df["list_id"].dropna().unique():
                 self._snap.require_list(str(lid))

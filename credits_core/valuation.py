@@ -31,6 +31,7 @@ from .store import CreditStore
 
 DIMENSIONS = ("period", "list_id", "country", "campaign_id")
 CENT = Decimal("0.01")
+ALL = ReportFilter()  # every message, grouped by month
 
 
 def _group_sql(by: Sequence[str], period: str) -> list[str]:
@@ -52,7 +53,7 @@ def _cut_keys(cuts: Sequence[Cut]) -> pd.DataFrame:
     return pd.DataFrame({"k": [str(k) for k in rows], "lot_id": list(rows.values())})
 
 
-def spend_by_lot(store: CreditStore, f: ReportFilter = ReportFilter(), by: Sequence[str] = ("list_id",)
+def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = ("list_id",)
                  ) -> pd.DataFrame:
     """Credits spent under filter ``f``, grouped by ``by`` (any of period, list_id, country, campaign_id) and by the
     lot they came from. Columns: ``by`` + lot_id, credits."""
@@ -193,7 +194,7 @@ def value_rows(store: CreditStore, by_lot: pd.DataFrame, by: Sequence[str]) -> p
     return out[cols]
 
 
-def value_spend(store: CreditStore, f: ReportFilter = ReportFilter(), by: Sequence[str] = ("list_id",)
+def value_spend(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = ("list_id",)
                 ) -> pd.DataFrame:
     """Spend under ``f`` valued in euros, grouped by ``by`` (any of period, list_id, country, campaign_id; empty:
     one total row). Columns: ``by`` + credits, eur, unpriced_credits."""

@@ -1,10 +1,10 @@
 """Integrity: everything the file derives, checked against a full replay of its input events.
 
 ``verify(store)`` replays every event from the start (the same ``ledger.replay`` as every write) and compares:
-the stored checkpoints (state and detail after every control point), the lot cuts, the tail, the R11 invariants of every state,
-and the daily rollup against the messages it summarises. It returns what differs, in words; an empty list means the
-file is sound. ``python -m credits_core check`` prints it (exit 1 when something differs) and ``rebuild`` repairs
-the derived data from the events.
+the stored checkpoints (state and detail after every control point), the lot cuts, the tail, the R11 invariants of
+every state, and the daily rollup against the messages it summarises. It returns what differs, in words; an empty
+list means the file is sound. ``python -m credits_core check`` prints it (exit 1 when something differs) and
+``rebuild`` repairs the derived data from the events.
 """
 
 from __future__ import annotations

@@ -116,3 +116,18 @@ def test_no_spend_values_to_nothing(tmp_path):
     s.purchase(10, T, price=Decimal("1"))
     assert value_spend(s, ReportFilter(), []).empty or value_spend(s, ReportFilter(), [])["credits"].sum() == 0
     s.close()
+
+
+def test_campaigns_import_names_campaigns_and_refuses_bad_rows(ledger):
+    from credits_core.importer import import_file
+
+    bad = b"campaign_id,name,list_id,sent_at\nC1,Saldi,zz,2025-01-10T10:00:00Z\nC2,,a,yesterday\n"
+    r = import_file(ledger, "campaigns", bad, "bad.csv")
+    assert not r.ok and ledger.campaign_info().empty
+    assert {(p[0], p[1]) for p in r.problems} >= {(2, "list_id"), (3, "name"), (3, "sent_at")}
+    good = b"campaign_id,name,list_id,sent_at,text\nC1,Saldi gennaio,a,2025-01-10T10:00:00Z,Saldi!\nC2,Promo,b,,\n"
+    r = import_file(ledger, "campaigns", good, "good.csv")
+    assert r.ok and r.written == 2, r.text()
+    info = ledger.campaign_info().set_index("campaign_id")
+    assert info.loc["C1", "name"] == "Saldi gennaio" and info.loc["C2", "list_id"] == "b"
+    assert import_file(ledger, "campaigns", good, "good.csv").written == 0  # the same file again writes nothing
