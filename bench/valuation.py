@@ -15,19 +15,12 @@ import time
 from datetime import date
 from decimal import Decimal
 
+from engine import timed  # noqa: E402  (bench/ is on the path when run as a script)
+
 from credits_core import CreditStore
 from credits_core.periods import preset_range
 from credits_core.reports import ReportFilter, message_where
-from credits_core.valuation import lot_prices, message_pieces, value_spend
-
-
-def timed(fn, runs: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+from credits_core.valuation import lot_prices, message_pieces, value_of, value_spend
 
 
 def naive(store: CreditStore, f: ReportFilter) -> dict[str, Decimal]:
@@ -37,11 +30,10 @@ def naive(store: CreditStore, f: ReportFilter) -> dict[str, Decimal]:
                      f"ORDER BY sent_at, seq", params).df()
     cuts, prices, out = store.snapshot().cuts, lot_prices(store), {}
     for t, seq, list_no, credits in df.itertuples(index=False, name=None):
-        for lot, n in message_pieces(cuts, t, seq, credits):
-            price, lot_credits = prices[lot]
-            if price is not None:
-                key = store.list_ids[list_no]
-                out[key] = out.get(key, Decimal(0)) + price * n / lot_credits
+        value, _ = value_of(message_pieces(cuts, t, seq, credits), prices)
+        if value is not None:
+            key = store.list_ids[list_no]
+            out[key] = out.get(key, Decimal(0)) + value
     return out
 
 
@@ -55,9 +47,10 @@ def main() -> None:
     f = ReportFilter(lo, hi, period="month")
     print(f"machine: {platform.processor() or platform.machine()}, {store.message_count:,} messages, "
           f"{len(store.snapshot().cuts)} cuts; range {lo} .. {hi}")
-    t, res = timed(lambda: value_spend(store, f, ["period", "list_id"]), args.runs)
+    res = value_spend(store, f, ["period", "list_id"])
+    t = statistics.median(timed(lambda: value_spend(store, f, ["period", "list_id"]), args.runs))
     print(f"value_spend, year by list and month: median {t * 1000:.1f} ms of {args.runs} runs ({len(res)} rows)")
-    t_by, _ = timed(lambda: value_spend(store, f, ["campaign_id"]), args.runs)
+    t_by = statistics.median(timed(lambda: value_spend(store, f, ["campaign_id"]), args.runs))
     print(f"value_spend, year by campaign: median {t_by * 1000:.1f} ms")
     t0 = time.perf_counter()
     base = naive(store, f)

@@ -43,6 +43,7 @@ from .ledger import Control, MessageArrays, OverdrawError, State
 from .policy import Policy
 from .pricing import message_cost, package
 from .store import CreditStore
+from .valuation import lot_prices, value_of
 
 DAY_US = 86_400_000_000
 
@@ -505,16 +506,13 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
     others = sum(int(r.credits) for r in campaigns(store).itertuples()
                  if (r.list_id == list_id if limited else r.list_id not in state.assigned))
     available = state.bucket_balance(list_id) - others
-    eur, left = Decimal(0), credits
+    pieces, left = [], credits
     for lot in ledger.consumption_order(state, store.policy):  # R5: the credits it would take, lot by lot
         if left == 0:
             break
-        take = min(lot.remaining, left)
-        if lot.price is None:
-            eur = None
-            break
-        eur += Decimal(lot.price) * take / lot.credits
-        left -= take
+        pieces.append((lot.lot_id, min(lot.remaining, left)))
+        left -= pieces[-1][1]
+    eur, unpriced = value_of(pieces, lot_prices(store))
     tp = message_cost(text, next(iter(recipients)), 1).text
     projected = None
     if at is not None:
@@ -525,6 +523,6 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
             projected = p.end_state.bucket_balance(list_id) if list_id in p.end_state.assigned or not limited \
                 else 0
     return CampaignQuote(tp.parts, tp.encoding, tp.unicode_char, by, credits,
-                         None if eur is None or left else eur.quantize(Decimal("0.01")),
+                         None if eur is None or unpriced or left else eur.quantize(Decimal("0.01")),
                          f"list {store.list_name(list_id)}" if limited else "the unassigned pool", available,
                          credits <= available, projected)

@@ -320,15 +320,13 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
 def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, r: Replayed, last: tuple[int, int]) -> Snapshot:
     """Write the replay's checkpoints and cuts (dropping those it replaced); ``last`` is the key of the latest event
     just recorded."""
-    if r.keep < len(snap.checkpoints):
-        k = snap.ckpt_keys[r.keep - 1] if r.keep else MIN_KEY
-        cur.execute("DELETE FROM checkpoints WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
-    write_checkpoints(cur, r.checkpoints)
     kept_cuts = snap.cuts
-    if not r.appends:
+    if not r.appends:  # a replay from a stored checkpoint replaces everything derived after it
         k = r.start_key
-        cur.execute("DELETE FROM lot_cuts WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
+        for table in ("checkpoints", "lot_cuts"):
+            cur.execute(f"DELETE FROM {table} WHERE at_us > ? OR (at_us = ? AND seq > ?)", [k[0], k[0], k[1]])
         kept_cuts = tuple(c for c in kept_cuts if c.key <= k)
+    write_checkpoints(cur, r.checkpoints)
     write_cuts(cur, r.cuts)
     kept = snap.checkpoints[:r.keep] + tuple(r.checkpoints)
     return snap.with_changes(checkpoints=kept, ckpt_keys=tuple(c.key for c in kept), tail=r.tail,

@@ -433,8 +433,8 @@ def replay(
 
 def head_lot(state: State, policy: Policy) -> str | None:
     """The lot the next credit spent comes from (R5), or None when no lot holds credits."""
-    order = consumption_order(state, policy)
-    return order[0].lot_id if order else None
+    held = [lot for lot in state.lots.values() if lot.remaining > 0]
+    return min(held, key=lambda lot: lot.order_key(policy)).lot_id if held else None
 
 
 class _Cutter:

@@ -20,7 +20,6 @@ PRESETS = {
     "last_12_months": "Last 12 full months",
     "custom": "Custom",
 }
-DEFAULT_PRESET = "last_12_months"
 
 
 def month_end(d: date) -> date:
@@ -113,9 +112,8 @@ def comparisons(lo: date, hi: date, preset: str | None = None) -> tuple[Comparis
     """
     months = _months_spanned(lo, hi)
     if months:
-        p_lo = add_months(lo, -months)
-        prev = Comparison(p_lo, month_end(add_months(lo, -1)), describe(p_lo, month_end(add_months(lo, -1))),
-                          "previous")
+        p_lo, p_hi = add_months(lo, -months), lo - timedelta(days=1)
+        prev = Comparison(p_lo, p_hi, describe(p_lo, p_hi), "previous")
     elif lo.day == 1 and (hi.year, hi.month) == (lo.year, lo.month):
         prev = _shifted(lo, hi, 1, "previous")
     elif lo == quarter_start(lo) and hi < add_months(lo, 3) and (lo.month != 1 or preset == "this_quarter"):

@@ -249,17 +249,14 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
     tot = long.groupby(["list_id", "name"], as_index=False, sort=False)[["messages", "parts", "credits"]].sum()
     total = int(tot["credits"].sum())
     tot["share"] = tot["credits"] / total if total else 0.0
-    ranges = comparison_ranges(store, f, preset)
-    for c, column in zip(ranges or (), ("previous_credits", "last_year_credits")):
+    for c, column in zip(comparison_ranges(store, f, preset), ("previous_credits", "last_year_credits")):
         pf = ReportFilter(c.lo, c.hi, f.lists, f.countries, f.campaign, "year")
         p = usage(store, pf).groupby("list_id")["credits"].sum()
         tot[column] = tot["list_id"].map(p).fillna(0).astype("int64")
-        tot.attrs["previous" if c.kind == "previous" else "last_year"] = c.label
+        tot.attrs[c.kind] = c.label
     tot["change"] = tot["credits"] - tot["previous_credits"]
     tot["change_last_year"] = tot["credits"] - tot["last_year_credits"]
-    out = tot.sort_values("credits", ascending=False, ignore_index=True)[cols]
-    out.attrs = tot.attrs
-    return out
+    return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
 
 
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:

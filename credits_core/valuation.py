@@ -15,7 +15,7 @@ credits are counted apart (``unpriced_credits``) and never valued at 0.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
@@ -34,13 +34,14 @@ CENT = Decimal("0.01")
 ALL = ReportFilter()  # every message, grouped by month
 
 
-def _group_sql(by: Sequence[str], period: str) -> list[str]:
+def _group_sql(by: Sequence[str], period: str) -> list[tuple[str, str]]:
+    """(SQL expression, column) for each dimension of ``by`` over the rollup or the messages."""
     out = []
     for d in by:
         if d not in DIMENSIONS:
             raise CreditsError(f"cannot value spend by {d!r}; use any of {', '.join(DIMENSIONS)}")
-        out.append(f"date_trunc('{period}', day)::DATE AS period" if d == "period" else
-                   "list_no" if d == "list_id" else d)
+        out.append((f"date_trunc('{period}', day)::DATE", "period") if d == "period" else
+                   ("list_no", "list_no") if d == "list_id" else (d, d))
     return out
 
 
@@ -80,7 +81,9 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
                 clean_days.append(day)
                 clean_lots.append(cuts[i - 1].lot_id)
         day += timedelta(days=1)
-    select = ", ".join(groups + ["lot_id"])
+    names = [name for _, name in groups]
+    dims = [f"{expr} AS {name}" for expr, name in groups]
+    select = ", ".join(dims + ["lot_id"])
     frames = []
     with store.reading():
         if clean_days:
@@ -90,12 +93,11 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
                 f"JOIN _v_day_lot USING (day) WHERE {where} GROUP BY ALL", params,
                 tables={"_v_day_lot": pd.DataFrame({"day": clean_days, "lot_id": clean_lots})}).df())
         if dirty:
-            frames += _dirty_days(store, f, dirty, groups, select, cuts)
+            frames += _dirty_days(store, f, dirty, dims, names, cuts)
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True)
-    keys = [g.split(" AS ")[-1] for g in groups] + ["lot_id"]
-    out = out.groupby(keys, as_index=False, dropna=False, sort=True)["credits"].sum()
+    out = out.groupby(names + ["lot_id"], as_index=False, dropna=False, sort=True)["credits"].sum()
     out = out[out["credits"] != 0]
     if "list_no" in out:
         out.insert(0, "list_id", np.array(snap.list_ids, dtype=object)[out.pop("list_no").to_numpy(np.int64)])
@@ -105,7 +107,7 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
     return out[cols].reset_index(drop=True)
 
 
-def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], groups: list[str], select: str,
+def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], dims: list[str], names: list[str],
                 cuts: Sequence[Cut]) -> list[pd.DataFrame]:
     """Days with a cut: each message valued at the lot in force at its key; messages that straddle a cut split."""
     where, params = message_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
@@ -116,32 +118,29 @@ def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], groups: 
              f"{ROME_DAY} AS day, list_no, country, campaign_id, credits FROM messages WHERE {where} AND ({spans})")
     keyed = _cut_keys(cuts)
     out = [store.query(
-        f"SELECT {select}, sum(m.credits)::BIGINT AS credits FROM ({inner}) m "
+        f"SELECT {', '.join(dims + ['lot_id'])}, sum(m.credits)::BIGINT AS credits FROM ({inner}) m "
         f"ASOF JOIN (SELECT k::HUGEINT AS k, lot_id FROM _v_cuts) c ON m.k >= c.k GROUP BY ALL", params,
         tables={"_v_cuts": keyed}).df()]
     inside = [c for c in cuts if c.offset > 0]
     if inside:  # split the messages a cut falls inside: the ASOF join gave them whole to the lot before the cut
         seqs = sorted({c.key[1] for c in inside})
-        rows = store.query(f"SELECT {', '.join(groups + ['seq', 't_us', 'credits'])} FROM ({inner}) m "
+        rows = store.query(f"SELECT {', '.join(dims + ['seq', 't_us', 'credits'])} FROM ({inner}) m "
                            f"WHERE seq IN ({', '.join('?' * len(seqs))})", params + seqs).df()
         fixes = []
         for r in rows.itertuples(index=False):
+            dims = [getattr(r, c) for c in names]
             pieces = message_pieces(cuts, int(r.t_us), int(r.seq), int(r.credits))
-            base = rows.columns.drop(["seq", "t_us", "credits"])
-            dims = [getattr(r, c) for c in base]
             fixes.append(dims + [pieces[0][0], pieces[0][1] - int(r.credits)])
             fixes += [dims + [lot, credits] for lot, credits in pieces[1:]]
         if fixes:
-            out.append(pd.DataFrame(fixes, columns=list(rows.columns.drop(["seq", "t_us", "credits"])) +
-                                    ["lot_id", "credits"]))
+            out.append(pd.DataFrame(fixes, columns=names + ["lot_id", "credits"]))
     return out
 
 
 def message_pieces(cuts: Sequence[Cut], t_us: int, seq: int, credits: int) -> list[tuple[str | None, int]]:
     """The lots one message's credits came from, in order: [(lot_id, credits), ...] (None: spent before any lot,
     which the ledger never allows)."""
-    keys = [(c.key, c.offset) for c in cuts]
-    i = bisect.bisect_right(keys, ((t_us, seq), 0))
+    i = bisect.bisect_right(cuts, ((t_us, seq), 0), key=lambda c: (c.key, c.offset))
     lot = cuts[i - 1].lot_id if i else None
     out, at = [], 0
     while i < len(cuts) and cuts[i].key == (t_us, seq) and cuts[i].offset < credits:
@@ -160,6 +159,24 @@ def lot_prices(store: CreditStore) -> dict[str, tuple[Decimal | None, int]]:
             for lot_id, c in store.snapshot().lots.items()}
 
 
+def value_of(pieces: Iterable[tuple[str | None, int]], prices: dict[str, tuple[Decimal | None, int]]
+             ) -> tuple[Decimal | None, int]:
+    """Credits taken from lots, [(lot_id, credits), ...], valued at each lot's price per credit (price / credits,
+    exact): (the value of the priced credits, None when none is priced; how many credits come from lots with no
+    price)."""
+    value, unpriced, priced = Decimal(0), 0, False
+    with localcontext() as ctx:
+        ctx.prec = 40
+        for lot, n in pieces:
+            price, lot_credits = prices.get(lot, (None, 1)) if lot is not None else (None, 1)
+            if price is None:
+                unpriced += n
+            else:
+                value += price * n / lot_credits
+                priced = True
+    return (value if priced else None), unpriced
+
+
 def value_rows(store: CreditStore, by_lot: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """Group ``spend_by_lot`` rows by ``by`` and value them: credits, eur (the priced credits at their lots' price
     per credit, to the cent), unpriced_credits (from lots with no price)."""
@@ -169,18 +186,9 @@ def value_rows(store: CreditStore, by_lot: pd.DataFrame, by: Sequence[str]) -> p
         return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("credits", "unpriced_credits") else
                                           "float64" if c == "eur" else object) for c in cols})
     prices = lot_prices(store)
-    exact, unpriced = [], []
-    with localcontext() as ctx:
-        ctx.prec = 40
-        for lot_id, credits in zip(by_lot["lot_id"], by_lot["credits"]):
-            price, lot_credits = prices.get(lot_id, (None, 1))
-            if price is None:
-                exact.append(Decimal(0))
-                unpriced.append(int(credits))
-            else:
-                exact.append(price * int(credits) / lot_credits)
-                unpriced.append(0)
-    df = by_lot.assign(eur=exact, unpriced_credits=unpriced)
+    valued = [value_of([(lot_id, int(credits))], prices) for lot_id, credits in zip(by_lot["lot_id"],
+                                                                                  by_lot["credits"])]
+    df = by_lot.assign(eur=[v or Decimal(0) for v, _ in valued], unpriced_credits=[n for _, n in valued])
     if by:
         g = df.groupby(by, as_index=False, dropna=False, sort=True)
         out = g.agg(credits=("credits", "sum"), eur=("eur", lambda s: sum(s, Decimal(0))),
@@ -209,14 +217,7 @@ def message_values(store: CreditStore, t_us: Sequence[int], seq: Sequence[int], 
     prices = lot_prices(store)
     eur, unpriced = [], []
     for t, s, c in zip(t_us, seq, credits):
-        value, none, priced = Decimal(0), 0, False
-        for lot, n in message_pieces(cuts, int(t), int(s), int(c)):
-            price, lot_credits = prices.get(lot, (None, 1)) if lot else (None, 1)
-            if price is None:
-                none += n
-            else:
-                value += price * n / lot_credits
-                priced = True
-        eur.append(float(value.quantize(CENT)) if priced else None)
+        value, none = value_of(message_pieces(cuts, int(t), int(s), int(c)), prices)
+        eur.append(None if value is None else float(value.quantize(CENT)))
         unpriced.append(none)
     return eur, unpriced
