@@ -1,118 +1,319 @@
+"""Usage report: credits and euros spent per list and period, comparisons, and the drill-down to the messages.
+
+The link is the view: every choice is read from the URL (``credits_core.usage_view``) and each change writes the
+URL back before the page runs again, so a link, a reload or the browser's back button show the same view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from functools import partial
+
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import PALETTE, cached, empty_state, int_columns, n, store
+from app_pages.common import PALETTE, cached, empty_state, eur, int_columns, n, store
 from credits_core import CreditsError
 from credits_core.export import write_workbook
+from credits_core.periods import PRESETS, describe, period_end
 from credits_core.reports import (
-    PERIODS,
     ReportFilter,
+    campaigns_in_view,
+    comparison_ranges,
     messages_page,
     usage,
     usage_by,
     usage_by_list,
     usage_matrix,
-    view_params,
 )
 from credits_core.reports import countries as report_countries
+from credits_core.usage_view import DRILLS, PAGE_SIZES, PERIODS, SORTS, TABS, parse_view, resolve_pick
+from credits_core.valuation import value_spend
 from credits_core.views import rome_today
 
+DRILL_WORDS = {"list": "List", "campaign": "Campaign", "country": "Country"}
+SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "country": "Country",
+              "campaign_id": "Campaign", "message_id": "Message id"}
+
+
+def current_view():
+    s = store()
+    qp = st.query_params
+    return parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)())
+
+
+def write_view(view) -> None:
+    st.query_params.from_dict(view.to_params())
+
+
+def changed(what: str) -> None:
+    """A widget changed: the view it makes goes to the URL; anything but the page number goes back to page 1."""
+    ss = st.session_state
+    view, today = current_view(), rome_today()
+    if what == "preset":
+        view = view.with_preset(ss["u_preset"] or view.preset, today)
+    elif what == "dates":
+        picked = ss["u_dates"]
+        if not (isinstance(picked, tuple) and len(picked) == 2):
+            return  # one end picked so far: the page waits for the other (and says so)
+        view = view.with_dates(picked[0], picked[1], today)
+    elif what == "tab":
+        view = replace(view, tab=next(k for k, v in TABS.items() if v == ss["u_tab"]))
+    else:
+        value = {"period": ss.get("u_by"), "lists": tuple(ss.get("u_lists") or ()),
+                 "countries": tuple(ss.get("u_countries") or ()), "drill": ss.get("u_drill"),
+                 "pick": ss.get("u_pick"), "search": (ss.get("u_q") or "").strip(), "sort": ss.get("u_sort"),
+                 "descending": bool(ss.get("u_desc")), "page_size": ss.get("u_size"),
+                 "page": int(ss.get("u_page") or 1)}[what]
+        if what == "drill":
+            view = replace(view, pick=None)
+        view = replace(view, **{what: value})
+        if what in ("lists", "countries", "period"):
+            view = replace(view, drill_period=None)
+    if what != "page":
+        view = replace(view, page=1)
+    write_view(view)
+
+
+def clicked(key: str) -> None:
+    """A bar was clicked: the drill-down of that list and period."""
+    points = (st.session_state.get(key) or {}).get("selection", {}).get("points", [])
+    if points and points[0].get("customdata"):
+        list_id, start = points[0]["customdata"][:2]
+        write_view(current_view().drill_into(str(list_id), date.fromisoformat(str(start)[:10])))
+
+
+def clear_period() -> None:
+    write_view(replace(current_view(), drill_period=None, page=1))
+
+
+def show(key: str, value) -> None:
+    """Set a widget to the view's value before it is drawn (the URL is the truth; widgets follow it)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
 st.title("📈 Usage report")
-st.caption("Credits spent per list and period, on the Europe/Rome calendar (ISO weeks start on Monday).")
+st.caption("Credits spent, and what they cost, per list and period on the Europe/Rome calendar (ISO weeks start on "
+           "Monday). Click a bar to see its messages.")
+if empty_state():
+    st.stop()
 s = store()
-qp = st.query_params
-if not empty_state():
-    today = rome_today()
-    offered = cached(report_countries)()
-    vp = view_params({k: qp.get_all(k) for k in qp}, today, s.list_ids, offered)
-    for notice in vp.notices:
-        st.warning(f"The link had a value this page cannot use: {notice}.")
-    c1, c2, c3, c4 = st.columns([1, 2, 2, 2])
-    period = c1.selectbox("Period", PERIODS, index=PERIODS.index(vp.period), key="by")
-    rng = c2.date_input("Dates (Rome, inclusive)", value=(vp.date_from, vp.date_to), key="dates")
-    lists = c3.multiselect("Lists", s.list_ids, default=list(vp.lists),
-                           format_func=lambda x: f"{s.list_name(x)} ({x})", key="lists")
-    countries = c4.multiselect("Countries", offered, default=list(vp.countries), key="countries")
-    if isinstance(rng, tuple) and len(rng) == 2:
-        f = ReportFilter(rng[0], rng[1], tuple(lists), tuple(countries), None, period)
-        st.query_params["by"] = period
-        st.query_params["from"], st.query_params["to"] = str(rng[0]), str(rng[1])
-        st.query_params["list"] = list(lists)
-        st.query_params["country"] = list(countries)
-        with st.spinner("Computing the report ..."):
-            long = cached(usage)(f)
-            per_list = cached(usage_by_list)(f)
-        total = int(per_list["credits"].sum()) if not per_list.empty else 0
-        prev = int(per_list["previous_credits"].sum()) if not per_list.empty else 0
-        m = st.columns(3)
-        m[0].metric("Credits spent", n(total), delta=f"{total - prev:+,} vs the previous {(rng[1]-rng[0]).days + 1} "
-                    "days", delta_color="off")
-        m[1].metric("Messages", n(per_list["messages"].sum() if not per_list.empty else 0))
-        m[2].metric("Parts", n(per_list["parts"].sum() if not per_list.empty else 0))
-        fig = px.bar(long, x="label", y="credits", color="name", labels={"label": period, "name": "list"},
-                 color_discrete_sequence=PALETTE)
-        fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10})
-        fig.update_xaxes(type="category")  # periods are labels: one period must not become a time axis
-        st.plotly_chart(fig, width="stretch")
-        tab1, tab2, tab3 = st.tabs(["Periods × lists", "Per list", "Messages (drill-down)"])
-        matrix = usage_matrix(long)
-        names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
-        tab1.dataframe(matrix.rename(columns=names), width="stretch", column_config={
-            "_index": st.column_config.TextColumn(period.capitalize(), width="medium", pinned=True),
-            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()}})
-        tab2.dataframe(per_list, hide_index=True, width="stretch", column_config={
-            "list_id": "List id", "name": "List",
-            **int_columns(per_list, ["messages", "parts", "credits", "previous_credits", "change"]),
+today = rome_today()
+offered = cached(report_countries)()
+view = current_view()
+for notice in view.notices:
+    st.warning(f"The link had a value this page cannot use: {notice}.")
+
+# -- filters: they wrap on a narrow screen instead of being cut ---------------------------------------------------
+show("u_preset", view.preset)
+st.pills("Range", list(PRESETS), format_func=PRESETS.get, key="u_preset", required=True, on_change=changed,
+         args=("preset",))
+dates = st.session_state.get("u_dates")
+if not (isinstance(dates, tuple) and len(dates) == 1):  # keep a half-picked range while the user picks its end
+    show("u_dates", (view.date_from, view.date_to))
+show("u_by", view.period)
+show("u_lists", list(view.lists))
+show("u_countries", list(view.countries))
+with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+    st.date_input("Dates (Rome, inclusive)", key="u_dates", on_change=changed, args=("dates",), width=230,
+                  format="YYYY-MM-DD")
+    st.selectbox("Group by", PERIODS, key="u_by", on_change=changed, args=("period",), width=130)
+    st.multiselect("Lists", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="u_lists",
+                   on_change=changed, args=("lists",), width=340, placeholder="All lists")
+    st.multiselect("Countries", offered, key="u_countries", on_change=changed, args=("countries",), width=220,
+                   placeholder="All countries")
+if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["u_dates"]) == 1:
+    st.info(f"Pick the last day of the range too. Until then the report shows {describe(view.date_from, view.date_to)}"
+            f" ({view.date_from} to {view.date_to}).")
+
+f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
+with st.spinner("Computing the report ..."):
+    long = cached(usage)(f)
+    per_list = cached(usage_by_list)(f, view.preset)
+    prev, last_year = cached(comparison_ranges)(f, view.preset)
+    by_period = cached(value_spend)(f, ("period", "list_id"))
+
+# -- headline figures -----------------------------------------------------------------------------------------
+total = int(per_list["credits"].sum())
+cost = float(per_list["eur"].fillna(0).sum())
+unpriced = int(per_list["unpriced_credits"].sum())
+st.subheader(f"{describe(view.date_from, view.date_to)}"
+             + (f" · {PRESETS[view.preset]}" if view.preset != "custom" else ""))
+with st.container(horizontal=True, wrap=True):
+    before, year_ago = int(per_list["previous_credits"].sum()), int(per_list["last_year_credits"].sum())
+    st.metric("Credits spent", n(total), delta=f"{total - before:+,} vs {prev.label}", delta_color="off",
+              help=f"Compared with {prev.label}: {prev.lo} to {prev.hi}", width=260)
+    if (prev.lo, prev.hi) != (last_year.lo, last_year.hi):
+        st.metric("Same period last year", n(year_ago), delta=f"{total - year_ago:+,} now", delta_color="off",
+                  help=f"{last_year.label}: {last_year.lo} to {last_year.hi}", width=230)
+    st.metric("Cost", eur(cost), help="Each credit at the price per credit of the lot it came from"
+              + (f"; {unpriced:,} credits came from lots bought without a price and are not valued" if unpriced
+                 else ""), width=170)
+    st.metric("Messages", n(per_list["messages"].sum()), width=140)
+    st.metric("Parts", n(per_list["parts"].sum()), width=140)
+if total:
+    top = per_list.iloc[0]
+    st.markdown(f"**{top['name']}** spent the most: {int(top['credits']):,} credits, {top['share']:.1%} of the "
+                f"total" + (f", {eur(top['eur'])}." if pd.notna(top["eur"]) else "."))
+if unpriced:
+    st.caption(f"{unpriced:,} credits came from lots bought without a price: they are shown as unpriced, not as "
+               "free.")
+
+# -- the chart: one bar per period and list; a click drills into it ----------------------------------------------
+is_partial = long["coverage"].ne("")
+long = long.assign(
+    shown=long["label"].where(~is_partial, long["label"] + " (" + long["coverage"] + ")"),
+    start=long["period"].dt.strftime("%Y-%m-%d"))
+if not by_period.empty:
+    money = by_period.assign(period=pd.to_datetime(by_period["period"])).set_index(["period", "list_id"])["eur"]
+    long["eur"] = [money.get((p, li)) for p, li in zip(long["period"], long["list_id"])]
+else:
+    long["eur"] = None
+long["cost"] = [eur(v) if v is not None and v == v else "—" for v in long["eur"]]
+fig = px.bar(long, x="shown", y="credits", color="name", custom_data=["list_id", "start", "cost", "coverage"],
+             labels={"shown": view.period, "name": "list"}, color_discrete_sequence=PALETTE)
+fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:,} credits, %{customdata[2]}<extra></extra>")
+fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10}, clickmode="event+select")
+fig.update_xaxes(type="category")  # periods are labels: one period must not become a time axis
+if is_partial.any():
+    st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
+chart_key = f"u_chart_{view.pick}_{view.drill_period}_{view.tab}"  # a new chart after each drill: clicks stay fresh
+st.plotly_chart(fig, width="stretch", key=chart_key, on_select=partial(clicked, chart_key),
+                selection_mode="points")
+
+# -- tabs: only the open one is computed ------------------------------------------------------------------------
+show("u_tab", TABS[view.tab])
+tab_lists, tab_periods, tab_messages = st.tabs(list(TABS.values()), key="u_tab", on_change=changed, args=("tab",))
+
+if tab_lists.open:
+    with tab_lists:
+        same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
+        table = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
+        st.dataframe(table, hide_index=True, width="stretch", column_config={
+            "list_id": "List id", "name": st.column_config.TextColumn("List", pinned=True),
+            **int_columns(table, ["messages", "parts", "credits", "unpriced_credits"]),
+            "previous_credits": st.column_config.NumberColumn(prev.label, format="localized"),
+            "change": st.column_config.NumberColumn(f"Change vs {prev.label}", format="localized"),
+            "last_year_credits": st.column_config.NumberColumn(last_year.label, format="localized"),
+            "change_last_year": st.column_config.NumberColumn(f"Change vs {last_year.label}", format="localized"),
+            "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),
             "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1)})
-        with tab3:
-            b1, b2 = st.columns([1, 3])
-            by = b1.radio("Drill down by", ["list", "campaign", "country"], horizontal=True, key="drill_by")
-            if by == "list":
-                pick = b2.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})",
-                                    index=s.list_ids.index(qp["drill"]) if qp.get("drill") in s.list_ids else 0,
-                                    key="drill")
-                st.query_params["drill"] = pick
-                df_ = ReportFilter(rng[0], rng[1], (pick,), tuple(countries), None, period)
+        st.caption(f"Compared with the previous period of the same kind ({prev.label}, {prev.lo} to {prev.hi})"
+                   + (", which is also the same period last year." if same else
+                      f" and the same period last year ({last_year.label}, {last_year.lo} to {last_year.hi})."))
+
+if tab_periods.open:
+    with tab_periods:
+        matrix = usage_matrix(long.assign(label=long["shown"]))
+        names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
+        st.dataframe(matrix.rename(columns=names), width="stretch", column_config={
+            "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
+            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()}})
+
+if tab_messages.open:
+    with tab_messages:
+        lo, hi = view.drill_range(period_end(view.drill_period, view.period) if view.drill_period else None)
+        base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period)
+        show("u_drill", view.drill)
+        with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+            st.segmented_control("Drill down by", DRILLS, format_func=DRILL_WORDS.get, key="u_drill",
+                                 required=True, on_change=changed, args=("drill",))
+            dim = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
+            if view.drill == "campaign":
+                totals = cached(campaigns_in_view)(base)
+                names = dict(zip(totals["campaign_id"], totals["name"]))
             else:
-                dim = "campaign_id" if by == "campaign" else "country"
-                totals = cached(usage_by)(dim, f)
-                values = [v for v in totals[dim].tolist() if v is not None and v == v]
-                if not values:
-                    st.info(f"No {by} in this view.")
-                    st.stop()
-                pick = b2.selectbox(by.capitalize(), values, key=f"drill_{dim}",
-                                    format_func=lambda v: f"{v} ({int(totals.set_index(dim).loc[v, 'credits']):,} "
-                                                          f"credits)")
-                df_ = ReportFilter(rng[0], rng[1], tuple(lists), (pick,) if by == "country" else tuple(countries),
-                                   pick if by == "campaign" else None, period)
-            d2, d3, d4 = st.columns([1, 1, 1])
-            sort = d2.selectbox("Sort by", ["sent_at", "credits", "parts", "country", "campaign_id"], key="sort")
-            desc = d3.toggle("Descending", key="desc")
-            size = d4.selectbox("Rows per page", [50, 100, 500, 1000], index=1, key="size")
-            first = messages_page(s, df_, page=1, page_size=size, sort=sort, descending=desc)
-            page = st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, value=1,
-                                   key="page")
-            pg = first if page == 1 else messages_page(s, df_, page=int(page), page_size=size, sort=sort,
-                                                        descending=desc)
-            st.caption(f"{pg.total_rows:,} messages, {pg.total_credits:,} credits; times are Rome local time.")
-            st.dataframe(pg.rows, hide_index=True, width="stretch",
-                         column_config={"sent_at_rome": st.column_config.DatetimeColumn("sent at (Rome)"),
-                                        **int_columns(pg.rows, ["credits", "parts"])})
+                totals = cached(usage_by)(dim, base)
+                totals = totals[totals[dim].notna()]
+                names = dict(zip(totals[dim], totals["name"])) if view.drill == "list" else {}
+            values = totals[dim].tolist()
+            pick = resolve_pick(view.pick, values, names) or (values[0] if values else None)
+            credits_of = dict(zip(totals[dim], totals["credits"]))
+            if pick is not None:
+                show("u_pick", pick)
+                st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
+                             width=380, format_func=lambda v: (f"{names[v]} ({v})" if names.get(v) not in (None, v)
+                                                               else v) + f" · {credits_of[v]:,} credits")
+            show("u_q", view.search)
+            st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=300,
+                          placeholder="recipient digits, message id or words of the text")
+            if view.drill_period is not None:
+                st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
+                          help="Show the messages of the whole range again")
+        if view.pick and pick != view.pick and resolve_pick(view.pick, values, names) is None:
+            st.warning(f"{view.pick!r} has no spend in this view: showing {names.get(pick) or pick} instead.")
+        if pick is None:
+            st.info("Nothing was spent in this view: no messages to show.")
+            st.stop()
+        row = totals.set_index(dim).loc[pick]
+        if view.drill == "campaign":
+            st.markdown(f"**{row['name']}** · {pick} · sent {row['sent_at']:%d %b %Y %H:%M} (Rome) · lists "
+                        f"{row['lists']}")
+            if isinstance(row["text"], str):
+                st.caption(f"“{row['text']}”")
+        with st.container(horizontal=True, wrap=True):
+            st.metric("Messages", n(row["messages"]), width=140)
+            st.metric("Parts", n(row["parts"]), width=140)
+            st.metric("Credits", n(row["credits"]), width=140)
+            st.metric("Cost", "unpriced" if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
+        if view.drill == "campaign":
+            with st.expander(f"All {len(totals):,} campaigns in this view"):
+                st.dataframe(totals, hide_index=True, width="stretch", column_config={
+                    "campaign_id": "Campaign", "name": st.column_config.TextColumn("Name", pinned=True),
+                    "sent_at": st.column_config.DatetimeColumn("Sent (Rome)", format="YYYY-MM-DD HH:mm"),
+                    "lists": "Lists", "text": st.column_config.TextColumn("Text", width="large"),
+                    **int_columns(totals, ["messages", "parts", "credits", "unpriced_credits"]),
+                    "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
 
-        st.subheader("Excel")
-        if st.button("Prepare the Excel workbook of this view"):
-            import tempfile
+        drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
+                          countries=(pick,) if view.drill == "country" else base.countries,
+                          campaign=pick if view.drill == "campaign" else None)
+        show("u_sort", view.sort)
+        show("u_desc", view.descending)
+        show("u_size", view.page_size)
+        first = cached(messages_page)(drill_f, page=1, page_size=view.page_size, sort=view.sort,
+                                      descending=view.descending, search=view.search or None)
+        page_no = min(view.page, first.pages)
+        show("u_page", page_no)
+        with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+            st.selectbox("Sort by", SORTS, format_func=SORT_WORDS.get, key="u_sort", on_change=changed,
+                         args=("sort",), width=160)
+            st.toggle("Descending", key="u_desc", on_change=changed, args=("descending",))
+            st.selectbox("Rows per page", PAGE_SIZES, key="u_size", on_change=changed, args=("page_size",),
+                         width=130)
+            st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, key="u_page",
+                            on_change=changed, args=("page",), width=150)
+        pg = first if page_no == 1 else cached(messages_page)(
+            drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending,
+            search=view.search or None)
+        found = f" matching “{view.search}”" if view.search else ""
+        st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
+                   "are Rome local time; recipients are masked.")
+        st.dataframe(pg.rows, hide_index=True, width="stretch", column_config={
+            "sent_at_rome": st.column_config.DatetimeColumn("Sent at (Rome)"), "message_id": "Message id",
+            "list_id": "List", "campaign_id": "Campaign", "country": "Country",
+            "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),
+            "recipient": "Recipient", "text": st.column_config.TextColumn("Text", width="large"),
+            **int_columns(pg.rows, ["credits", "parts"])})
 
-            with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-                try:
-                    write_workbook(s, f, tmp.name)
-                    # remembered with the view it shows: another view never offers this file
-                    st.session_state["xlsx"] = (f, s.revision, open(tmp.name, "rb").read())
-                except CreditsError as exc:
-                    st.error(str(exc))
-        prepared = st.session_state.get("xlsx")
-        if prepared and prepared[:2] == (f, s.revision):
-            st.download_button("Download usage-report.xlsx", prepared[2], "usage-report.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        elif prepared:
-            st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
+# -- Excel -----------------------------------------------------------------------------------------------------
+st.subheader("Excel")
+if st.button("Prepare the Excel workbook of this view"):
+    import tempfile
+
+    with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
+        try:
+            write_workbook(s, f, tmp.name, preset=view.preset)
+            # remembered with the view it shows: another view never offers this file
+            st.session_state["xlsx"] = (f, s.revision, open(tmp.name, "rb").read())
+        except CreditsError as exc:
+            st.error(str(exc))
+prepared = st.session_state.get("xlsx")
+if prepared and prepared[:2] == (f, s.revision):
+    st.download_button("Download usage-report.xlsx", prepared[2], "usage-report.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+elif prepared:
+    st.caption("The view changed since the workbook was prepared: prepare it again for this view.")

@@ -1,7 +1,9 @@
 """Excel and CSV exports of the usage report.
 
 One workbook per report, written with openpyxl in write-only mode (rows stream to disk, memory stays flat):
-Summary, Usage (periods x lists, with totals and a native stacked chart), Messages (the drill-down rows), History
+Summary (totals, cost in euros, comparisons with the previous period and last year), Usage (periods x lists, with
+totals and a native stacked chart), By list, Cost by period, By campaign (names, texts), By country (each with its
+cost in euros; credits from lots bought without a price counted apart), Messages (the drill-down rows), History
 (the ledger audit trail), Expiries (upcoming). Finished look: bold frozen header, autofilter, thousands separators,
 real Excel dates, sensible widths.
 
@@ -30,16 +32,20 @@ from .calendar import ROME, now_us, zone
 from .errors import CreditsError
 from .reports import (
     ReportFilter,
+    campaigns_in_view,
+    comparison_ranges,
     count_messages,
     history,
     iter_messages,
     message_where,
     upcoming_expiries,
     usage,
+    usage_by,
     usage_by_list,
     usage_matrix,
 )
 from .store import CreditStore
+from .valuation import value_spend
 
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
 RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -50,6 +56,11 @@ INT_FORMAT = "#,##0"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PCT_FORMAT = "0.0%"
+EUR_FORMAT = '"€"#,##0.00'
+
+
+class EurValue(float):
+    """A Summary figure in euros (written with the euro format)."""
 PERIOD_FORMATS = {"day": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "mmm yyyy", "quarter": "mmm yyyy",
                   "year": "yyyy"}
 PERIOD_TITLES = {"day": "Day", "week": "Week (from Monday)", "month": "Month", "quarter": "Quarter (from)",
@@ -161,13 +172,15 @@ MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16
 
 def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str | None = None,
                    include_messages: bool = True, max_rows: int = EXCEL_MAX_ROWS,
-                   progress: Callable[[int], None] | None = None) -> dict:
-    """Write the report workbook for filter ``f`` to ``out``. Returns what was written (sheets and row counts)."""
+                   progress: Callable[[int], None] | None = None, preset: str | None = None) -> dict:
+    """Write the report workbook for filter ``f`` to ``out`` (``preset``: the range's preset, which names the
+    comparisons, see ``periods.comparisons``). Returns what was written (sheets and row counts)."""
     wb = Workbook(write_only=True)
     summary_ws = wb.create_sheet("Summary")
     long = usage(store, f)
     matrix = usage_matrix(long)
-    per_list = usage_by_list(store, f)
+    per_list = usage_by_list(store, f, preset)
+    prev, last_year = comparison_ranges(store, f, preset) or (None, None)
 
     # Usage: periods x lists, then the chart
     lists = [c for c in matrix.columns if c != "Total"] if not matrix.empty else []
@@ -195,12 +208,45 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         chart.set_categories(cats)
         ws.add_chart(chart, f"{_col(len(lists) + 3)}2")
 
+    prev_name = prev.label if prev else "Previous period"
+    year_name = last_year.label if last_year else "Same period last year"
     by_list_w = SheetWriter(wb, "By list", [("List", "text", 16), ("Name", "text", 26), ("Messages", "int", 12),
-                                            ("Parts", "int", 12), ("Credits", "int", 12), ("Share", "pct", 8),
-                                            ("Previous period", "int", 16), ("Change", "int", 12)], max_rows,
-                            empty="No list spent credits in this view.")
+                                            ("Parts", "int", 12), ("Credits", "int", 12),
+                                            ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12),
+                                            ("Share", "pct", 8),
+                                            (prev_name, "int", 16), (f"Change vs {prev_name}", "int", 16),
+                                            (year_name, "int", 16), (f"Change vs {year_name}", "int", 16)],
+                            max_rows, empty="No list spent credits in this view.")
     by_list_w.append_rows(_frame_rows(per_list))
     by_list_w.finish()
+
+    by_period = value_spend(store, f, ("period",))
+    cover = dict(zip(long["period"], long["coverage"])) if not long.empty else {}
+    period_w = SheetWriter(wb, "Cost by period", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16),
+                                                  ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14),
+                                                  ("Unpriced credits", "int", 12), ("Days in range", "text", 16)],
+                           max_rows, empty="No credits were spent in this view.")
+    period_w.append_rows((p, c, e, u, cover.get(p) or "all") for p, c, e, u in _frame_rows(by_period))
+    period_w.finish()
+
+    campaigns = campaigns_in_view(store, f)
+    camp_w = SheetWriter(wb, "By campaign", [("Campaign", "text", 12), ("Name", "text", 30),
+                                             ("Sent (Rome)", DATETIME_FORMAT, 18), ("Lists", "text", 16),
+                                             ("Text", "text", 50), ("Messages", "int", 11), ("Parts", "int", 11),
+                                             ("Credits", "int", 11), ("Cost (EUR)", EUR_FORMAT, 13),
+                                             ("Unpriced credits", "int", 12)], max_rows,
+                         empty="No campaign message in this view.")
+    camp_w.append_rows(_frame_rows(campaigns))
+    camp_w.finish()
+
+    countries = usage_by(store, "country", f)
+    country_w = SheetWriter(wb, "By country", [("Country", "text", 10), ("Messages", "int", 12), ("Parts", "int", 12),
+                                               ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14),
+                                               ("Unpriced credits", "int", 12)], max_rows,
+                            empty="No credits were spent in this view.")
+    country_w.append_rows(_frame_rows(countries[["country", "messages", "parts", "credits", "eur",
+                                                 "unpriced_credits"]]))
+    country_w.finish()
 
     msg_w = None
     n_messages = 0
@@ -231,6 +277,9 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     # Summary last in time, first in the workbook
     generated = datetime.fromtimestamp(now_us() / 1e6, zone(ROME)).replace(tzinfo=None, microsecond=0)
     total = int(per_list["credits"].sum()) if not per_list.empty else 0
+    unpriced = int(per_list["unpriced_credits"].sum()) if not per_list.empty else 0
+    previous = int(per_list["previous_credits"].sum()) if not per_list.empty else 0
+    year_ago = int(per_list["last_year_credits"].sum()) if not per_list.empty else 0
     lines: list[tuple] = [
         ("SMS credits usage report", None),
         *([("Account", account)] if account else []),
@@ -241,6 +290,12 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         ("Countries", ", ".join(f.countries) or "all"),
         ("Campaign", f.campaign or "all"),
         ("Credits spent", total),
+        ("Cost (EUR)", EurValue(float(per_list["eur"].fillna(0).sum()) if not per_list.empty else 0.0)),
+        *([("Credits from lots with no price (not valued)", unpriced)] if unpriced else []),
+        *([(f"Credits spent in {prev.label} (previous period)", previous),
+           (f"Change vs {prev.label}", total - previous),
+           (f"Credits spent in {last_year.label} (same period last year)", year_ago),
+           (f"Change vs {last_year.label}", total - year_ago)] if prev else []),
         ("Messages", int(per_list["messages"].sum()) if not per_list.empty else 0),
         ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
     ]
@@ -256,6 +311,9 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         if isinstance(v, str) and v.startswith(RISKY):
             vc = WriteOnlyCell(summary_ws, v)
             vc.data_type = "s"
+        elif isinstance(v, EurValue):
+            vc = WriteOnlyCell(summary_ws, float(v))
+            vc.number_format = EUR_FORMAT
         elif isinstance(v, int):
             vc = WriteOnlyCell(summary_ws, v)
             vc.number_format = INT_FORMAT

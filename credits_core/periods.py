@@ -133,18 +133,24 @@ def _shifted(lo: date, hi: date, months: int, kind: str) -> Comparison:
     return Comparison(p_lo, p_hi, describe(p_lo, p_hi), kind)
 
 
+def period_end(period_start: date, period: str) -> date:
+    """The last day of the period (day, week, month, quarter, year) that starts on ``period_start``."""
+    if period == "day":
+        return period_start
+    if period == "week":
+        return period_start + timedelta(days=6)
+    if period == "month":
+        return month_end(period_start)
+    if period == "quarter":
+        return month_end(add_months(period_start, 2))
+    return date(period_start.year, 12, 31)
+
+
 def coverage(lo: date, hi: date, period: str, period_start: date) -> tuple[int, int]:
     """(days of the period inside [lo, hi], days of the period): (3, 30) for a month the range covers from the 28th."""
     if period == "day":
         return 1, 1
-    if period == "week":
-        end = period_start + timedelta(days=6)
-    elif period == "month":
-        end = month_end(period_start)
-    elif period == "quarter":
-        end = month_end(add_months(period_start, 2))
-    else:
-        end = date(period_start.year, 12, 31)
+    end = period_end(period_start, period)
     total = (end - period_start).days + 1
     inside = (min(end, hi) - max(period_start, lo)).days + 1
     return max(inside, 0), total

@@ -11,6 +11,7 @@ sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide r
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -47,56 +48,6 @@ class ReportFilter:
             raise CreditsError(f"period {self.period!r} is unknown; use one of {', '.join(PERIODS)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
-
-
-# -- view parameters (a shared link) ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ViewParams:
-    """The report view a link asks for, every value checked; ``notices`` say which were replaced by defaults."""
-
-    period: str
-    date_from: date
-    date_to: date
-    lists: tuple[str, ...]
-    countries: tuple[str, ...]
-    notices: tuple[str, ...] = ()
-
-
-def view_params(params: dict[str, list[str]], today: date, list_ids: list[str], countries: list[str]) -> ViewParams:
-    """Read ``by``, ``from``, ``to``, ``list`` and ``country`` from a link; a value that is not valid falls back to
-    the default (the last 12 months by month, all lists and countries) with a short notice, never an error."""
-    notices = []
-
-    def one(key: str) -> str | None:
-        values = params.get(key) or []
-        return values[-1] if values else None
-
-    period = one("by") or "month"
-    if period not in PERIODS:
-        notices.append(f"period {period!r} is not one of {', '.join(PERIODS)}: showing months")
-        period = "month"
-    dates = {}
-    for key, default in (("from", today - timedelta(days=365)), ("to", today)):
-        text = one(key)
-        try:
-            dates[key] = date.fromisoformat(text) if text else default
-        except ValueError:
-            notices.append(f"{key} date {text!r} is not a date (YYYY-MM-DD): using {default}")
-            dates[key] = default
-    if dates["from"] > dates["to"]:
-        notices.append(f"the dates were reversed ({dates['from']} after {dates['to']}): swapped")
-        dates["from"], dates["to"] = dates["to"], dates["from"]
-    lists = tuple(x for x in params.get("list", []) if x in list_ids)
-    if len(lists) < len(params.get("list", [])):
-        notices.append("unknown lists in the link were left out")
-    known = {c.upper() for c in countries}
-    picked = tuple(dict.fromkeys(c.upper() for c in params.get("country", [])))
-    if any(c not in known for c in picked):
-        notices.append(f"unknown countries in the link were left out: {', '.join(c for c in picked if c not in known)}")
-    return ViewParams(period, dates["from"], dates["to"], lists, tuple(c for c in picked if c in known),
-                      tuple(notices))
 
 
 def countries(store: CreditStore) -> list[str]:
@@ -238,12 +189,15 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
     """Totals per list for the filter's range, its share of the total, and the same figures for the previous
     calendar period of the same kind (Q3 against Q2) and the same period last year.
 
-    Columns: list_id, name, messages, parts, credits, share, previous_credits, change (credits - previous),
-    last_year_credits, change_last_year. ``attrs["previous"]`` and ``attrs["last_year"]`` name those ranges.
+    Columns: list_id, name, messages, parts, credits, eur, unpriced_credits (see ``usage_by``), share,
+    previous_credits, change (credits - previous), last_year_credits, change_last_year. ``attrs["previous"]`` and
+    ``attrs["last_year"]`` name those ranges.
     """
+    from .valuation import value_spend  # valuation builds on this module's filters: imported when used
+
     long = usage(store, f)
-    cols = ["list_id", "name", "messages", "parts", "credits", "share", "previous_credits", "change",
-            "last_year_credits", "change_last_year"]
+    cols = ["list_id", "name", "messages", "parts", "credits", "eur", "unpriced_credits", "share",
+            "previous_credits", "change", "last_year_credits", "change_last_year"]
     if long.empty:
         return pd.DataFrame(columns=cols)
     tot = long.groupby(["list_id", "name"], as_index=False, sort=False)[["messages", "parts", "credits"]].sum()
@@ -256,11 +210,24 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
         tot.attrs[c.kind] = c.label
     tot["change"] = tot["credits"] - tot["previous_credits"]
     tot["change_last_year"] = tot["credits"] - tot["last_year_credits"]
+    valued = value_spend(store, f, ("list_id",)).set_index("list_id")
+    tot["unpriced_credits"] = tot["list_id"].map(valued["unpriced_credits"]).fillna(0).astype("int64")
+    tot["eur"] = tot["list_id"].map(valued["eur"])
+    tot = _valued(tot)
     return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
 
 
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
-    """Totals by ``country`` or ``campaign_id`` (with the list of a campaign) for the filter."""
+    """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first, with what they cost:
+    messages, parts, credits, eur, unpriced_credits (credits from lots bought without a price: not valued, never
+    counted as free); by country or campaign also first_day, last_day, lists (ids, comma separated); by list
+    its name."""
+    from .valuation import value_spend  # valuation builds on this module's filters: imported when used
+
+    if dimension == "list_id":
+        per = usage_by_list(store, f)
+        return per[per["messages"] > 0].reset_index(drop=True)[["list_id", "name", "messages", "parts", "credits",
+                                                                   "eur", "unpriced_credits"]]
     if dimension not in ("country", "campaign_id"):
         raise CreditsError(f"cannot group usage by {dimension!r}")
     table = usage_source(store)
@@ -271,7 +238,53 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter(
         f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC", params).df()
     ids = store.snapshot().list_ids
     df["lists"] = [", ".join(ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
-    return df
+    valued = value_spend(store, f, (dimension,)).set_index(dimension)
+    df["eur"] = df[dimension].map(valued["eur"]).astype("float64")
+    df["unpriced_credits"] = df[dimension].map(valued["unpriced_credits"])
+    return _valued(df)
+
+
+def _valued(df: pd.DataFrame) -> pd.DataFrame:
+    df["unpriced_credits"] = df["unpriced_credits"].fillna(0).astype("int64")
+    # all credits from lots with no price: no value at all (None), not 0
+    df["eur"] = df["eur"].where(df["unpriced_credits"] < df["credits"], None).astype("Float64")
+    return df.reset_index(drop=True)
+
+
+def campaign_names(store: CreditStore) -> pd.DataFrame:
+    """What names campaigns: the ``campaigns`` import (campaign_info) and the campaigns scheduled in the dashboard
+    (named by the start of their text). Columns: campaign_id, name, list_id, t_us (when sent or scheduled), text."""
+    info = store.campaign_info()
+    sched = store.query("SELECT campaign_id, list_id, epoch_us(scheduled_at) AS t_us, text FROM campaigns").df()
+    sched["name"] = [t if len(t) <= 40 else t[:39].rstrip() + "…" for t in sched["text"]]
+    sched = sched[~sched["campaign_id"].isin(info["campaign_id"])]
+    cols = ["campaign_id", "name", "list_id", "t_us", "text"]
+    return pd.concat([info[cols], sched[cols]], ignore_index=True) if len(sched) else info[cols]
+
+
+def campaigns_in_view(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+    """The campaigns that spent under ``f``, best first: campaign_id, name (the id when none was given), sent_at
+    (Rome; the named send time, else the first message's), lists, text (the named text, else the first message's),
+    messages, parts, credits, eur, unpriced_credits."""
+    df = usage_by(store, "campaign_id", f)
+    df = df[df["campaign_id"].notna()].reset_index(drop=True)
+    cols = ["campaign_id", "name", "sent_at", "lists", "text", "messages", "parts", "credits", "eur",
+            "unpriced_credits"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    names = campaign_names(store).set_index("campaign_id")
+    where, params = message_where(store, f)
+    first = store.query(f"SELECT campaign_id, min(epoch_us(sent_at)) AS t_us, min_by(text, sent_at) AS text "
+                        f"FROM messages WHERE {where} AND campaign_id IS NOT NULL GROUP BY ALL",
+                        params).df().set_index("campaign_id")
+    ids = df["campaign_id"]
+    df["name"] = [names["name"].get(c) or c for c in ids]
+    t_us = [names["t_us"].get(c) if pd.notna(names["t_us"].get(c, None)) else first["t_us"].get(c) for c in ids]
+    df["sent_at"] = pd.to_datetime(pd.Series(t_us, dtype="float64"), unit="us", utc=True).dt.tz_convert(
+        ROME).dt.tz_localize(None).dt.floor("s")
+    df["text"] = [names["text"].get(c) if pd.notna(names["text"].get(c, None)) else first["text"].get(c)
+                  for c in ids]
+    return df[cols]
 
 
 # -- drill-down -------------------------------------------------------------------------------------------------
@@ -287,7 +300,7 @@ def mask_recipient(r: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class MessagePage:
-    rows: pd.DataFrame  # sent_at_rome, message_id, list_id, campaign_id, country, parts, credits, recipient, text
+    rows: pd.DataFrame  # sent_at_rome, message_id, list_id, campaign_id, country, parts, credits, eur, recipient, text
     total_rows: int
     total_credits: int
     page: int
@@ -298,9 +311,30 @@ class MessagePage:
         return max(1, -(-self.total_rows // self.page_size))
 
 
+def search_where(search: str | None) -> tuple[str, list]:
+    """SQL over ``messages`` for a search box: the message id itself, or a recipient containing the digits typed
+    (3 or more; spaces, +, - and brackets ignored), or a text holding every word typed (any case)."""
+    text = (search or "").strip()
+    if not text:
+        return "true", []
+    ors, params = ["message_id = ?"], [text]
+    digits = re.sub(r"[\s+\-()]", "", text)
+    if digits.isdigit() and len(digits) >= 3:
+        ors.append("contains(recipient, ?)")
+        params.append(digits)
+    words = text.split()
+    ors.append("(" + " AND ".join("contains(lower(text), ?)" for _ in words) + ")")
+    params += [w.lower() for w in words]
+    return "(" + " OR ".join(ors) + ")", params
+
+
 def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_size: int = 100,
-                  sort: str = "sent_at", descending: bool = False) -> MessagePage:
-    """One page of the messages matching ``f`` (usually one list, or a campaign, or a country)."""
+                  sort: str = "sent_at", descending: bool = False, search: str | None = None) -> MessagePage:
+    """One page of the messages matching ``f`` (usually one list, or a campaign, or a country) and the search
+    (``search_where``), with what each message cost (``eur``; empty when its credits came from lots with no price).
+    """
+    from .valuation import message_values  # valuation builds on this module's filters: imported when used
+
     if sort not in SORTABLE:
         raise CreditsError(f"cannot sort messages by {sort!r}; use one of {', '.join(SORTABLE)}")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -308,13 +342,15 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
     where, params = message_where(store, f)
+    found, found_params = search_where(search)
+    where, params = f"{where} AND {found}", params + found_params
     with store.reading():
         total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
         direction = "DESC" if descending else "ASC"
         offset = (page - 1) * page_size
-        cols = ("epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
-                "text")
+        cols = ("epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
+                "recipient, text")
         if sort == "sent_at":
             # keyset: find the page's first key on the two narrow key columns, then read only that page's rows
             cmp = "<=" if descending else ">="
@@ -331,7 +367,10 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
             df = store.query(
                 f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "
                 f"sent_at, seq LIMIT ? OFFSET ?", params + [page_size, offset]).df()
-    return MessagePage(_message_frame(store, df), int(total), int(credits), page, page_size)
+        eur, _ = message_values(store, df["t_us"], df["seq"], df["credits"])
+    rows = _message_frame(store, df)
+    rows.insert(rows.columns.get_loc("credits") + 1, "eur", pd.array(eur, dtype="Float64"))
+    return MessagePage(rows, int(total), int(credits), page, page_size)
 
 
 def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):

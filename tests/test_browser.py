@@ -84,11 +84,10 @@ def test_set_a_list_limit(local_page, own_app):
 
 
 def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
-    open_page(local_page, app_url, "usage?by=week&list=newsletter&drill=otp")
+    open_page(local_page, app_url, "usage?by=week&list=newsletter&tab=messages&drill=campaign")
     local_page.locator(".xtitle").first.wait_for()
     assert local_page.locator(".xtitle").first.text_content() == "week"  # the chart follows the link filters
-    local_page.get_by_role("tab", name="Messages (drill-down)").click()
-    local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits; times are Rome local time")).wait_for()
+    local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits, .*; times are Rome local time")).wait_for()
     local_page.get_by_role("button", name="Prepare the Excel workbook of this view").click()
     button = local_page.get_by_role("button", name="Download usage-report.xlsx")
     button.wait_for()
@@ -97,10 +96,52 @@ def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
     target = tmp_path / "report.xlsx"
     info.value.save_as(target)
     wb = load_workbook(target)
-    assert wb.sheetnames[:2] == ["Summary", "Usage"]
+    assert wb.sheetnames[:6] == ["Summary", "Usage", "By list", "Cost by period", "By campaign", "By country"]
     assert [c.value for c in wb["Usage"][1]][1] == "Newsletter Italia"  # only the filtered list
     summary = {row[0].value: row[1].value for row in wb["Summary"].iter_rows() if len(row) > 1}
-    assert summary["Grouped by"] == "week"
+    assert summary["Grouped by"] == "week" and summary["Cost (EUR)"] > 0
+
+
+def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
+    """Which list spent the most in the last full quarter (one click), how its spend went month by month (on
+    screen), and the messages of one of its months (a click on the bar)."""
+    from datetime import date
+
+    from credits_core.periods import describe, preset_range
+
+    open_page(local_page, app_url, "usage")
+    local_page.get_by_text("Last quarter", exact=True).first.click()  # click 1
+    lo, hi = preset_range("last_quarter", date.today())
+    local_page.get_by_role("heading", name=re.compile(describe(lo, hi))).wait_for()
+    settle(local_page)
+    assert "range=last_quarter" in local_page.url
+    assert "spent the most" in local_page.get_by_text("spent the most").first.inner_text()
+    local_page.wait_for_function("() => document.querySelectorAll('.xtick text').length === 3")
+    ticks = local_page.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
+    assert len(ticks) == 3 and ticks[0] == f"{lo:%Y-%m}"  # month by month, the quarter's three months
+    local_page.locator(".barlayer .point path").first.scroll_into_view_if_needed()
+    bar = local_page.locator(".barlayer .point path").first.bounding_box()  # click 2: that list in that month
+    local_page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
+    local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits, ")).wait_for()
+    settle(local_page)
+    assert "tab=messages" in local_page.url and "dp=" in local_page.url and "pick=" in local_page.url
+    assert local_page.get_by_role("button", name=re.compile(r"✕ .* only")).count() == 1
+    assert local_page.get_by_test_id("stException").count() == 0
+
+
+def test_usage_page_is_usable_800_pixels_wide(local_page, app_url):
+    local_page.set_viewport_size({"width": 800, "height": 1000})
+    open_page(local_page, app_url, "usage?range=this_quarter")
+    local_page.get_by_test_id("stMetric").first.wait_for()
+    shown = local_page.get_by_test_id("stMetricValue").all() + local_page.get_by_test_id("stMetricLabel").all()
+    for box in shown:  # figures wrap to a new row, never cut to "4..."
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), box.inner_text()
+    group = local_page.get_by_test_id("stSelectbox").filter(has_text="Group by")
+    assert group.bounding_box()["width"] >= 120 and group.locator("input").first.input_value() == "month"
+    dates = local_page.get_by_test_id("stDateInput").first
+    assert dates.bounding_box()["width"] >= 200
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    local_page.screenshot(path=str(SHOTS / "usage-800px.png"), full_page=True)
 
 
 def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):

@@ -81,13 +81,100 @@ def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
     assert shown["list_id"].tolist() == lists
 
 
-def test_usage_drill_down_by_campaign(monkeypatch, demo_db):
-    at = app(monkeypatch, demo_db)
-    at.switch_page("app_pages/usage.py").run()
-    at.radio(key="drill_by").set_value("campaign").run()
-    assert not at.exception
+def link(at: AppTest) -> dict:
+    return {k: at.query_params[k] for k in at.query_params}
+
+
+def usage_at(monkeypatch, path, params: dict | None = None) -> AppTest:
+    """The usage page opened from a link with ``params``."""
+    at = app(monkeypatch, path)
+    at.switch_page("app_pages/usage.py")
+    at.query_params.update(params or {})
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_usage_link_opens_the_campaign_drill_down_with_names(monkeypatch, demo_db):
+    at = usage_at(monkeypatch, demo_db, {"range": "last_12_months", "tab": "messages", "drill": "campaign"})
+    with CreditStore.open(demo_db) as s:
+        info = s.campaign_info().set_index("campaign_id")
+    pick = at.selectbox(key="u_pick").value
+    assert pick in info.index
+    headline = " ".join(m.value for m in at.markdown)
+    assert info.loc[pick, "name"] in headline  # the campaign by name, with its date and text
+    assert any(info.loc[pick, "text"] in c.value for c in at.caption)
     shown = at.dataframe[-1].value
-    assert len(shown) > 0 and shown["campaign_id"].nunique() == 1  # one campaign's messages
+    assert len(shown) > 0 and set(shown["campaign_id"]) == {pick} and shown["eur"].notna().all()
+    assert {m.label for m in at.metric} >= {"Messages", "Parts", "Credits", "Cost"}
+
+
+def test_usage_pick_accepts_a_campaign_name(monkeypatch, demo_db):
+    with CreditStore.open(demo_db) as s:
+        info = s.campaign_info()
+    from credits_core.reports import ReportFilter, campaigns_in_view
+    from credits_core.usage_view import parse_view
+    from credits_core.views import rome_today
+
+    with CreditStore.open(demo_db) as s:
+        v = parse_view({}, rome_today(), s.list_ids, [])
+        in_view = campaigns_in_view(s, ReportFilter(v.date_from, v.date_to))
+    name = in_view["name"].iloc[-1]
+    at = usage_at(monkeypatch, demo_db, {"tab": "messages", "drill": "campaign", "pick": name.upper()})
+    assert at.selectbox(key="u_pick").value == info.set_index("name").loc[name, "campaign_id"]
+    assert not at.warning
+
+
+def test_usage_changes_write_the_whole_view_to_the_link(monkeypatch, demo_db):
+    at = usage_at(monkeypatch, demo_db)
+    assert dict(at.query_params) == {}  # the default view writes nothing
+    at.selectbox(key="u_by").set_value("week").run()
+    assert link(at) == {"by": "week"}  # and no drill-down parameter: they do not apply to the open tab
+    at = usage_at(monkeypatch, demo_db, {"tab": "messages", "page": "3", "size": "50"})
+    assert at.number_input(key="u_page").value == 3
+    at.toggle(key="u_desc").set_value(True).run()  # another sort: back to page 1
+    assert link(at) == {"tab": "messages", "desc": "1", "size": "50"}
+    at.number_input(key="u_page").set_value(2).run()
+    assert link(at)["page"] == "2"
+    at.selectbox(key="u_pick").set_value(at.selectbox(key="u_pick").options[1]).run()  # another pick: page 1
+    assert "page" not in at.query_params and "pick" in at.query_params
+
+
+def test_usage_search_finds_messages_by_words_and_recipient(monkeypatch, demo_db):
+    with CreditStore.open(demo_db) as s:
+        row = s.query("SELECT recipient, message_id, list_no FROM messages ORDER BY sent_at DESC LIMIT 1"
+                      ).fetchall()[0]
+        list_id = s.list_ids[row[2]]
+    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "pick": list_id, "q": row[1]})
+    shown = at.dataframe[-1].value
+    assert shown["message_id"].tolist() == [row[1]]
+    assert any("1 messages matching" in c.value for c in at.caption)
+    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "pick": list_id, "q": row[0][-7:]})
+    assert row[1] in at.dataframe[-1].value["message_id"].tolist()  # by the recipient's last digits
+    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "drill": "country", "pick": "IT",
+                                         "q": "codice verifica"})
+    shown = at.dataframe[-1].value
+    assert len(shown) and shown["text"].str.lower().str.contains("codice").all()
+    assert shown["text"].str.contains("verifica").all() and set(shown["country"]) == {"IT"}
+
+
+def test_usage_presets_and_partial_periods(monkeypatch, demo_db):
+    import json
+
+    from credits_core.periods import describe, preset_range
+    from credits_core.views import rome_today
+
+    at = usage_at(monkeypatch, demo_db, {"range": "this_quarter"})
+    lo, hi = preset_range("this_quarter", rome_today())
+    assert at.date_input(key="u_dates").value == (lo, hi)
+    assert describe(lo, hi) in at.subheader[0].value
+    labels = {m.label for m in at.metric}
+    assert "Credits spent" in labels and "Cost" in labels
+    assert any(m.label == "Same period last year" for m in at.metric)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ticks = [x for trace in spec["data"] for x in trace["x"]]
+    if hi.day != 1 or hi.month != lo.month:  # the current month is partial unless today is its last day
+        assert any(" of " in t and "days)" in t for t in ticks), ticks
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -151,7 +238,7 @@ def test_usage_link_with_bad_values_falls_back_with_a_notice(monkeypatch, demo_d
     assert not at.exception, at.exception
     notices = " ".join(w.value for w in at.warning)
     assert "fortnight" in notices and "2026-13-01" in notices and "ZZ" in notices
-    assert at.selectbox(key="by").value == "month"
+    assert at.selectbox(key="u_by").value == "month"
 
 
 def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db):
@@ -159,7 +246,7 @@ def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db)
     at.switch_page("app_pages/usage.py").run()
     next(b for b in at.button if b.label == "Prepare the Excel workbook of this view").click().run()
     assert any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
-    at.selectbox(key="by").set_value("week").run()
+    at.selectbox(key="u_by").set_value("week").run()
     assert not any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
     assert any("prepare it again" in c.value for c in at.caption)
 
@@ -190,7 +277,7 @@ def test_usage_chart_of_one_period_keeps_a_category_axis(monkeypatch, demo_db):
 
     at = app(monkeypatch, demo_db)
     at.switch_page("app_pages/usage.py").run()
-    at.selectbox(key="by").set_value("year").run()
+    at.selectbox(key="u_by").set_value("year").run()
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["xaxis"]["type"] == "category"
 

@@ -106,7 +106,8 @@ def test_workbook_is_safe_and_finished(acct, tmp_path):
     out = tmp_path / "r.xlsx"
     info = write_workbook(acct, ReportFilter(period="month"), out)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["Summary", "Usage", "By list", "Messages", "History", "Expiries"]
+    assert wb.sheetnames == ["Summary", "Usage", "By list", "Cost by period", "By campaign", "By country", "Messages",
+                             "History", "Expiries"]
     ws = wb["Messages"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:I")
     assert ws["A1"].font.bold
@@ -193,21 +194,6 @@ def test_history_includes_expiries_after_the_last_recorded_event():
     assert ext["credits"] == 1000 and "10 January 2025" in ext["detail"] and "R4" not in ext["detail"]
 
 
-def test_view_params_fall_back_with_notices():
-    from credits_core.reports import view_params
-
-    today = date(2026, 11, 28)
-    vp = view_params({"by": ["fortnight"], "from": ["2026-13-01"], "to": ["2026-01-01"], "country": ["zz", "it"],
-                      "list": ["a", "nope"]}, today, ["a", "b"], ["IT", "FR"])
-    assert vp.period == "month" and vp.lists == ("a",) and vp.countries == ("IT",)
-    assert (vp.date_from, vp.date_to) == (date(2025, 11, 28), date(2026, 1, 1))  # default from, given to
-    assert len(vp.notices) == 4
-    rev = view_params({"from": ["2026-05-01"], "to": ["2026-04-01"]}, today, [], [])
-    assert (rev.date_from, rev.date_to) == (date(2026, 4, 1), date(2026, 5, 1)) and "reversed" in rev.notices[0]
-    ok = view_params({}, today, [], [])
-    assert ok.notices == () and ok.period == "month"
-
-
 def test_countries_offered_include_imported_ones(acct):
     from credits_core.reports import countries
 
@@ -249,3 +235,55 @@ def test_workbook_finish_dates_filters_and_empty_sheets(acct, tmp_path):
     assert "No credits were spent" in wb["Usage"]["A2"].value and "No credit is due" in wb["Expiries"]["A2"].value
     hist = load_workbook(__import__("io").BytesIO(frame_to_xlsx(history(acct), "History")))["History"]
     assert [c.value for c in hist[1]][:3] == ["At (Rome)", "Event", "Lot"]
+
+
+def test_workbook_costs_in_euros_and_compares_with_the_quarter_before_and_last_year(tmp_path):
+    """Q3 2025 against Q2 2025 and Q3 2024, in credits; cost at each lot's price; unpriced credits apart; campaigns
+    by name."""
+    from decimal import Decimal
+
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Newsletter")
+    s.purchase(100, T("2024-01-01T00:00"), expiring=False, lot_id="free")  # no price: spent first (non-expiring)
+    s.purchase(10_000, T("2024-01-01T00:00"), price=Decimal("650"), lot_id="paid")  # 0.065 a credit
+    rows = [("m1", "a", "2024-08-01T10:00", 40, "IT", "C1"), ("m2", "a", "2025-05-01T10:00", 100, "IT", "C1"),
+            ("m3", "a", "2025-08-01T10:00", 200, "FR", "C2"), ("m4", "a", "2025-09-01T10:00", 300, "IT", "C2")]
+    df = pd.DataFrame(rows, columns=["message_id", "list_id", "sent_at", "credits", "country", "campaign_id"])
+    df["sent_at"] = pd.to_datetime(df["sent_at"], utc=True)
+    s.record_messages(df)
+    s.describe_campaigns(pd.DataFrame({"campaign_id": ["C2"], "name": ["Saldi estivi"]}))
+    out = tmp_path / "q3.xlsx"
+    write_workbook(s, ReportFilter(date(2025, 7, 1), date(2025, 9, 30), period="month"), out)
+    wb = load_workbook(out)
+    # m1 took 40 free credits, m2 the last 60 free and 40 paid: Q3's 500 credits are all paid, 500 x 0.065 = 32.50
+    by_list = [[c.value for c in r] for r in wb["By list"].iter_rows()]
+    header, row = by_list[0], by_list[1]
+    assert header[5:7] == ["Cost (EUR)", "Unpriced credits"] and row[4:7] == [500, 32.5, 0]
+    assert header[8:12] == ["Q2 2025", "Change vs Q2 2025", "Q3 2024", "Change vs Q3 2024"]
+    assert row[8:12] == [100, 400, 40, 460]
+    assert wb["By list"]["F2"].number_format == '"€"#,##0.00'
+    summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows() if len(r) > 1}
+    assert summary["Cost (EUR)"] == 32.5 and summary["Change vs Q2 2025"] == 400
+    assert summary["Credits spent in Q3 2024 (same period last year)"] == 40
+    camp = {r[0].value: [c.value for c in r] for r in wb["By campaign"].iter_rows(min_row=2)}
+    assert camp["C2"][1] == "Saldi estivi" and camp["C2"][7:9] == [500, 32.5]
+    countries = {r[0].value: [c.value for c in r] for r in wb["By country"].iter_rows(min_row=2)}
+    assert countries["IT"][3:5] == [300, 19.5] and countries["FR"][3:5] == [200, 13.0]
+    # a quarter that took credits from the lot with no price: counted apart, never as free
+    q2 = tmp_path / "q2.xlsx"
+    write_workbook(s, ReportFilter(date(2025, 4, 1), date(2025, 6, 30), period="month"), q2)
+    row = [c.value for c in load_workbook(q2)["By list"][2]]
+    assert row[4:7] == [100, 2.6, 60]  # 40 paid credits x 0.065; 60 unpriced
+    s.close()
+
+
+def test_search_matches_id_recipient_digits_or_every_word(acct):
+    from credits_core.reports import messages_page
+
+    f = ReportFilter()
+    assert messages_page(acct, f, search="m3").rows["message_id"].tolist() == ["m3"]
+    assert set(messages_page(acct, f, search="+39 320 123456").rows["message_id"]) == {"m1", "m2", "m3"}
+    assert messages_page(acct, f, search="4568").rows["message_id"].tolist() == ["m2"]
+    assert messages_page(acct, f, search="WEEK 53").rows["message_id"].tolist() == ["m4"]
+    assert messages_page(acct, f, search="week 54").total_rows == 0  # every word must be there
+    assert messages_page(acct, f, search="  ").total_rows == 4
