@@ -1,6 +1,6 @@
 """Dashboard benchmark (issue 5): each page's first render and a filter change, server side, on a 1M-message demo.
 
-    PYTHONPATH=. .venv/bin/python bench/pages.py [--messages 1000000] [--runs 3]
+    PYTHONPATH=. .venv/bin/python bench/pages.py [--messages 1000000] [--runs 3] [--db existing.duckdb]
 
 First render: a new session with every cache cleared (the store is opened again, nothing computed yet).
 Filter change: the same session, caches warm, one widget changed (pages without filters: a rerun).
@@ -29,7 +29,43 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 
 def change_usage(at):
-    at.selectbox(key="by").set_value("week")
+    at.selectbox(key="u_by").set_value("week")
+
+
+def usage_interactions(runs: int) -> None:
+    """The usage page's own figures (issue 12): a preset switch, a click on a bar (the drill-down of a list and
+    month), a search in a quarter; each a rerun of a warm session to a view not computed yet (its answers not
+    cached), as the callbacks leave it: the new view in the URL."""
+    from datetime import date
+
+    from credits_core.periods import preset_range
+    from credits_core.views import rome_today
+
+    lo, _ = preset_range("last_quarter", rome_today())
+    steps = {
+        "preset switch (last quarter)": {"range": "last_quarter"},
+        "click a bar (list, month)": {"range": "last_quarter", "tab": "messages", "pick": "newsletter",
+                                      "dp": date(lo.year, lo.month + 1, 1).isoformat()},
+        "search in a quarter": {"range": "last_quarter", "tab": "messages", "drill": "country", "pick": "IT",
+                                "q": "sconto"},
+        "campaign drill-down": {"range": "last_quarter", "tab": "messages", "drill": "campaign"},
+    }
+    got: dict[str, list[float]] = {k: [] for k in steps}
+    for _ in range(runs):
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.run()
+        at.switch_page("app_pages/usage.py").run()
+        for name, params in steps.items():
+            at.query_params.clear()
+            at.query_params.update(params)
+            t0 = time.perf_counter()
+            at.run()
+            got[name].append(time.perf_counter() - t0)
+            assert not at.exception, at.exception
+    for name, times in got.items():
+        print(f"usage: {name:<32}{statistics.median(times) * 1000:>8.0f} ms   (target 300 ms)", flush=True)
 
 
 def change_buy(at):
@@ -55,10 +91,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--db", help="an existing demo database (default: build one of --messages)")
     args = ap.parse_args()
-    db = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "demo.duckdb"
-    subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", str(args.messages)],
-                   check=True, cwd=ROOT, capture_output=True)
+    if args.db:
+        db = Path(args.db)
+    else:
+        db = Path(tempfile.mkdtemp(prefix="bench-pages-")) / "demo.duckdb"
+        subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages",
+                        str(args.messages)], check=True, cwd=ROOT, capture_output=True)
     os.environ["CREDITS_DB"] = str(db)
     print(f"{'page':<22}{'first render':>14}{'filter change':>15}   (targets 1.5 s / 300 ms)")
     for page, change in PAGES.items():
@@ -81,6 +121,7 @@ def main() -> None:
         what = "filter" if change else "rerun"
         print(f"{page.split('/')[1]:<22}{statistics.median(first):>12.2f} s"
               f"{statistics.median(warm) * 1000:>11.0f} ms ({what})", flush=True)
+    usage_interactions(args.runs)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{args.messages:,}-message demo, median of {args.runs} runs")
 

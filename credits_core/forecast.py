@@ -374,12 +374,13 @@ def policy_note(store: CreditStore, base: Preview | None = None, today_us: int |
 # -- guidance ---------------------------------------------------------------------------------------------------
 
 
-def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> list[str]:
+def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None,
+             idle: Preview | None = None) -> list[str]:
     """Sentences a manager can act on, in plain words, Rome time and list names: the next expiry as a deadline with
     what the current pace uses of it and what would be lost, the way to keep everything (R4), who loses what, and
     which list runs out when."""
     now = today_us or now_us()
-    idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
+    idle = idle or preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
     base = base or preview(store, today_us=now)
     out = []
     if not idle.expiries.empty:
@@ -412,17 +413,36 @@ def _holder_name(store: CreditStore, holder: str | None, start: bool = True) -> 
     return f"List {store.list_name(holder)}" if start else f"list {store.list_name(holder)}"
 
 
-def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int | None = None) -> pd.DataFrame:
+def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: int | None = None, *,
+                idle: Preview | None = None, proj: Preview | None = None) -> pd.DataFrame:
     """One row per future expiry, up to the last expiry of every credit held (or ``horizon_days``): when, credits
-    expiring if nothing is spent and under the projection."""
+    expiring if nothing is spent and under the projection (``idle`` and ``proj``: those previews, if at hand)."""
     now = today_us or now_us()
-    idle = preview(store, Scenario("nothing spent", project_spend=False), horizon_days, now)
-    proj = preview(store, Scenario("projected"), horizon_days, now)
+    idle = idle or preview(store, Scenario("nothing spent", project_spend=False), horizon_days, now)
+    proj = proj or preview(store, Scenario("projected"), horizon_days, now)
     a = idle.expiries.groupby("expires_at")["credits"].sum().rename("if_nothing_spent")
     b = proj.expiries.groupby("expires_at")["credits"].sum().rename("at_current_pace")
     df = pd.concat([a, b], axis=1).fillna(0).astype("int64").reset_index()
     df.insert(1, "expires_at_rome", df["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
     return df
+
+
+@dataclass(frozen=True)
+class ExpiryOverview:
+    """What the Expiry page opens with, from two previews (as things stand, and if nothing more is spent)."""
+
+    plan: pd.DataFrame
+    base: Preview
+    idle: Preview
+    guidance: list[str]
+
+
+def expiry_overview(store: CreditStore, today_us: int | None = None) -> ExpiryOverview:
+    now = today_us or now_us()
+    base = preview(store, today_us=now)
+    idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
+    return ExpiryOverview(expiry_plan(store, now, idle=idle, proj=base), base, idle,
+                          guidance(store, base, now, idle=idle))
 
 
 # -- a purchase before it is recorded ---------------------------------------------------------------------------

@@ -286,3 +286,17 @@ def test_campaign_quote_values_the_credits_it_would_use():
     late = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=datetime.now(ZoneInfo("UTC")) + timedelta(days=60))
     assert soon.fits and soon.fits_then and 100 <= soon.projected <= 140 - 16
     assert late.fits and late.fits_then is False and late.projected < 100
+
+
+def test_expiry_overview_is_the_plan_and_guidance_from_two_previews():
+    """The Expiry page's opening figures, computed once: the same as each function on its own."""
+    from credits_core.forecast import expiry_overview, expiry_plan, guidance
+
+    s = doc_account()
+    for i in range(10):
+        s.send("a", 2, T("2026-03-05T10:00") + timedelta(days=9 * i))
+    now = utc_us(T("2026-06-01T00:00"))
+    o = expiry_overview(s, now)
+    pd.testing.assert_frame_equal(o.plan, expiry_plan(s, now))
+    assert o.guidance == guidance(s, today_us=now) and o.guidance
+    assert o.base.total_expiring == preview(s, today_us=now).total_expiring

@@ -319,3 +319,18 @@ def test_with_sign_in_nobody_sees_a_figure_before_signing_in(monkeypatch, demo_d
 def test_a_short_cookie_secret_refuses_to_start(monkeypatch, demo_db):
     at = _with_auth(monkeypatch, demo_db, cookie_secret="short")
     assert any("cookie_secret" in e.value for e in at.error) and not at.button and not at.metric
+
+
+def test_expiry_page_explains_the_other_order_only_when_asked(monkeypatch, demo_db):
+    """The other consumption order is a whole second replay: the first render does not pay for it."""
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/expiry.py").run()
+    assert not at.exception
+    texts = " ".join(c.value for c in at.caption)
+    assert "If it spent expiring credits first" not in texts
+    box = at.expander[0] if at.expander[0].label.startswith("What would") else next(
+        e for e in at.expander if e.label.startswith("What would"))
+    assert box.label == "What would the other consumption order lose?"
+    at.session_state["exp_policy"] = True  # opened: the explanation is computed and shown
+    at.run()
+    assert any("If it spent expiring credits first" in c.value for c in at.caption)
