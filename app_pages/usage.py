@@ -169,9 +169,10 @@ long = long.assign(
     start=long["period"].dt.strftime("%Y-%m-%d"))
 if not by_period.empty:
     money = by_period.assign(period=pd.to_datetime(by_period["period"])).set_index(["period", "list_id"])["eur"]
-    long["eur"] = [money.get((p, li)) for p, li in zip(long["period"], long["list_id"])]
+    long["eur"] = pd.to_numeric(pd.Series([money.get((p, li)) for p, li in zip(long["period"], long["list_id"])],
+                                          index=long.index, dtype=object), errors="coerce")
 else:
-    long["eur"] = None
+    long["eur"] = float("nan")
 long["cost"] = [eur(v) if v is not None and v == v else "—" for v in long["eur"]]
 fig = px.bar(long, x="shown", y="credits", color="name", custom_data=["list_id", "start", "cost", "coverage"],
              labels={"shown": view.period, "name": "list"}, color_discrete_sequence=PALETTE)
@@ -209,9 +210,14 @@ if tab_periods.open:
     with tab_periods:
         matrix = usage_matrix(long.assign(label=long["shown"]))
         names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
-        st.dataframe(matrix.rename(columns=names), width="stretch", column_config={
+        shown = matrix.rename(columns=names)
+        if not shown.empty:  # what each period cost, all lists together
+            cost_of = long.groupby("shown", sort=False)["eur"].sum(min_count=1)
+            shown["Cost (EUR)"] = [cost_of.get(i) if i != "Total" else cost_of.sum() for i in shown.index]
+        st.dataframe(shown, width="stretch", column_config={
             "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
-            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()}})
+            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()},
+            "Cost (EUR)": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
 
 if tab_messages.open:
     with tab_messages:

@@ -334,3 +334,12 @@ def test_expiry_page_explains_the_other_order_only_when_asked(monkeypatch, demo_
     at.session_state["exp_policy"] = True  # opened: the explanation is computed and shown
     at.run()
     assert any("If it spent expiring credits first" in c.value for c in at.caption)
+
+
+def test_usage_periods_tab_shows_what_each_period_cost(monkeypatch, demo_db):
+    at = usage_at(monkeypatch, demo_db, {"tab": "periods", "by": "quarter"})
+    table = at.dataframe[0].value
+    lists = at.session_state["u_lists"]
+    assert "Cost (EUR)" in table.columns and not lists
+    per_period = table["Cost (EUR)"].drop("Total")
+    assert per_period.sum() == pytest.approx(table.loc["Total", "Cost (EUR)"]) and per_period.sum() > 0
