@@ -61,7 +61,7 @@ def spent_last_days(store: CreditStore, days: int = 30) -> dict[str, int]:
     from .views import rome_today
 
     today = rome_today()
-    by = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"))
+    by = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"), with_cost=False)
     return {r.list_id: int(r.credits) for r in by.itertuples()}
 
 

@@ -185,13 +185,14 @@ def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = 
     return None if rng is None else comparisons(rng[0], rng[1], preset)
 
 
-def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: str | None = None) -> pd.DataFrame:
+def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: str | None = None, *,
+                  with_cost: bool = True) -> pd.DataFrame:
     """Totals per list for the filter's range, its share of the total, and the same figures for the previous
     calendar period of the same kind (Q3 against Q2) and the same period last year.
 
     Columns: list_id, name, messages, parts, credits, eur, unpriced_credits (see ``usage_by``), share,
     previous_credits, change (credits - previous), last_year_credits, change_last_year. ``attrs["previous"]`` and
-    ``attrs["last_year"]`` name those ranges.
+    ``attrs["last_year"]`` name those ranges. ``with_cost=False``: eur left empty, not computed.
     """
     from .valuation import value_spend  # valuation builds on this module's filters: imported when used
 
@@ -210,10 +211,13 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
         tot.attrs[c.kind] = c.label
     tot["change"] = tot["credits"] - tot["previous_credits"]
     tot["change_last_year"] = tot["credits"] - tot["last_year_credits"]
-    valued = value_spend(store, f, ("list_id",)).set_index("list_id")
-    tot["unpriced_credits"] = tot["list_id"].map(valued["unpriced_credits"]).fillna(0).astype("int64")
-    tot["eur"] = tot["list_id"].map(valued["eur"])
-    tot = _valued(tot)
+    if with_cost:
+        valued = value_spend(store, f, ("list_id",)).set_index("list_id")
+        tot["unpriced_credits"] = tot["list_id"].map(valued["unpriced_credits"]).fillna(0).astype("int64")
+        tot["eur"] = tot["list_id"].map(valued["eur"])
+        tot = _valued(tot)
+    else:  # callers that only need credits (limits, the overview) skip the valuation
+        tot["eur"], tot["unpriced_credits"] = float("nan"), 0
     return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
 
 

@@ -16,7 +16,7 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
     """Every list: mode, assigned, spent this month (Rome), reserved, available."""
     state = store.now_state()
     today = local_date(now_us())
-    month = usage_by_list(store, ReportFilter(today.replace(day=1), today, period="month"))
+    month = usage_by_list(store, ReportFilter(today.replace(day=1), today, period="month"), with_cost=False)
     spent = month.set_index("list_id")["credits"] if not month.empty else pd.Series(dtype="int64")
     res = reserved(store)
     camp = campaigns(store)
@@ -68,7 +68,7 @@ def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
 def spend_windows(store: CreditStore, days: int = 30) -> tuple[int, int]:
     """Credits spent in the last ``days`` Rome days and in the ``days`` before."""
     today = local_date(now_us())
-    a = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"))
+    a = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"), with_cost=False)
     cur = int(a["credits"].sum()) if not a.empty else 0
     prev = int(a["previous_credits"].sum()) if not a.empty else 0
     return cur, prev

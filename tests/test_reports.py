@@ -287,3 +287,10 @@ def test_search_matches_id_recipient_digits_or_every_word(acct):
     assert messages_page(acct, f, search="WEEK 53").rows["message_id"].tolist() == ["m4"]
     assert messages_page(acct, f, search="week 54").total_rows == 0  # every word must be there
     assert messages_page(acct, f, search="  ").total_rows == 4
+
+
+def test_usage_by_list_without_cost_has_the_same_credits_and_no_euros(acct):
+    f = ReportFilter(date(2025, 1, 1), date(2025, 4, 30))
+    full, bare = usage_by_list(acct, f), usage_by_list(acct, f, with_cost=False)
+    pd.testing.assert_series_equal(full["credits"], bare["credits"])
+    assert bare["eur"].isna().all() and list(bare.columns) == list(full.columns)
