@@ -119,6 +119,18 @@ def test_windows_and_runout_alerts():
     assert not any(a.key.startswith("expiry:") for a in got)  # non-expiring credits only
 
 
+def test_a_pool_emptied_by_a_saturday_expiry_gets_the_expiry_alert_only():
+    """The credits expire on Saturday 19 December 2026 and leave the pool empty; nothing is sent at weekends, so the
+    first send that fails is on Monday 21: that is the expiry's doing, not a second "runs out" alert."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Avvisi")
+    s.purchase(5000, T("2024-12-19T12:00"), lot_id="X")
+    s.send("a", 100, T("2026-11-26T10:00"))  # a Thursday: working days only
+    got = find_alerts(s, today_us=int(T("2026-11-29T00:10").timestamp() * 1e6))
+    assert [a.key.split(":")[0] for a in got] == ["expiry"], [a.subject for a in got]
+    assert "19 December 2026" in got[0].subject
+
+
 def test_weekly_report_by_email(smtp, tmp_path):
     inbox, port = smtp
     db = tmp_path / "a.duckdb"
