@@ -21,7 +21,6 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -101,15 +100,11 @@ def find_alerts(store: CreditStore, days: Sequence[int] = DAYS, today_us: int | 
                              f"{credits:,} SMS credits expire on {local.day} {local:%B %Y} (in {int(left)} days)",
                              body, credits))
     today = local_date(now)
-    expiry_days: dict[str, set[date]] = {}
-    for t, holder in zip(base.expiries["expires_at"], base.expiries["holder"]):
-        expiry_days.setdefault(holder, set()).add(t.tz_convert(ROME).date())
+    expiry_days = {t.tz_convert(ROME).date() for t in base.expiries["expires_at"]}
     for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
         left = (d - today).days
         window = _window(left, days)
-        # emptied by an expiry: the expiry alert says it. The run-out date is the first spend that fails, which
-        # after an expiry on a Saturday is the Monday: an expiry of this holder up to 3 days before counts too
-        if window is None or any(0 <= (d - e).days <= EMPTIED_BY_EXPIRY_DAYS for e in expiry_days.get(bucket, ())):
+        if window is None or d in expiry_days:  # emptied by an expiry: the expiry alert says it
             continue
         who = "The unassigned pool" if bucket.startswith("(") else f"List {store.list_name(bucket)}"
         out.append(Alert(f"runout:{bucket}:{window}", f"{who} runs out of SMS credits on {d.day} {d:%B %Y}",
@@ -122,9 +117,6 @@ def find_alerts(store: CreditStore, days: Sequence[int] = DAYS, today_us: int | 
                          f"The scheduled campaigns {r.campaigns_at_risk} reserve {int(r.reserved):,} credits on {who}, "
                          f"which holds only {int(r.remaining):,} now.\n\nCampaigns: {dashboard_url}/expiry", short))
     return out
-
-
-EMPTIED_BY_EXPIRY_DAYS = 3  # a weekend (and a holiday) without spend between an expiry and the first failed send
 
 
 def _changed(old: int, new: int) -> bool:

@@ -45,6 +45,8 @@ from .pricing import message_cost, package
 from .store import CreditStore
 from .valuation import lot_prices, value_of
 
+POOL = "(unassigned pool)"  # how previews name the unassigned pool among the lists
+
 DAY_US = 86_400_000_000
 
 
@@ -126,7 +128,7 @@ def at_risk(store: CreditStore) -> pd.DataFrame:
             c = campaigns(store)
             ids = [r.campaign_id for r in c.itertuples()
                    if (r.list_id == bucket if bucket else r.list_id not in state.assigned)]
-            rows.append((bucket or "(unassigned pool)", remaining, credits, ", ".join(ids)))
+            rows.append((bucket or POOL, remaining, credits, ", ".join(ids)))
     return pd.DataFrame(rows, columns=["bucket", "remaining", "reserved", "campaigns_at_risk"])
 
 
@@ -222,6 +224,20 @@ def horizon_end_us(store: CreditStore, now: int, scenario: Scenario = Scenario()
     return max(last + DAY_US, now + 365 * DAY_US)
 
 
+def _emptied_at(bucket: str, failed_us: int, checkpoints) -> int:
+    """When a bucket ran dry: the expiry that left it empty, if it held nothing from then to its first spend that
+    failed (a weekend without spend can lie between them), else that spend."""
+    def held(ck) -> int | None:
+        return ck.state.pool if bucket == POOL else ck.state.assigned.get(bucket)
+
+    before = [c for c in checkpoints if c.key[0] <= failed_us]
+    while before and held(before[-1]) == 0:
+        ck = before.pop()
+        if ck.kind == "expiry" and any((h or POOL) == bucket for h, _ in ck.detail["holders"]):
+            return ck.key[0]
+    return failed_us
+
+
 def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int | None = None,
             today_us: int | None = None, rates: pd.DataFrame | None = None) -> Preview:
     """Future expiries under ``scenario``, computed by the ledger's own replay, up to ``horizon_days`` or (default)
@@ -260,7 +276,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     if not scenario.project_spend:
         rates = rates.assign(per_working_day=0.0, per_weekend_day=0.0)
     msgs = _synthetic(store, now, end, rates, extra, seq + 10)
-    run_out: dict[str, date] = {}
+    run_out_us: dict[str, int] = {}  # bucket -> the first spend it could not pay
     keep = np.ones(len(msgs), bool)
     for _ in range(len(store.list_ids) + 2):
         sub = MessageArrays(msgs.t[keep], msgs.seq[keep], msgs.list_no[keep], msgs.credits[keep])
@@ -269,21 +285,22 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
             break
         except OverdrawError as exc:  # a bucket runs dry: it stops spending from then on
             o = exc.overdraw
-            when = from_us(o.at_us).astimezone(zone(ROME)).date()
             if "pool" in o.bucket:
-                run_out.setdefault("(unassigned pool)", when)
+                run_out_us.setdefault(POOL, o.at_us)
                 shared = [i for i, lid in enumerate(store.list_ids) if lid not in _assigned_at(state, controls)]
                 keep &= ~((msgs.t >= o.at_us) & np.isin(msgs.list_no, shared))
             else:
-                run_out.setdefault(o.list_id, when)
+                run_out_us.setdefault(o.list_id, o.at_us)
                 keep &= ~((msgs.t >= o.at_us) & (msgs.list_no == store.list_ids.index(o.list_id)))
         except InsufficientCredits as exc:
             raise CreditsError(f"scenario {scenario.name!r} is not possible: {exc}") from None
     else:  # pragma: no cover - every rerun removes a bucket's spend, so this is bounded
         raise AssertionError("projection did not settle")
     pending, final = ledger.advance(final, end, policy)
+    run_out = {bucket: from_us(_emptied_at(bucket, at_us, checkpoints + pending)).astimezone(zone(ROME)).date()
+               for bucket, at_us in run_out_us.items()}
     cks = [c for c in checkpoints if c.kind == "expiry"] + pending
-    rows = [(from_us(c.key[0]), holder or "(unassigned pool)", credits)
+    rows = [(from_us(c.key[0]), holder or POOL, credits)
             for c in cks if c.key[0] <= end for holder, credits in c.detail["holders"]]
     exp = pd.DataFrame(rows, columns=["expires_at", "holder", "credits"])
     exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)

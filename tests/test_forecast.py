@@ -300,3 +300,14 @@ def test_expiry_overview_is_the_plan_and_guidance_from_two_previews():
     pd.testing.assert_frame_equal(o.plan, expiry_plan(s, now))
     assert o.guidance == guidance(s, today_us=now) and o.guidance
     assert o.base.total_expiring == preview(s, today_us=now).total_expiring
+
+
+def test_a_bucket_emptied_by_an_expiry_runs_out_on_the_expiry_day():
+    """The pool is emptied by the expiry of Saturday 19 December 2026; nothing is sent at weekends, so the first send
+    that fails is on Monday 21. The pool ran out on the 19th."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Avvisi")
+    s.purchase(5000, T("2024-12-19T12:00"), lot_id="X")
+    s.send("a", 100, T("2026-11-26T10:00"))  # a Thursday: working days only
+    p = preview(s, today_us=utc_us(T("2026-11-29T00:10")))
+    assert p.run_out == {"(unassigned pool)": date(2026, 12, 19)}
