@@ -101,7 +101,6 @@ st.caption("Credits spent, and what they cost, per list and period on the Europe
 if empty_state():
     st.stop()
 s = store()
-today = rome_today()
 offered = cached(report_countries)()
 view = current_view()
 for notice in view.notices:
@@ -167,13 +166,9 @@ is_partial = long["coverage"].ne("")
 long = long.assign(
     shown=long["label"].where(~is_partial, long["label"] + " (" + long["coverage"] + ")"),
     start=long["period"].dt.strftime("%Y-%m-%d"))
-if not by_period.empty:
-    money = by_period.assign(period=pd.to_datetime(by_period["period"])).set_index(["period", "list_id"])["eur"]
-    long["eur"] = pd.to_numeric(pd.Series([money.get((p, li)) for p, li in zip(long["period"], long["list_id"])],
-                                          index=long.index, dtype=object), errors="coerce")
-else:
-    long["eur"] = float("nan")
-long["cost"] = [eur(v) if v is not None and v == v else "—" for v in long["eur"]]
+long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
+                  on=["period", "list_id"], how="left").astype({"eur": "float64"})
+long["cost"] = [eur(v) if pd.notna(v) else "—" for v in long["eur"]]
 fig = px.bar(long, x="shown", y="credits", color="name", custom_data=["list_id", "start", "cost", "coverage"],
              labels={"shown": view.period, "name": "list"}, color_discrete_sequence=PALETTE)
 fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:,} credits, %{customdata[2]}<extra></extra>")
