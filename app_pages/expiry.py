@@ -44,7 +44,7 @@ if not empty_state():
     if not idle.expiries.empty:
         who = idle.expiries.assign(
             expires_at=idle.expiries["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None),
-            holder=[h if h.startswith("(") else s.list_name(h) for h in idle.expiries["holder"]])
+            holder=[s.holder_name(h) for h in idle.expiries["holder"]])
         st.subheader("Who loses what (if nothing more is spent)")
         st.dataframe(who, hide_index=True, width="stretch", column_config={
             "expires_at": st.column_config.DatetimeColumn("Expires at (Rome)", format="D MMM YYYY, HH:mm"),
@@ -93,7 +93,7 @@ if not empty_state():
             st.metric("With this change", words,
                       delta=f"cost {eur(alt.purchase_cost)}" if alt.purchase_cost else None, delta_color="off",
                       delta_arrow="off")
-            shown = cmp.assign(holder=[h if h.startswith("(") else s.list_name(h) for h in cmp["holder"]])
+            shown = cmp.assign(holder=[s.holder_name(h) for h in cmp["holder"]])
             st.dataframe(shown, hide_index=True, width="stretch", column_config={
                 "expires_on": st.column_config.DateColumn("Expires on (Rome)", format="D MMM YYYY"),
                 "holder": "Who", **{c: st.column_config.NumberColumn(c.capitalize(), format="localized")

@@ -6,21 +6,19 @@ import streamlit as st
 from app_pages.common import PALETTE, cached, empty_state, n, store
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
-from credits_core.views import balance_timeline, list_overview, spend_windows
+from credits_core.ledger import POOL
+from credits_core.views import balance_timeline, spend_windows
 
 st.title("📊 Overview")
 s = store()
 if not empty_state():
     b = s.balance()
-    lists = cached(list_overview)()
-    pool_reserved = lists.attrs["pool_reserved"]
-    reserved_total = int(lists["reserved"].sum())
     cols = st.columns(7)
     cols[0].metric("Total credits", n(b.total))
     cols[1].metric("Unassigned pool", n(b.unassigned))
     cols[2].metric("Assigned to lists", n(sum(b.assigned.values())))
-    cols[3].metric("Reserved", n(reserved_total))
-    cols[4].metric("Available", n(b.total - reserved_total))
+    cols[3].metric("Reserved", n(b.reserved))  # R15: what scheduled campaigns still hold back
+    cols[4].metric("Available", n(b.available))
     cols[5].metric("Expiring", n(b.expiring))
     cols[6].metric("Non-expiring", n(b.non_expiring))
 
@@ -41,11 +39,12 @@ if not empty_state():
         c2.metric("Next expiry", "none")
     for bucket, d in base.run_out.items():
         if (d - b.at.date()).days <= 30:
-            who = "The unassigned pool" if bucket.startswith("(") else f"List {s.list_name(bucket)}"
+            who = "The unassigned pool" if bucket is POOL else f"List {s.list_name(bucket)}"
             st.warning(f"📉 {who} will run out on {d:%d %B %Y} at its current pace.")
     risk = at_risk(s)
     for r in risk.itertuples():
-        st.error(f"{r.bucket}: recorded spend has eaten into reservations; campaigns at risk: {r.campaigns_at_risk}")
+        st.error(f"{s.holder_name(r.bucket)}: recorded spend has eaten into reservations; campaigns at risk: "
+                 f"{r.campaigns_at_risk}")
 
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()

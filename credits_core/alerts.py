@@ -27,6 +27,7 @@ from pathlib import Path
 from .calendar import ROME, from_us, local_date, now_us
 from .errors import CreditsError
 from .forecast import Scenario, at_risk, guidance, preview
+from .ledger import POOL, holder_key
 from .store import CreditStore
 
 DAYS = (90, 30, 7)
@@ -38,7 +39,13 @@ class Alert:
     key: str  # what it is about, and in which window: "expiry:2027-02-03:30"
     subject: str
     body: str
-    figure: int  # how much: credits, or days
+    figure: int  # how much: credits, or (run-outs) the run-out date as a day number
+    tolerance: int | None = None  # a change of the figure by more than this is material (None: by MATERIAL)
+
+    def changed_since(self, old: int) -> bool:
+        if self.tolerance is not None:
+            return abs(self.figure - old) > self.tolerance
+        return abs(self.figure - old) > MATERIAL * max(abs(old), 1)
 
 
 @dataclass(frozen=True)
@@ -106,32 +113,37 @@ def find_alerts(store: CreditStore, days: Sequence[int] = DAYS, today_us: int | 
         window = _window(left, days)
         if window is None or d in expiry_days:  # emptied by an expiry: the expiry alert says it
             continue
-        who = "The unassigned pool" if bucket.startswith("(") else f"List {store.list_name(bucket)}"
-        out.append(Alert(f"runout:{bucket}:{window}", f"{who} runs out of SMS credits on {d.day} {d:%B %Y}",
+        who = "The unassigned pool" if bucket is POOL else f"List {store.list_name(bucket)}"
+        # keyed on the window, with the run-out *date* as figure: days left shrink by themselves, the date does not;
+        # it is news again when the date moves by more than a tenth of the time left (a week at least)
+        out.append(Alert(f"runout:{holder_key(bucket)}:{window}", f"{who} runs out of SMS credits on {d.day} {d:%B %Y}",
                          f"{who} will run out on {d.day} {d:%B %Y} at its current pace ({left} days from today).\n\n"
-                         f"Limits and the pool: {dashboard_url}/assign", left))
+                         f"Limits and the pool: {dashboard_url}/assign", d.toordinal(), tolerance=max(7, left // 10)))
     for r in at_risk(store).itertuples():
-        who = "the unassigned pool" if r.bucket.startswith("(") else f"list {store.list_name(r.bucket)}"
+        who = "the unassigned pool" if r.bucket is POOL else f"list {store.list_name(r.bucket)}"
         short = int(r.reserved) - int(r.remaining)
-        out.append(Alert(f"risk:{r.bucket}", f"Scheduled campaigns at risk on {who}: {short:,} credits short",
+        out.append(Alert(f"risk:{holder_key(r.bucket)}",
+                         f"Scheduled campaigns at risk on {who}: {short:,} credits short",
                          f"The scheduled campaigns {r.campaigns_at_risk} reserve {int(r.reserved):,} credits on {who}, "
                          f"which holds only {int(r.remaining):,} now.\n\nCampaigns: {dashboard_url}/expiry", short))
     return out
 
 
-def _changed(old: int, new: int) -> bool:
-    return abs(new - old) > MATERIAL * max(abs(old), 1)
-
-
 def due(store: CreditStore, alerts: list[Alert]) -> list[Alert]:
-    """The alerts never sent, or sent with a figure that has changed materially since."""
-    sent = {k: f for k, f in store.query("SELECT key, figure FROM alerts_sent").fetchall()}
-    return [a for a in alerts if a.key not in sent or _changed(sent[a.key], a.figure)]
+    """The alerts never sent in their current episode, or sent with a figure that has changed materially since."""
+    sent = store.alerts_sent()
+    return [a for a in alerts if a.key not in sent or a.changed_since(sent[a.key])]
+
+
+def header_text(text: str, limit: int = 200) -> str:
+    """A header value from data (list names): control characters (CR, LF) folded into spaces, cut to ``limit``."""
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
 
 
 def email(settings: SmtpSettings, subject: str, body: str, attachment: Path | None = None) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"], msg["From"], msg["To"] = subject, settings.sender, ", ".join(settings.recipients)
+    msg["Subject"], msg["From"], msg["To"] = header_text(subject), settings.sender, ", ".join(settings.recipients)
     msg.set_content(body)
     if attachment is not None:
         msg.add_attachment(attachment.read_bytes(), maintype="application",
@@ -161,15 +173,27 @@ def run(store: CreditStore, settings: SmtpSettings | None, *, days: Sequence[int
         today_us: int | None = None, out=None) -> int:
     """Check, send what is due, remember it. Returns how many alerts were sent (or would be, with ``dry_run``)."""
     url = settings.dashboard_url if settings else "http://localhost:8501"
-    todo = due(store, find_alerts(store, days, today_us, url))
+    found = find_alerts(store, days, today_us, url)
+    todo = due(store, found)
+    if not dry_run:  # a resolved alert is forgotten: when the same risk comes back, it is a new episode
+        store.forget_alerts_except([a.key for a in found])
     if dry_run or settings is None:
         for a in todo:
             print(f"--- would send: {a.subject}\n{a.body}\n", file=out)
         if settings is None and not dry_run and todo:
             print("nothing sent: set CREDITS_SMTP_HOST and CREDITS_ALERTS_TO to send alerts by e-mail", file=out)
         return len(todo)
-    for a in todo:  # one e-mail per alert, marked as sent only once the server took it
-        send(settings, [email(settings, a.subject, a.body)])
+    failures = []
+    sent = 0
+    for a in todo:  # one e-mail per alert, marked as sent only once the server took it; one failure stops no other
+        try:
+            send(settings, [email(settings, a.subject, a.body)])
+        except (CreditsError, ValueError) as exc:
+            failures.append(f"{a.key}: {exc}")
+            continue
         store.mark_alert_sent(a.key, a.figure)
-    return len(todo)
+        sent += 1
+    if failures:
+        raise CreditsError(f"{sent} alert(s) sent, {len(failures)} not: " + "; ".join(failures))
+    return sent
 

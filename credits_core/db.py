@@ -5,9 +5,12 @@ Data model
 One DuckDB file is the only state shared between processes (the dashboard, the CLI, cron jobs, a read-only
 dashboard). DuckDB lets one process at a time hold a file, so every process takes turns:
 
-* a process holds the file only while it works: ``Database.session()`` takes an exclusive lock on ``<file>.lock``
-  (``filelock``: ``fcntl.flock`` on Unix, released by the kernel if the process dies, even by ``kill -9``), opens a
-  DuckDB connection and hands the caller a cursor of its own;
+* a process holds the file only while it works: ``Database.session()`` takes a ``flock`` on the database file
+  itself (exclusive for a process that may write, shared for a read-only one; released by the kernel if the process
+  dies, even by ``kill -9``), opens a DuckDB connection and hands the caller a cursor of its own. The lock, the
+  token and the waiters' signal are keyed on the *resolved* file (``os.path.realpath``): a symlink or a relative
+  path leads every process to the same turns (R16). A read-only process creates no file at all (R16): it locks the
+  database file it opened for reading and signals only through a ``<file>.wait`` a writer already made;
 * when the operation ends the connection *lingers* (``linger_s``, 0.25 s) so that a burst of operations (a page
   render, a loop of sends) does not pay the ~15 ms that opening DuckDB costs each time; it is closed and the lock
   released as soon as the burst is over, or when another process is waiting: a waiter holds a shared lock on
@@ -16,6 +19,9 @@ dashboard). DuckDB lets one process at a time hold a file, so every process take
   while idle;
 * a process that finds the file busy waits its turn, up to ``wait_s`` (60 s), and says once what it waits for
   (``on_wait``); past that it raises ``StoreBusy``.
+
+DuckDB's own locks are ``fcntl`` record locks, independent of ``flock`` on Linux, so the two never interfere. A new
+file is created under an exclusive ``flock`` on its folder, so two processes creating it at once make one file.
 
 Change detection: every write replaces ``<file>.rev`` (a token unique to that write) *before* its commit. A process
 compares the token with the one its snapshot was loaded under (a ``stat`` and a tiny read) to tell cheaply whether
@@ -41,7 +47,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from filelock import FileLock, Timeout
 
 from .errors import CreditsError, StoreBusy
 from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
@@ -64,6 +69,49 @@ def _close_all() -> None:
     thread aborts the process)."""
     for db in list(_OPEN):
         db.close()
+
+
+class FileTurn:
+    """A ``flock`` on the database file itself: exclusive for writers, shared for read-only processes.
+
+    A missing file is created first, by DuckDB, under an exclusive lock on its folder (a file of 0 bytes is not a
+    DuckDB database). Only a writer ever creates it."""
+
+    def __init__(self, file: str, *, shared: bool):
+        self.file = file
+        self.shared = shared
+        self._fd: int | None = None
+
+    def _create(self) -> None:
+        folder = os.open(os.path.dirname(self.file) or ".", os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            if not os.path.exists(self.file):
+                duckdb.connect(self.file, config=DUCKDB_CONFIG).close()
+        finally:
+            os.close(folder)  # closing drops the lock
+
+    def acquire(self, timeout: float, poll_interval: float = 0.001) -> None:
+        """Take the lock within ``timeout`` seconds, or raise ``TimeoutError``."""
+        if self._fd is None:
+            if not self.shared and not os.path.exists(self.file):
+                self._create()
+            self._fd = os.open(self.file, os.O_RDONLY)
+        mode = (fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._fd, mode)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise TimeoutError(self.file) from None
+                time.sleep(poll_interval)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the descriptor drops the flock
 
 
 class Database:
@@ -94,10 +142,12 @@ class Database:
             return
         if read_only and not Path(path).exists():
             raise CreditsError(f"database {path} does not exist (read-only: nothing is created)")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = FileLock(path + ".lock", thread_local=False)
-        self._wait_path = path + ".wait"
-        self._rev_path = path + ".rev"
+        self.file = os.path.realpath(path)  # R16: every path to the file shares its turns, token and waiters
+        if not read_only:
+            Path(self.file).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = FileTurn(self.file, shared=read_only)
+        self._wait_path = self.file + ".wait"
+        self._rev_path = self.file + ".rev"
         self._wake = threading.Condition(self._mutex)
         self._janitor: threading.Thread | None = None
 
@@ -159,10 +209,9 @@ class Database:
                 try:
                     self._lock.acquire(timeout=0.05 if not told else 0.01, poll_interval=0.001)
                     break
-                except Timeout:
+                except TimeoutError:
                     if wait_fd is None:  # tell the holder that someone waits
-                        wait_fd = os.open(self._wait_path, os.O_RDWR | os.O_CREAT, 0o666)
-                        fcntl.flock(wait_fd, fcntl.LOCK_SH)
+                        wait_fd = self._signal_waiting()
                     waited = time.monotonic() - start
                     if not told and waited > 1.0:
                         self.on_wait(f"waiting for database {self.path}: another process (the dashboard, a CLI "
@@ -172,11 +221,11 @@ class Database:
                         raise StoreBusy(f"database {self.path} stayed busy for {self.wait_s:.0f} s (another process "
                                         f"holds it); try again later") from None
         finally:
-            if wait_fd is not None:
+            if wait_fd is not None and wait_fd >= 0:
                 fcntl.flock(wait_fd, fcntl.LOCK_UN)
                 os.close(wait_fd)
         try:
-            self._con = duckdb.connect(self.path, read_only=self.read_only, config=DUCKDB_CONFIG)
+            self._con = duckdb.connect(self.file, read_only=self.read_only, config=DUCKDB_CONFIG)
         except duckdb.Error as exc:
             self._lock.release()
             if "lock" in str(exc).lower():
@@ -195,9 +244,21 @@ class Database:
                 self._con = None
                 self._lock.release()
 
+    def _signal_waiting(self) -> int:
+        """Hold a shared lock on ``<file>.wait`` while waiting (-1 when a read-only process finds none to use)."""
+        try:
+            if self.read_only:
+                fd = os.open(self._wait_path, os.O_RDONLY)
+            else:
+                fd = os.open(self._wait_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError:
+            return -1  # the holder still lets go after its linger (0.25 s)
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return fd
+
     def _someone_waits(self) -> bool:
         try:
-            fd = os.open(self._wait_path, os.O_RDWR | os.O_CREAT, 0o666)
+            fd = os.open(self._wait_path, os.O_RDONLY)
         except OSError:
             return False
         try:
@@ -298,7 +359,7 @@ class Database:
                 f"knows up to {SCHEMA_VERSION}); upgrade the program")
         if version == SCHEMA_VERSION:
             return
-        if self.read_only:
+        if self.read_only and not self.memory:  # a read-only memory store starts empty: its schema is new
             raise CreditsError(f"{self.path} has schema {version} and needs a migration to {SCHEMA_VERSION}; "
                                f"open it once without read-only")
         cur.execute("BEGIN TRANSACTION")
@@ -310,7 +371,10 @@ class Database:
             set_meta(cur, "schema_version", str(SCHEMA_VERSION))
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass  # the first error is the one to report
             raise
 
 

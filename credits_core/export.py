@@ -434,7 +434,7 @@ def run_report_command(args) -> int:
         settings = SmtpSettings.from_env({**os.environ, "CREDITS_ALERTS_TO": ",".join(args.email_to)})
         if settings is None:
             raise CreditsError("--email-to needs CREDITS_SMTP_HOST (and the other SMTP settings) in the environment")
-    with _open(args.db, read_only=True) as store:
+    with _open(args.db, read_only=True) as store, store.reading():  # one snapshot, one turn, for the whole report
         for list_id in f.lists:
             store.require_list(list_id)
         total = store.message_count

@@ -39,13 +39,12 @@ from .calendar import (
     zone,
 )
 from .errors import CreditsError, InsufficientCredits
-from .ledger import Control, MessageArrays, OverdrawError, State
+from .ledger import POOL, Control, MessageArrays, OverdrawError, State
 from .policy import Policy
 from .pricing import message_cost, package
+from .reservations import Reservations
 from .store import CreditStore
 from .valuation import lot_prices, value_of
-
-POOL = "(unassigned pool)"  # how previews name the unassigned pool among the lists
 
 DAY_US = 86_400_000_000
 
@@ -70,14 +69,10 @@ def campaigns(store: CreditStore, include_cancelled: bool = False) -> pd.DataFra
     return df
 
 
-def reserved(store: CreditStore) -> dict[str | None, int]:
-    """Credits reserved per bucket: a limited list's id, or None for the pool."""
-    limited = store.now_state().assigned
-    out: dict[str | None, int] = {}
-    for row in campaigns(store).itertuples():
-        bucket = row.list_id if row.list_id in limited else None
-        out[bucket] = out.get(bucket, 0) + int(row.credits)
-    return out
+def reserved(store: CreditStore) -> dict[str | ledger.Holder, int]:
+    """Credits still reserved per bucket (R15): a limited list's id, or POOL."""
+    res = store.reservations()
+    return {b: res.reserved(b) for b in res.buckets()}
 
 
 def schedule_campaign(store: CreditStore, list_id: str, at: datetime, text: str, recipients: dict[str, int],
@@ -93,23 +88,20 @@ def schedule_campaign(store: CreditStore, list_id: str, at: datetime, text: str,
         raise CreditsError(f"a campaign must be scheduled in the future; {fmt_local(at_us)} has passed")
     cost = campaign_cost(text, recipients)
 
-    def check(s: CreditStore) -> None:  # runs holding the file, against the state as of now
-        existing = campaigns(s)
+    def check(s: CreditStore) -> None:  # runs holding the file, against the state as of now (R15)
+        res = s.reservations()
         if campaign_id is not None:
-            if campaign_id not in set(existing["campaign_id"]):
+            if campaign_id not in {r.campaign_id for r in res.campaigns}:
                 raise CreditsError(f"campaign {campaign_id!r} is not scheduled, so it cannot be replaced")
-            existing = existing[existing["campaign_id"] != campaign_id]
-        state = s.now_state()
-        limited = list_id in state.assigned
-        bucket_balance = state.bucket_balance(list_id)
-        others = sum(int(r.credits) for r in existing.itertuples()
-                     if (r.list_id == list_id if limited else r.list_id not in state.assigned))
-        available = bucket_balance - others
-        where = f"list {s.list_name(list_id)}" if limited else "the unassigned pool"
+            res = res.without(campaign_id)
+        bucket = list_id if list_id in res.assigned else POOL
+        available = res.available(bucket)
+        where = f"list {s.list_name(list_id)}" if bucket is not POOL else "the unassigned pool"
         if cost > available:
             raise InsufficientCredits(
                 f"campaign of {cost:,} credits on {fmt_local(at_us)} does not fit: {where} has {available:,} "
-                f"credits available ({bucket_balance:,} remaining - {others:,} reserved by other campaigns)")
+                f"credits available ({res.remaining(bucket):,} remaining - {res.reserved(bucket):,} reserved by "
+                f"other campaigns)")
 
     return store.save_campaign(campaign_id, list_id, at_us, text, recipients, cost, check=check)
 
@@ -118,18 +110,24 @@ def cancel_campaign(store: CreditStore, campaign_id: str) -> None:
     store.cancel_campaign(campaign_id)
 
 
-def at_risk(store: CreditStore) -> pd.DataFrame:
-    """Buckets whose remaining credits no longer cover their reservations, with the campaigns at risk."""
-    state = store.now_state()
-    rows = []
-    for bucket, credits in reserved(store).items():
-        remaining = state.pool if bucket is None else state.assigned.get(bucket, 0)
-        if remaining < credits:
-            c = campaigns(store)
-            ids = [r.campaign_id for r in c.itertuples()
-                   if (r.list_id == bucket if bucket else r.list_id not in state.assigned)]
-            rows.append((bucket or POOL, remaining, credits, ", ".join(ids)))
+def at_risk(store: CreditStore, res: Reservations | None = None) -> pd.DataFrame:
+    """Buckets whose remaining credits no longer cover what their campaigns still reserve (R15), with those
+    campaigns: bucket (a list id or POOL), remaining, reserved, campaigns_at_risk (ids)."""
+    res = res or store.reservations()
+    rows = [(b, res.remaining(b), res.reserved(b), ", ".join(r.campaign_id for r in res.in_bucket(b)))
+            for b in res.buckets() if res.available(b) < 0]
     return pd.DataFrame(rows, columns=["bucket", "remaining", "reserved", "campaigns_at_risk"])
+
+
+def due_not_recorded(store: CreditStore) -> pd.DataFrame:
+    """Campaigns whose send time has passed with none of their messages recorded (R15: they keep their
+    reservation until their messages are recorded or they are cancelled): campaign_id, list_id, scheduled_at (UTC),
+    reserved."""
+    due = store.reservations().due()
+    return pd.DataFrame({
+        "campaign_id": [r.campaign_id for r in due], "list_id": [r.list_id for r in due],
+        "scheduled_at": pd.to_datetime([from_us(r.scheduled_us) for r in due], utc=True),
+        "reserved": pd.array([r.reserved for r in due], "int64")})
 
 
 # -- projection and preview -------------------------------------------------------------------------------------
@@ -233,7 +231,7 @@ def _emptied_at(bucket: str, failed_us: int, checkpoints) -> int:
     before = [c for c in checkpoints if c.key[0] <= failed_us]
     while before and held(before[-1]) == 0:
         ck = before.pop()
-        if ck.kind == "expiry" and any((h or POOL) == bucket for h, _ in ck.detail["holders"]):
+        if ck.kind == "expiry" and any(h == bucket for h, _ in ck.detail["holders"]):
             return ck.key[0]
     return failed_us
 
@@ -263,11 +261,9 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
         controls.append(Control(seq, now + 1, "assign", list_id, change))
         seq += 1
     extra = []
-    for row in campaigns(store).itertuples():
-        if row.campaign_id not in scenario.drop_campaigns:
-            at = utc_us(row.scheduled_at.to_pydatetime(), "scheduled_at")
-            if now < at <= end:
-                extra.append((row.list_id, at, int(row.credits)))
+    for r in store.reservations().campaigns:  # R15: what each campaign still reserves is what it will spend
+        if r.campaign_id not in scenario.drop_campaigns and r.reserved and r.scheduled_us <= end:
+            extra.append((r.list_id, max(r.scheduled_us, now + 1), r.reserved))  # a due one goes out now
     for list_id, d, c in scenario.campaigns:
         store.require_list(list_id)
         extra.append((list_id, max(local_midnight_us(d) + 10 * 3_600_000_000, now + 1), int(c)))
@@ -300,7 +296,7 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     run_out = {bucket: from_us(_emptied_at(bucket, at_us, checkpoints + pending)).astimezone(zone(ROME)).date()
                for bucket, at_us in run_out_us.items()}
     cks = [c for c in checkpoints if c.kind == "expiry"] + pending
-    rows = [(from_us(c.key[0]), holder or POOL, credits)
+    rows = [(from_us(c.key[0]), holder, credits)
             for c in cks if c.key[0] <= end for holder, credits in c.detail["holders"]]
     exp = pd.DataFrame(rows, columns=["expires_at", "holder", "credits"])
     exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)
@@ -423,9 +419,9 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
     return out
 
 
-def _holder_name(store: CreditStore, holder: str | None, start: bool = True) -> str:
+def _holder_name(store: CreditStore, holder: str | ledger.Holder, start: bool = True) -> str:
     """A holder in words: the unassigned pool, or the list's name (capitalised to open a sentence)."""
-    if holder is None or holder.startswith("("):
+    if holder is POOL:
         return "The unassigned pool" if start else "the unassigned pool"
     return f"List {store.list_name(holder)}" if start else f"list {store.list_name(holder)}"
 

@@ -40,6 +40,16 @@ ROLLUP_SELECT = (f"SELECT {ROME_DAY} AS day, list_no, country, campaign_id, coun
                  f"sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages")
 
 
+def exact_total(credits: np.ndarray) -> int:
+    """The sum of an int64 column as a Python int, without the wrap-around of an int64 sum: each amount is below
+    10**15 (< 2**50), so chunks of 4,096 sum exactly in int64 and their sums add up in Python."""
+    if not len(credits):
+        return 0
+    if float(credits.sum(dtype=np.float64)) < MAX_AMOUNT * 0.9:  # far from the bound: the int64 sum did not wrap
+        return int(credits.sum())
+    return sum(int(x) for x in np.add.reduceat(credits, np.arange(0, len(credits), 4096)))
+
+
 def check_amount(value: int, name: str) -> None:
     """R1: amounts stay below 10**15 (a clean refusal, never an overflow in the database)."""
     if abs(value) >= MAX_AMOUNT:
@@ -155,6 +165,10 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
     """Messages validated by ``messages.prepare_messages`` (with their seqs): replayed, then written in bulk."""
     if not len(new):
         return snap
+    total = exact_total(arrays.credits)
+    if total >= MAX_AMOUNT:  # R1: a total past the bound is refused before any sum could overflow
+        raise CreditsError(f"these {len(new):,} messages cost {total:,} credits in all; ledger totals must stay below "
+                           f"10**15 (R1); nothing was recorded")
     seq0 = int(arrays.seq[0])
     ids = new["message_id"].to_numpy()
     replayed = replay_with(cur, snap, [], arrays, lambda seq: ids[seq - seq0])
@@ -256,6 +270,15 @@ def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, fi
     return snap.with_changes()  # a new snapshot: the write is announced
 
 
+def forget_alerts_except(cur: duckdb.DuckDBPyConnection, snap: Snapshot, active: list[str]) -> Snapshot:
+    """Forget the alerts no longer active (resolved): their next episode is news."""
+    gone = cur.execute("SELECT count(*) FROM alerts_sent WHERE NOT list_contains(?, key)", [active]).fetchall()[0][0]
+    if not gone:
+        return snap
+    cur.execute("DELETE FROM alerts_sent WHERE NOT list_contains(?, key)", [active])
+    return snap.with_changes()
+
+
 # -- replay plumbing ---------------------------------------------------------------------------------------------
 
 
@@ -343,7 +366,7 @@ def write_checkpoints(cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoi
     if not checkpoints:
         return
     rows = pd.DataFrame(
-        [(c.key[0], c.key[1], c.kind, c.seq, json.dumps(c.state.to_dict()), json.dumps(c.detail))
+        [(c.key[0], c.key[1], c.kind, c.seq, json.dumps(c.state.to_dict()), ledger.detail_json(c.detail))
          for c in checkpoints],
         columns=["at_us", "seq", "kind", "ctl_seq", "state", "detail"])
     rows["ctl_seq"] = rows["ctl_seq"].astype("Int64")

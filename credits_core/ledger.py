@@ -24,6 +24,8 @@ The rules live here: consumption order (R5) in ``consumption_order``, purchase a
 
 from __future__ import annotations
 
+import enum
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,7 +37,42 @@ from .errors import CreditsError, InsufficientCredits
 from .policy import Policy
 from .split import split
 
-POOL = None  # the holder id of the unassigned pool in expiry deductions
+
+class Holder(enum.Enum):
+    """The one typed sentinel for the unassigned pool wherever a holder of credits is named beside list ids (expiry
+    deductions, reservations, previews, alerts). It equals no string, so no list id, "(vip)" included, is ever taken
+    for the pool. It sorts before every list id."""
+
+    POOL = "pool"
+
+    def __str__(self) -> str:
+        return "the unassigned pool"
+
+    def __lt__(self, other: object) -> bool:
+        return other is not self
+
+    def __gt__(self, other: object) -> bool:
+        return False
+
+
+POOL = Holder.POOL
+
+
+def holder_key(holder: str | Holder) -> str:
+    """A text key for a holder that no list id can collide with (alert keys, widget keys)."""
+    return "pool" if holder is POOL else f"list:{holder}"
+
+
+def detail_json(detail: dict) -> str:
+    """A checkpoint's detail as stored: the pool is ``null`` among the holders (the format files have always had)."""
+    return json.dumps(detail, default=lambda v: None if v is POOL else str(v))
+
+
+def detail_from_json(text: str) -> dict:
+    detail = json.loads(text)
+    if "holders" in detail:
+        detail["holders"] = [[POOL if h is None else h, c] for h, c in detail["holders"]]
+    return detail
 
 Key = tuple[int, int]  # (instant in UTC microseconds, seq); expiries use seq -1 so they come first (R9)
 
@@ -167,7 +204,7 @@ class Control:
 class Checkpoint:
     """The state right after a control point, and what that control point did.
 
-    ``detail`` for an expiry: ``{"lots": {lot_id: credits}, "holders": [[list_id|None, credits], ...]}``;
+    ``detail`` for an expiry: ``{"lots": {lot_id: credits}, "holders": [[list_id|POOL, credits], ...]}``;
     for a purchase: ``{"extended": [[lot_id, old_iso, new_iso, remaining], ...]}``; else ``{}``.
     """
 

@@ -47,6 +47,16 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
         raise InsufficientCredits(
             f"these limits need {need:,} more credits from the unassigned pool, which holds only {state.pool:,}; "
             f"nothing was written")
+    # R15: credits the pool's campaigns still reserve are not for the taking (counted after the changes, since a
+    # list that becomes limited takes its own campaigns' reservations with it)
+    limited_after = {c.list_id for c, _ in deltas if not c.shared} | (set(state.assigned) - {
+        c.list_id for c, _ in deltas if c.shared})
+    pool_reserved = sum(r.reserved for r in store.reservations().campaigns if r.list_id not in limited_after)
+    if need > 0 and state.pool - need < pool_reserved:
+        raise InsufficientCredits(
+            f"these limits need {need:,} more credits from the unassigned pool, which has only "
+            f"{max(0, state.pool - pool_reserved):,} available ({state.pool:,} remaining - {pool_reserved:,} "
+            f"reserved by scheduled campaigns); nothing was written")
     for c, delta in sorted(deltas, key=lambda cd: cd[1]):  # give back first, then take
         if c.shared:
             store.set_shared(c.list_id, at)

@@ -11,6 +11,7 @@ sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide r
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ import pandas as pd
 from .calendar import ROME, fmt_local, from_us, local_date, local_midnight_us, now_us
 from .errors import CreditsError
 from .journal import ROLLUP_SELECT
+from .ledger import POOL
 from .periods import Comparison, comparisons, coverage
 from .store import CreditStore
 
@@ -50,6 +52,17 @@ class ReportFilter:
             raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
 
 
+def one_turn(fn):
+    """Answer from one snapshot in one turn on the file: the rollup boundary read by ``usage_source`` and the query
+    that uses it cannot be split by another process's write (which would count folded sends twice)."""
+    @functools.wraps(fn)
+    def wrapper(store: CreditStore, *args, **kwargs):
+        with store.reading():
+            return fn(store, *args, **kwargs)
+    return wrapper
+
+
+@one_turn
 def countries(store: CreditStore) -> list[str]:
     """Countries a filter can offer: those in the messages (the rollup) and those of the rates file."""
     from .pricing import rates
@@ -130,6 +143,7 @@ def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
     return lo, hi
 
 
+@one_turn
 def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     """The temporal report, long form: one row per period and list, periods with no spend included (0).
 
@@ -185,6 +199,7 @@ def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = 
     return None if rng is None else comparisons(rng[0], rng[1], preset)
 
 
+@one_turn
 def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: str | None = None, *,
                   with_cost: bool = True) -> pd.DataFrame:
     """Totals per list for the filter's range, its share of the total, and the same figures for the previous
@@ -221,6 +236,7 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
     return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
 
 
+@one_turn
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first, with what they cost:
     messages, parts, credits, eur, unpriced_credits (credits from lots bought without a price: not valued, never
@@ -266,6 +282,7 @@ def campaign_names(store: CreditStore) -> pd.DataFrame:
     return pd.concat([info[cols], sched[cols]], ignore_index=True) if len(sched) else info[cols]
 
 
+@one_turn
 def campaigns_in_view(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
     """The campaigns that spent under ``f``, best first: campaign_id, name (the id when none was given), sent_at
     (Rome; the named send time, else the first message's), lists, text (the named text, else the first message's),
@@ -408,6 +425,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
             yield _message_frame(store, df)
 
 
+@one_turn
 def count_messages(store: CreditStore, f: ReportFilter) -> int:
     where, params = message_where(store, f)
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
@@ -444,6 +462,7 @@ def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
 # -- ledger history ---------------------------------------------------------------------------------------------
 
 
+@one_turn
 def history(store: CreditStore, date_from: date | None = None, date_to: date | None = None,
             kinds: tuple[str, ...] = ()) -> pd.DataFrame:
     """The audit trail: every purchase, assignment change, expiry extension and expiry deduction, in time order,
@@ -464,8 +483,8 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
         after = (s.pool, sum(s.assigned.values()), s.total)
         if ck.kind == "expiry":
             for holder, credits in ck.detail["holders"]:
-                rows.append((ck.key[0], "expiry", None, holder, -credits,
-                             "expired from the unassigned pool" if holder is None else "expired from the list's "
+                rows.append((ck.key[0], "expiry", None, None if holder is POOL else holder, -credits,
+                             "expired from the unassigned pool" if holder is POOL else "expired from the list's "
                              "assigned credits (its share, in proportion to what the limited lists held)", *after,
                              AUTOMATIC))
             for lot_id, credits in ck.detail["lots"].items():
@@ -517,13 +536,14 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
     return df.reset_index(drop=True)
 
 
+@one_turn
 def upcoming_expiries(store: CreditStore, horizon_days: int | None = None) -> pd.DataFrame:
     """Expiries after now if nothing more is spent, every one of them (or those within ``horizon_days``):
     expires_at_rome, holder, credits."""
     now = now_us()
     until = 2**62 if horizon_days is None else now + horizon_days * 86_400_000_000
     cks = [c for c in store.expiry_checkpoints(until) if c.key[0] > now]
-    rows = [(from_us(c.key[0]), holder or "(unassigned pool)", credits)
+    rows = [(from_us(c.key[0]), store.holder_name(holder), credits)
             for c in cks for holder, credits in c.detail["holders"]]
     df = pd.DataFrame(rows, columns=["t", "holder", "credits"])
     df.insert(0, "expires_at_rome", pd.to_datetime(df.pop("t"), utc=True).dt.tz_convert(ROME).dt.tz_localize(None))

@@ -125,7 +125,7 @@ def load(cur: duckdb.DuckDBPyConnection, policy: Policy, token: str | None, *, t
         return snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints),
                                  tail=tail, cuts=tuple(cuts))
     checkpoints = tuple(
-        Checkpoint((at_us, seq), kind, State.from_dict(json.loads(state)), json.loads(detail), ctl_seq)
+        Checkpoint((at_us, seq), kind, State.from_dict(json.loads(state)), ledger.detail_from_json(detail), ctl_seq)
         for at_us, seq, kind, ctl_seq, state, detail in cur.execute(
             "SELECT at_us, seq, kind, ctl_seq, state, detail FROM checkpoints ORDER BY at_us, seq").fetchall())
     cuts = tuple(Cut((at_us, seq), off, lot_id) for at_us, seq, off, lot_id in cur.execute(

@@ -29,7 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import journal, ledger
+from . import journal, ledger, reservations
 from .calendar import fmt_local, from_us, now_us, utc_us
 from .db import Database
 from .errors import CreditsError
@@ -62,6 +62,11 @@ class Balance:
     non_expiring: int = 0
     next_expiry: datetime | None = None
     next_expiry_credits: int = 0
+    # R15, for a balance as of now (None for another instant): what scheduled campaigns reserve, and what is left
+    reserved: int | None = None  # in total
+    available: int | None = None  # total - reserved
+    pool_available: int | None = None  # unassigned - reserved in the pool
+    list_available: dict[str, int] = field(default_factory=dict)  # limited lists: assigned - reserved
 
 
 def _is_int(value: object) -> bool:
@@ -94,6 +99,21 @@ def _check_id(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CreditsError(f"{name}={value!r} must be a non-empty string")
     return value
+
+
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failed write without hiding why it failed: a ROLLBACK that fails too (the transaction may
+    already be gone, after a failed COMMIT) must not replace the first error, which the caller re-raises."""
+    try:
+        cur.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def describe_policy(policy: Policy) -> str:
+    """A policy in words, for errors: its consumption order, extension and validity."""
+    return (f"{policy.consumption!r} (extend_on_purchase={policy.extend_on_purchase}, "
+            f"validity_years={policy.validity_years})")
 
 
 class Result:
@@ -137,6 +157,11 @@ class CreditStore:
         with db.session() as cur:
             db.migrate(cur)
             stored = stored_policy(cur)
+            if policy is not None and stored is not None and policy != stored:
+                # R16: one file, one ledger: derived data written under two policies would not agree
+                raise CreditsError(f"{db.path} was created with the policy {describe_policy(stored)}; it cannot be "
+                                   f"opened with {describe_policy(policy)} (a file's policy is fixed when it is "
+                                   f"created; open it without a policy, or build another file)")
             self._snap = Snapshot(policy=policy or stored or Policy(), token=db.token(), revision=new_revision())
             if is_stale(cur, self._snap.policy) and not db.read_only:
                 # derived data from another policy or an older meaning: rebuild it from the events, once
@@ -147,7 +172,7 @@ class CreditStore:
                     token = db.publish()
                     cur.execute("COMMIT")
                 except BaseException:
-                    cur.execute("ROLLBACK")
+                    _rollback(cur)
                     raise
                 self._snap = snap.with_changes(token=token)
             else:
@@ -164,7 +189,7 @@ class CreditStore:
         path = str(path)
         if policy is not None and not isinstance(policy, Policy):
             raise CreditsError(f"policy={policy!r} must be a credits_core.Policy")
-        db = Database(path, read_only=read_only and path != ":memory:", wait_s=wait_s, on_wait=on_wait)
+        db = Database(path, read_only=read_only, wait_s=wait_s, on_wait=on_wait)
         try:
             return cls(db, policy, author)
         except duckdb.Error as exc:
@@ -275,8 +300,8 @@ class CreditStore:
                 token = self._db.publish() if self._snap is not before else before.token
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
                 self._snap = before
+                _rollback(cur)
                 raise
             if self._snap is not before:
                 self._snap = self._snap.with_changes(token=token, revision=new_revision())
@@ -479,6 +504,15 @@ class CreditStore:
         with self._writing() as cur:
             self._snap = journal.mark_alert_sent(cur, self._snap, key, int(figure), now_us())
 
+    def forget_alerts_except(self, active: list[str]) -> None:
+        """Forget every alert sent whose key is not in ``active`` (resolved since)."""
+        with self._writing() as cur:
+            self._snap = journal.forget_alerts_except(cur, self._snap, [str(k) for k in active])
+
+    def alerts_sent(self) -> dict[str, int]:
+        """Alerts e-mailed in their current episode: key -> figure."""
+        return dict(self.query("SELECT key, figure FROM alerts_sent").fetchall())
+
     def rebuild(self) -> None:
         """Rebuild all derived data (checkpoints, rollup) from the input events."""
         with self._writing() as cur:
@@ -501,9 +535,22 @@ class CreditStore:
         """The ledger as of now (the wall clock): what every page and every check before a write uses."""
         return self.state_at(now_us())
 
+    def reservations(self) -> reservations.Reservations:
+        """R15: what every scheduled campaign still reserves, and what each bucket has available, as of now."""
+        with self.reading() as cur:
+            at_us = now_us()
+            state = state_at(self._snap, at_us, cur)
+            return reservations.load(cur, state, self._snap.rolled_seq, at_us)
+
     def balance(self, at: datetime | None = None) -> Balance:
-        """The balance as of ``at`` (default now)."""
-        at_us = self._at_us(at)
+        """The balance as of ``at`` (default now); as of now it also says what is reserved and available (R15)."""
+        if at is not None:
+            return self._balance(self._at_us(at), None)
+        with self.reading():  # one turn: the state and the reservations of the same committed write
+            res = self.reservations()
+            return self._balance(res.now_us, res)
+
+    def _balance(self, at_us: int, res: reservations.Reservations | None) -> Balance:
         state = self.state_at(at_us)
         expiring, non_expiring = ledger.summarize_lots(state.lots.values())
         nxt = state.next_expiry_us(self.policy)
@@ -515,6 +562,10 @@ class CreditStore:
             at=from_us(at_us), total=state.total, unassigned=state.pool, assigned=dict(sorted(state.assigned.items())),
             lots={k: lot.remaining for k, lot in state.lots.items()}, expiring=expiring, non_expiring=non_expiring,
             next_expiry=None if nxt is None else from_us(nxt), next_expiry_credits=nxt_credits,
+            **({} if res is None else {
+                "reserved": res.total_reserved, "available": res.total_available,
+                "pool_available": res.available(ledger.POOL),
+                "list_available": {lid: res.available(lid) for lid in sorted(state.assigned)}}),
         )
 
     def lots(self, at: datetime | None = None) -> pd.DataFrame:
@@ -547,7 +598,7 @@ class CreditStore:
         """One row per holder per expiry up to ``until`` (default now): expired_at (UTC), list_id (None for the
         pool), credits (> 0)."""
         until_us = self._at_us(until)
-        rows = [(from_us(c.key[0]), holder, credits)
+        rows = [(from_us(c.key[0]), None if holder is ledger.POOL else holder, credits)  # SPEC 4: None is the pool
                 for c in self.expiry_checkpoints(until_us) for holder, credits in c.detail["holders"]]
         return pd.DataFrame({
             "expired_at": pd.to_datetime(pd.Series([r[0] for r in rows], dtype=object), utc=True),
@@ -569,6 +620,10 @@ class CreditStore:
 
     def list_name(self, list_id: str) -> str:
         return self.snapshot().names.get(list_id) or list_id
+
+    def holder_name(self, holder: str | ledger.Holder) -> str:
+        """A holder of credits as a table shows it: "Unassigned pool", or the list's name."""
+        return "Unassigned pool" if holder is ledger.POOL else self.list_name(holder)
 
     def require_list(self, list_id: object) -> int:
         """The list's number; a ``CreditsError`` for an unknown list."""

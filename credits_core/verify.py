@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 
-from . import ledger
+from . import ledger, reservations
+from .calendar import now_us
 from .journal import ROLLUP_SELECT
 from .ledger import State
-from .snapshot import MIN_KEY, messages_after
+from .snapshot import MIN_KEY, messages_after, state_at
 from .store import CreditStore
 
 
@@ -51,4 +52,25 @@ def verify(store: CreditStore) -> list[str]:
             f"UNION ALL SELECT day, list_no, -credits FROM ({ROLLUP_SELECT} WHERE seq <= ? GROUP BY ALL)) "
             f"GROUP BY ALL HAVING c <> 0 ORDER BY ALL LIMIT 5", [snap.rolled_seq]).fetchall()
         problems += [f"daily rollup for {day} list {snap.list_ids[no]!r} is off by {c} credits" for day, no, c in diff]
+        problems += _check_reservations(cur, snap)
     return problems
+
+
+def _check_reservations(cur, snap) -> list[str]:
+    """R15: what each scheduled campaign still reserves, as every page computes it (from the rollup), against the
+    messages recorded with its campaign_id; every campaign on a known list with a positive estimate."""
+    now = now_us()
+    state = state_at(snap, now, cur)
+    fast = reservations.load(cur, state, snap.rolled_seq, now)
+    exact = {r.campaign_id: r for r in reservations.recorded_exact(cur, state, now).campaigns}
+    out = []
+    for r in fast.campaigns:
+        e = exact[r.campaign_id]
+        if r.recorded != e.recorded:
+            out.append(f"campaign {r.campaign_id}: {e.recorded:,} credits of its messages are recorded but the "
+                       f"reservations count {r.recorded:,} (R15)")
+        if r.list_id not in snap.list_no:
+            out.append(f"campaign {r.campaign_id} is scheduled on an unknown list {r.list_id!r}")
+        if r.estimate <= 0:
+            out.append(f"campaign {r.campaign_id} reserves {r.estimate} credits (R15: its estimate must be > 0)")
+    return out

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
-from .forecast import campaigns, reserved
+from .forecast import campaigns
+from .ledger import POOL
 from .reports import ReportFilter, usage_by_list
 from .store import CreditStore
 
@@ -18,12 +19,11 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
     today = local_date(now_us())
     month = usage_by_list(store, ReportFilter(today.replace(day=1), today, period="month"), with_cost=False)
     spent = month.set_index("list_id")["credits"] if not month.empty else pd.Series(dtype="int64")
-    res = reserved(store)
-    camp = campaigns(store)
+    res = store.reservations()  # R15: what each list's campaigns still reserve
     rows = []
     for list_id in store.list_ids:
         limited = list_id in state.assigned
-        r = int(camp.loc[camp["list_id"] == list_id, "credits"].sum()) if not camp.empty else 0
+        r = sum(c.reserved for c in res.campaigns if c.list_id == list_id)
         balance = state.assigned[list_id] if limited else state.pool
         rows.append({
             "list_id": list_id, "name": store.list_name(list_id),
@@ -38,7 +38,9 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
     for col in ("assigned", "available"):  # whole credits; empty for free-access lists (never floats)
         df[col] = df[col].astype("Int64")
     df.attrs["pool"] = state.pool
-    df.attrs["pool_reserved"] = res.get(None, 0)
+    df.attrs["pool_reserved"] = res.reserved(POOL)
+    df.attrs["reserved"] = res.total_reserved
+    df.attrs["available"] = res.total_available
     return df
 
 

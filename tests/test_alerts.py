@@ -114,8 +114,8 @@ def test_windows_and_runout_alerts():
     for i in range(58):  # b spent 290 in the last 90 days (3.2 a day): its last 10 go within a week
         s.send("b", 5, now - timedelta(days=1 + i * 1.5))
     got = find_alerts(s, today_us=int(now.timestamp() * 1e6))
-    runout = [a for a in got if a.key.startswith("runout:b:")]
-    assert runout and runout[0].key == "runout:b:7" and "List Bulk runs out" in runout[0].subject
+    runout = [a for a in got if a.key.startswith("runout:list:b:")]
+    assert runout and runout[0].key == "runout:list:b:7" and "List Bulk runs out" in runout[0].subject
     assert not any(a.key.startswith("expiry:") for a in got)  # non-expiring credits only
 
 

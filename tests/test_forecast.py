@@ -22,6 +22,7 @@ from credits_core.forecast import (
     reserved,
     schedule_campaign,
 )
+from credits_core.ledger import POOL
 
 from .conftest import T
 
@@ -73,7 +74,7 @@ def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
 def test_reservations_and_refusal():
     s = doc_account()
     cid = schedule_campaign(s, "a", T("2026-12-01T09:00"), "Hello", {"IT": 40})
-    assert reserved(s) == {None: 40}
+    assert reserved(s) == {POOL: 40}
     with pytest.raises(InsufficientCredits, match="30 credits available"):
         schedule_campaign(s, "a", T("2026-12-02T09:00"), "Hello", {"IT": 31})
     s.send("a", 40, T("2026-06-01T10:00"))  # recorded messages are never refused for reservations
@@ -142,7 +143,7 @@ def test_preview_equals_real_expiry(plans, assign_a, assign_b, top_up_day):
     real = s.expiries(now + timedelta(days=2000))
     real = real[real["expired_at"] > pd.Timestamp(now)]
     got = sorted((e.to_pydatetime(), h, c) for e, h, c in p.expiries.itertuples(index=False))
-    want = sorted((e.to_pydatetime(), h or "(unassigned pool)", c) for e, h, c in real.itertuples(index=False))
+    want = sorted((e.to_pydatetime(), POOL if h is None else h, c) for e, h, c in real.itertuples(index=False))
     assert got == want
 
 
@@ -310,4 +311,4 @@ def test_a_bucket_emptied_by_an_expiry_runs_out_on_the_expiry_day():
     s.purchase(5000, T("2024-12-19T12:00"), lot_id="X")
     s.send("a", 100, T("2026-11-26T10:00"))  # a Thursday: working days only
     p = preview(s, today_us=utc_us(T("2026-11-29T00:10")))
-    assert p.run_out == {"(unassigned pool)": date(2026, 12, 19)}
+    assert p.run_out == {POOL: date(2026, 12, 19)}

@@ -152,17 +152,19 @@ def test_batch_commits_together_and_discards_on_error(db_path):
         assert s.message_count == 10 and s.balance(T("2024-02-01T00:00")).total == 90
 
 
-def test_policy_change_rebuilds_derived_data(db_path):
+def test_a_file_keeps_the_policy_it_was_created_with(db_path):
+    """R16 (issue 20.4): an open with another policy is refused, naming both; the file's own policy is used."""
     with CreditStore.open(db_path) as s:
         s.add_list("a")
         s.purchase(20, T("2024-01-01T10:00"), expiring=False, lot_id="N")
         s.purchase(50, T("2024-01-01T11:00"), lot_id="X")
         s.send("a", 30, T("2024-01-02T10:00"))
+    with pytest.raises(CreditsError, match="non_expiring_first.*earliest_expiry_first"):
+        CreditStore.open(db_path, policy=Policy(consumption="earliest_expiry_first"))
+    with CreditStore.open(db_path, policy=Policy()) as s:  # the same policy, said explicitly, is fine
         assert s.balance(T("2024-02-01T00:00")).lots == {"N": 0, "X": 40}
-    with CreditStore.open(db_path, policy=Policy(consumption="earliest_expiry_first")) as s:
-        assert s.balance(T("2024-02-01T00:00")).lots == {"N": 20, "X": 20}
-    with CreditStore.open(db_path) as s:  # the file remembers the policy it was last built with
-        assert s.policy.consumption == "earliest_expiry_first"
+    with CreditStore.open(db_path) as s:
+        assert s.policy == Policy()
 
 
 def test_older_schema_is_migrated(db_path):
