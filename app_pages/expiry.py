@@ -102,10 +102,18 @@ if not empty_state():
             st.error(str(exc))
 
     st.subheader("Scheduled campaigns (reserve credits)")
+    st.caption("A campaign reserves its estimated cost in its bucket (its list if it has a spending limit, else the "
+               "unassigned pool) until its messages are recorded; cancelling it releases all of it.")
     camp = campaigns(s)
-    st.dataframe(campaign_table(s), hide_index=True, width="stretch", column_config={
+    table = campaign_table(s)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
         "Scheduled (Rome)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-        "Credits": st.column_config.NumberColumn(format="localized")})
+        **{c: st.column_config.NumberColumn(format="localized") for c in ("Credits", "Recorded", "Still reserved")}})
+    overdue = table[table["Status"] == "due, not recorded"]
+    for _, r in overdue.iterrows():
+        st.warning(f"Campaign {r['Campaign']} ({r['List']}) was due on {r['Scheduled (Rome)']:%d %B %Y %H:%M} and "
+                   f"none of its messages is recorded: it still reserves {r['Still reserved']:,} credits. Import its "
+                   f"messages, or cancel it below if it did not go out.")
     if read_only():
         st.caption("Read-only view: campaigns cannot be scheduled here.")
     else:
@@ -147,9 +155,17 @@ if not empty_state():
                 st.success(f"Scheduled {cid}: {campaign_cost(text, {country: int(recipients)}):,} credits reserved.")
             except CreditsError as exc:
                 st.error(f"Refused: {exc}")
+        if "cancelled" in st.session_state:
+            st.success(st.session_state.pop("cancelled"))
         if len(camp):
             c1, c2 = st.columns([3, 1])
             victim = c1.selectbox("Cancel campaign", camp["campaign_id"], key="cancel_id")
-            if c2.button("Cancel it"):
+            held = int(table.loc[table["Campaign"] == victim, "Still reserved"].iloc[0])
+            sure = st.checkbox(f"Yes, cancel campaign {victim}: it releases {held:,} reserved credits and cannot be "
+                               f"undone", key="cancel_sure")
+            if c2.button("Cancel it", disabled=not sure):
                 cancel_campaign(s, victim)
+                st.session_state["cancelled"] = f"Campaign {victim} cancelled: {held:,} credits released."
+                st.session_state.pop("cancel_sure", None)
                 st.rerun()
+

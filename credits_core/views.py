@@ -80,9 +80,23 @@ def rome_today() -> date:
     return local_date(now_us())
 
 
+def campaign_status(r) -> str:
+    """A scheduled campaign's state in words (R15)."""
+    if r.due_not_recorded(now_us()):
+        return "due, not recorded"
+    if r.recorded and r.reserved:
+        return "partly recorded"
+    if r.recorded:
+        return "recorded"
+    return "scheduled"
+
+
 def campaign_table(store: CreditStore) -> pd.DataFrame:
-    """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, credits."""
+    """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, estimated
+    credits, credits of its messages recorded, credits still reserved (R15), status."""
     camp = campaigns(store)
+    res = {r.campaign_id: r for r in store.reservations().campaigns}
+    rows = [res[c] for c in camp["campaign_id"]]
     return pd.DataFrame({
         "Campaign": camp["campaign_id"],
         "List": [store.list_name(x) for x in camp["list_id"]],
@@ -90,4 +104,7 @@ def campaign_table(store: CreditStore) -> pd.DataFrame:
         "Text": camp["text"],
         "Recipients": ["; ".join(f"{c}: {n:,}" for c, n in sorted(r.items())) for r in camp["recipients"]],
         "Credits": camp["credits"].astype("int64"),
+        "Recorded": pd.array([r.recorded for r in rows], "int64"),
+        "Still reserved": pd.array([r.reserved for r in rows], "int64"),
+        "Status": [campaign_status(r) for r in rows],
     })

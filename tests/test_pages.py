@@ -346,3 +346,29 @@ def test_usage_periods_tab_shows_what_each_period_cost(monkeypatch, demo_db):
     assert "Cost (EUR)" in table.columns and not lists
     per_period = table["Cost (EUR)"].drop("Total")
     assert per_period.sum() == pytest.approx(table.loc["Total", "Cost (EUR)"]) and per_period.sum() > 0
+
+
+def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypatch, tmp_path):
+    """R15 on the Expiry page: a campaign past its time with nothing recorded says so; cancelling needs a tick."""
+    import time as clock
+    from datetime import timedelta
+
+    from credits_core.forecast import schedule_campaign
+
+    path = tmp_path / "due.duckdb"
+    with CreditStore.open(path) as s:
+        s.add_list("a", "Avvisi")
+        s.purchase(500, datetime.now(UTC) - timedelta(days=1), expiring=False)
+        cid = schedule_campaign(s, "a", datetime.now(UTC) + timedelta(seconds=1), "x", {"IT": 70})
+    clock.sleep(1.2)
+    at = app(monkeypatch, path)
+    at.switch_page("app_pages/expiry.py").run()
+    assert any(f"Campaign {cid} (Avvisi) was due" in w.value and "70 credits" in w.value for w in at.warning)
+    cancel = next(b for b in at.button if b.label == "Cancel it")
+    assert cancel.disabled
+    at.checkbox(key="cancel_sure").check().run()
+    next(b for b in at.button if b.label == "Cancel it").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Campaign {cid} cancelled: 70 credits released" in m.value for m in at.success)
+    with CreditStore.open(path) as s:
+        assert s.balance().reserved == 0

@@ -2,7 +2,9 @@
 
 A hypothesis state machine drives a *file* store with single sends (with and without ids, R13 repeats), backdated
 events of each kind, ``record_messages``, ``batch()`` blocks (refusals inside caught call by call, R13 repeats
-inside), a purchases import, close and reopen, and the checks made before a write (``limits.apply_limits`` and
+inside), a purchases import, close and reopen (also through a symlink, R16), writes by a second store on the same
+file (another process, simulated), amounts near the R1 bound, campaigns scheduled and then recorded with their
+campaign_id (R15: what they still reserve shrinks), and the checks made before a write (``limits.apply_limits`` and
 ``forecast.schedule_campaign``) at the wall clock, after expiries that no recorded event follows. After every step
 the store must answer like the reference (which applies the same calls one by one), as of several instants and as
 of now.
@@ -16,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -47,7 +50,10 @@ class SharedStoreMachine(RuleBasedStateMachine):
         self.now = t0()
         self.n = 0
         self.sent: dict[str, tuple[str, int, datetime]] = {}  # message_id -> (list, credits, sent_at)
-        self.campaigns: list[tuple[str, int]] = []  # scheduled: (list, credits)
+        self.campaigns: list[list] = []  # scheduled: [campaign_id, list, estimate, recorded]
+        self.link = self.dir / "link.duckdb"
+        self.link.symlink_to(self.path)
+        self.bought = 0
 
     def teardown(self):
         if hasattr(self, "store"):
@@ -65,8 +71,17 @@ class SharedStoreMachine(RuleBasedStateMachine):
 
     def _purchase(self, at, credits, expiring):
         lot_id = self._next("lot")
-        self._both(at, "purchase", (lot_id, credits, expiring),
-                   lambda: self.store.purchase(credits, at, expiring=expiring, lot_id=lot_id))
+        if self.bought + credits >= 10**15:  # R1: refused before the replay, whatever the reference says
+            with pytest.raises(CreditsError, match="10\\*\\*15"):
+                self.store.purchase(credits, at, expiring=expiring, lot_id=lot_id)
+            return
+        if self._both(at, "purchase", (lot_id, credits, expiring),
+                      lambda: self.store.purchase(credits, at, expiring=expiring, lot_id=lot_id)):
+            self.bought += credits
+
+    def _reserved(self, bucket_of, bucket) -> int:
+        """R15: what the campaigns of a bucket still reserve."""
+        return sum(max(0, est - rec) for _, lid, est, rec in self.campaigns if bucket_of(lid) == bucket)
 
     def _send(self, at, list_id, credits):
         mid = self._next("m")
@@ -193,7 +208,11 @@ class SharedStoreMachine(RuleBasedStateMachine):
         text = "lot_id,purchased_at,credits,expiring,price_eur\n" + "".join(
             f"{lot},{at.isoformat()},{c},true,1.00\n" for lot, c in lots)
         report = import_file(self.store, "purchases", text.encode(), "purchases.csv")
+        if self.bought + sum(credits) >= 10**15:
+            assert not report.ok and "10**15" in report.text()
+            return
         assert report.ok, report.text()
+        self.bought += sum(credits)
         self.ref.add_all([(at, "purchase", lot, c, True) for lot, c in lots])
 
     @rule()
@@ -207,7 +226,11 @@ class SharedStoreMachine(RuleBasedStateMachine):
         wall = datetime.now(UTC).replace(microsecond=0)
         state = self.ref.state(wall)
         delta = new_limit - state.assigned.get(list_id, 0)
+        limited_after = set(state.assigned) | {list_id}
+        pool_reserved = self._reserved(lambda lid: lid if lid in limited_after else None, None)
         try:
+            if delta > 0 and state.pool - delta < pool_reserved:  # R15: reserved credits are not for the taking
+                raise Refused
             self.ref.add(wall, "assign", list_id, delta)
             ref_ok = True
         except Refused:
@@ -229,17 +252,65 @@ class SharedStoreMachine(RuleBasedStateMachine):
         state = self.ref.state(wall)
         limited = list_id in state.assigned
         balance = state.assigned[list_id] if limited else state.pool
-        others = sum(c for lid, c in self.campaigns
-                     if (lid == list_id if limited else lid not in state.assigned))
+
+        def bucket_of(lid):
+            return lid if lid in state.assigned else None
+
+        others = self._reserved(bucket_of, bucket_of(list_id))
         expect = recipients <= balance - others  # "hi" is 1 part, Italy 1 credit a part
         try:
-            schedule_campaign(self.store, list_id, wall + timedelta(days=2), "hi", {"IT": recipients})
+            cid = schedule_campaign(self.store, list_id, wall + timedelta(days=2), "hi", {"IT": recipients})
             ok = True
         except InsufficientCredits:
             ok = False
         assert ok == expect, (list_id, recipients, balance, others)
         if ok:
-            self.campaigns.append((list_id, recipients))
+            self.campaigns.append([cid, list_id, recipients, 0])
+
+    @precondition(lambda self: self.campaigns)
+    @rule(pick=st.integers(0, 100), part=st.integers(1, 250))
+    def record_campaign(self, pick, part):
+        """Its messages are recorded with its campaign_id: the reservation shrinks (R15)."""
+        c = self.campaigns[pick % len(self.campaigns)]
+        cid, list_id = c[0], c[1]
+        mid = self._next("cm")
+        if self._both(self.now, "send", (list_id, part),
+                      lambda: self.store.send(list_id, part, self.now, message_id=mid, campaign_id=cid)):
+            c[3] += part
+            self.sent[mid] = (list_id, part, self.now)  # a repeat without the campaign_id would differ: kept apart
+            self.sent.pop(mid)
+
+    @rule(list_id=st.sampled_from(LISTS), credits=st.integers(1, 80))
+    def second_process_sends(self, list_id, credits):
+        """Another store on the same file writes; this one must see it (R16)."""
+        self.store.release()
+        with CreditStore.open(self.path) as other:
+            self._both(self.now, "send", (list_id, credits), lambda: other.send(list_id, credits, self.now))
+
+    @rule()
+    def reopen_through_a_symlink(self):
+        self.store.close()
+        self.store = CreditStore.open(self.link)
+
+    @rule(slack=st.integers(-3, 3))
+    def purchase_near_the_bound(self, slack):
+        """R1: all lots bought stay below 10**15; a purchase past it is a CreditsError, never an overflow."""
+        credits = 10**15 - 1 - self.bought + slack
+        if credits <= 0:
+            return
+        if self.bought + credits >= 10**15:
+            with pytest.raises(CreditsError, match="10\\*\\*15"):
+                self.store.purchase(credits, self.now, expiring=False)
+        else:
+            self._purchase(self.now, credits, False)
+
+    @rule(n=st.integers(2, 5))
+    def record_past_the_bound(self, n):
+        """R1: a batch whose total passes 10**15 is refused whole (an int64 sum would wrap)."""
+        df = pd.DataFrame({"message_id": [self._next("big") for _ in range(n)], "list_id": "a",
+                           "sent_at": pd.to_datetime([self.now] * n, utc=True), "credits": [10**15 - 1] * n})
+        with pytest.raises(CreditsError, match="10\\*\\*15"):
+            self.store.record_messages(df)
 
     # -- invariants -----------------------------------------------------------------------------------------------
 
