@@ -536,9 +536,7 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
     credits = int(by["credits"].sum())
     state = store.now_state()
     limited = list_id in state.assigned
-    others = sum(int(r.credits) for r in campaigns(store).itertuples()
-                 if (r.list_id == list_id if limited else r.list_id not in state.assigned))
-    available = state.bucket_balance(list_id) - others
+    available = store.reservations().available(list_id if limited else POOL)  # R15
     pieces, left = [], credits
     for lot in ledger.consumption_order(state, store.policy):  # R5: the credits it would take, lot by lot
         if left == 0:
