@@ -123,6 +123,58 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     return 0
 
 
+def mailup_settings(secrets: str | None = None):
+    """MailUp settings from the environment (``MAILUP_*``), else the ``[mailup]`` table of a secrets file (default
+    ``.streamlit/secrets.toml``); a ``CreditsError`` saying what is missing."""
+    import tomllib
+
+    from .mailup import MailUpError, MailUpSettings
+
+    settings = MailUpSettings.from_env()
+    if settings is not None:
+        return settings
+    path = Path(secrets or ".streamlit/secrets.toml")
+    if path.exists():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("mailup")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise MailUpError(f"{path} is not a readable TOML file: {exc}") from None
+        if table:
+            return MailUpSettings.from_mapping(table, f"[mailup] table of {path}")
+    raise MailUpError("MailUp is not configured: set MAILUP_CLIENT_ID, MAILUP_CLIENT_SECRET, MAILUP_USERNAME and "
+                      f"MAILUP_PASSWORD, or a [mailup] table in {path} (see the README, Connect your MailUp account)")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import time
+
+    from .mailup import Client, reconciliation, sync
+
+    settings = mailup_settings(args.secrets)
+    shown = [0.0]
+
+    def progress(report, stage: str) -> None:
+        now = time.monotonic()
+        if now - shown[0] < 0.5 and stage != "done":
+            return
+        shown[0] = now
+        rate = report.sendings / report.seconds if report.seconds > 0 else 0
+        sys.stderr.write(f"\r  lists {report.lists}, messages {report.messages}, sendings {report.sendings:,} "
+                         f"({rate:,.0f}/s), recorded {report.recorded:,}: {stage[:40]:<40}")
+        sys.stderr.flush()
+
+    with _open(args.db) as store, Client(settings) as client:
+        report = sync(store, client, full=args.full, progress=progress)
+        sys.stderr.write("\n")
+        print(report.text())
+        rec = reconciliation(store)
+        if not rec.empty:
+            print("Reconciliation with MailUp's own figures:")
+            for r in rec.itertuples():
+                print(f"  {r.explanation}")
+    return 0 if report.ok else 1
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
     with _open(args.db) as store:
         store.rebuild()
@@ -170,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import lists, purchases, assignments or messages from CSV/Excel",
                        description="Import a CSV or .xlsx file, all or nothing, after validating every row.")
     p.add_argument("--db", required=True, help="database file")
-    p.add_argument("kind", choices=["lists", "purchases", "assignments", "messages"], help="what the file holds")
+    p.add_argument("kind", choices=["lists", "purchases", "assignments", "messages", "campaigns", "mailup-sms-export"],
+                   help="what the file holds")
     p.add_argument("file", help="the .csv or .xlsx file")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     p.set_defaults(func=cmd_import)
@@ -189,6 +242,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, nargs="+", default=[90, 30, 7], help="alert windows in days (90 30 7)")
     p.add_argument("--dry-run", action="store_true", help="print the e-mails; send and remember nothing")
     p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("sync", help="pull lists, SMS messages, sendings and credits from your MailUp account",
+                       description="Sync from MailUp's REST API (settings from MAILUP_* environment variables or the "
+                                   "[mailup] table of the dashboard's secrets); idempotent and resumable; compares "
+                                   "MailUp's credits per list with this ledger at the end.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--full", action="store_true", help="re-read messages the last sync found complete")
+    p.add_argument("--secrets", default=None, help="secrets file with a [mailup] table (default .streamlit/secrets.toml)")
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("rebuild", help="rebuild the derived data from the events",
                        description="Rewrite checkpoints and the daily rollup from the input events.")

@@ -270,6 +270,24 @@ def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, fi
     return snap.with_changes()  # a new snapshot: the write is announced
 
 
+def save_mailup_bookmark(cur: duckdb.DuckDBPyConnection, snap: Snapshot, id_message: int, list_id: str,
+                         sendings: int, complete: bool, at_us: int) -> Snapshot:
+    """The MailUp sync's bookmark of one message (inside the transaction of the records it covers)."""
+    cur.execute("INSERT OR REPLACE INTO mailup_messages VALUES (?, ?, ?, ?, make_timestamp(?))",
+                [id_message, list_id, sendings, complete, at_us])
+    return snap.with_changes()
+
+
+def save_mailup_status(cur: duckdb.DuckDBPyConnection, snap: Snapshot, total: int, by_list: dict[str, int],
+                       detail: str, at_us: int) -> Snapshot:
+    """MailUp's credit figures at the end of a sync (replacing the previous ones), with what the sync brought."""
+    check_amount(total, "MailUp TotalCredits")
+    cur.execute("DELETE FROM mailup_status")
+    cur.executemany("INSERT INTO mailup_status VALUES (?, ?, make_timestamp(?), ?)",
+                    [[None, total, at_us, detail]] + [[k, v, at_us, None] for k, v in by_list.items()])
+    return snap.with_changes()
+
+
 def forget_alerts_except(cur: duckdb.DuckDBPyConnection, snap: Snapshot, active: list[str]) -> Snapshot:
     """Forget the alerts no longer active (resolved): their next episode is news."""
     gone = cur.execute("SELECT count(*) FROM alerts_sent WHERE NOT list_contains(?, key)", [active]).fetchall()[0][0]

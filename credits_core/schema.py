@@ -60,6 +60,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE campaign_info (campaign_id VARCHAR PRIMARY KEY, name VARCHAR, list_id VARCHAR, "
         "sent_at TIMESTAMP, text VARCHAR)",
     ],
+    # v6: the MailUp connector. ``mailup_messages`` is the sync's bookmark per MailUp message (how many sendings
+    # MailUp reported, and whether none was still queued), written in the transaction of the records it covers;
+    # ``mailup_status`` holds the last sync (when, what it brought) and MailUp's own credit figures then, for the
+    # reconciliation (list_id NULL: the account's total). No secret is ever stored.
+    [
+        "CREATE TABLE mailup_messages (id_message BIGINT PRIMARY KEY, list_id VARCHAR NOT NULL, "
+        "sendings BIGINT NOT NULL, complete BOOLEAN NOT NULL, synced_at TIMESTAMP NOT NULL)",
+        "CREATE TABLE mailup_status (list_id VARCHAR, credit BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL, "
+        "detail VARCHAR)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,6 +16,7 @@ through exactly the code it runs alone, so the state and the refusals are those 
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -503,6 +504,32 @@ class CreditStore:
         """Remember that the alert ``key`` was e-mailed with ``figure`` (see ``alerts``)."""
         with self._writing() as cur:
             self._snap = journal.mark_alert_sent(cur, self._snap, key, int(figure), now_us())
+
+    def save_mailup_bookmark(self, id_message: int, list_id: str, sendings: int, complete: bool) -> None:
+        """The MailUp sync's bookmark of one message (call inside the ``batch`` that records its sendings)."""
+        with self._writing() as cur:
+            self._snap = journal.save_mailup_bookmark(cur, self._snap, int(id_message), list_id, int(sendings),
+                                                      bool(complete), now_us())
+
+    def mailup_bookmarks(self) -> dict[int, tuple[int, bool]]:
+        """id_message -> (sendings MailUp reported, complete) as of the last sync."""
+        return {int(i): (int(n), bool(c)) for i, n, c in self.query(
+            "SELECT id_message, sendings, complete FROM mailup_messages").fetchall()}
+
+    def save_mailup_status(self, total: int, by_list: dict[str, int], detail: dict) -> None:
+        """MailUp's credit figures and what the sync brought (``mailup.sync``)."""
+        with self._writing() as cur:
+            self._snap = journal.save_mailup_status(cur, self._snap, int(total), by_list, json.dumps(detail),
+                                                    now_us())
+
+    def mailup_status(self) -> dict | None:
+        """The last sync: synced_at (UTC), total and by_list (MailUp's figures), detail (what it brought)."""
+        rows = self.query("SELECT list_id, credit, epoch_us(synced_at), detail FROM mailup_status").fetchall()
+        if not rows:
+            return None
+        total = next(r for r in rows if r[0] is None)
+        return {"synced_at": from_us(total[2]), "total": int(total[1]), "detail": json.loads(total[3] or "{}"),
+                "by_list": {r[0]: int(r[1]) for r in rows if r[0] is not None}}
 
     def forget_alerts_except(self, active: list[str]) -> None:
         """Forget every alert sent whose key is not in ``active`` (resolved since)."""
