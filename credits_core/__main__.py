@@ -249,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "MailUp's credits per list with this ledger at the end.")
     p.add_argument("--db", required=True, help="database file")
     p.add_argument("--full", action="store_true", help="re-read messages the last sync found complete")
-    p.add_argument("--secrets", default=None, help="secrets file with a [mailup] table (default .streamlit/secrets.toml)")
+    p.add_argument("--secrets", default=None,
+                   help="secrets file with a [mailup] table (default .streamlit/secrets.toml)")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("rebuild", help="rebuild the derived data from the events",

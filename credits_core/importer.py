@@ -48,7 +48,10 @@ KINDS = {
     "assignments": (["list_id", "at", "change"], []),
     "messages": (list(REQUIRED), list(OPTIONAL)),
     "campaigns": (["campaign_id", "name"], ["list_id", "sent_at", "text"]),
+    # MailUp's SMS statistics export: one row per status change of a sending (counted once); other columns ignored
+    "mailup-sms-export": (["recipient", "idList", "idSMS", "sentdate", "status"], ["responsedate"]),
 }
+EXTRA_COLUMNS_OK = {"mailup-sms-export"}  # a file made by another program: columns we do not use are ignored
 MAX_PROBLEMS = 200
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
@@ -113,7 +116,7 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
     if b"\x00" in data:
         raise CreditsError(f"{name} contains NUL bytes: not a text CSV file")
     first = data.split(b"\n", 1)[0]
-    sep = ";" if first.count(b";") > first.count(b",") else ","
+    sep = max((";", ",", "|"), key=lambda c: (first.count(c.encode()), c == ","))
     try:  # pyarrow's reader: multithreaded, every cell read as text (types are checked per column afterwards)
         header = next(csv.reader([first.decode().rstrip("\r")], delimiter=sep))
         table = pacsv.read_csv(
@@ -237,6 +240,17 @@ def parse_amount(text: str) -> tuple[Decimal | None, str | None]:
 OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"
 
 
+def _known_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> pd.DataFrame:
+    """Columns named in any case, the ones this kind does not use left out (and said so)."""
+    required, optional = KINDS[kind]
+    by_lower = {c.lower(): c for c in (*required, *optional)}
+    keep = {c: by_lower[c.strip().lower()] for c in df.columns if c.strip().lower() in by_lower}
+    ignored = [c for c in df.columns if c not in keep]
+    if ignored:
+        report.notes.append(f"columns not used: {', '.join(str(c)[:40] for c in ignored[:10])}")
+    return df[list(keep)].rename(columns=keep)
+
+
 def _check_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> bool:
     required, optional = KINDS[kind]
     missing = [c for c in required if c not in df.columns]
@@ -278,9 +292,20 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         return report
     report.rows = len(df)
     step(f"validating {len(df):,} rows")
+    if kind in EXTRA_COLUMNS_OK:
+        df = _known_columns(df, kind, report)
     if not _check_columns(df, kind, report):
         return report
-    if kind == "lists":
+    if kind == "mailup-sms-export":
+        from .mailup import export_messages
+
+        msgs = export_messages(store, df, report)
+
+        def apply():
+            for list_id in msgs.attrs.get("new_lists", []):
+                store.add_list(list_id)
+            report.written = store.record_messages(msgs)
+    elif kind == "lists":
         ids = df["list_id"].fillna("").str.strip()
         for i in np.nonzero((ids == "").to_numpy())[0]:
             report.add(i + 2, "list_id", "", "empty list id")
@@ -410,7 +435,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         with store.batch():
             before = store.message_count + len(store.controls) + len(store.list_ids)
             apply()
-            if kind not in ("messages", "campaigns"):
+            if kind not in ("messages", "campaigns", "mailup-sms-export"):
                 report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
             if dry_run:
                 raise _DryRun

@@ -341,12 +341,15 @@ def _ucs2_parts(text: str) -> int:
 
 def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, receivers: np.ndarray,
                     sent: pd.Series, status: np.ndarray, *, charge_queued: bool = True,
-                    label: str | None = None) -> Converted:
+                    label: str | None = None, stamps: pd.Series | None = None) -> Converted:
     """Messages for ``record_messages`` from one MailUp message's sendings: the stable id, the list, the send time
     (UTC), credits = parts x rate(country), the country, parts, campaign ``mailup-{id}``, the recipient, the text.
     Sendings repeated (a status change reported twice) count once, with their last status."""
     label = label or f"message {id_message}"
-    df = pd.DataFrame({"receiver": pd.array(receivers, dtype="string"), "sent": sent, "status": status})
+    df = pd.DataFrame({"receiver": pd.array(receivers, dtype="string"), "sent": sent.reset_index(drop=True),
+                       "status": status})
+    if stamps is not None:
+        df["stamp"] = stamps.reset_index(drop=True)
     df = df.drop_duplicates(["receiver", "sent"], keep="last")
     queued_left = int(((df["status"] == QUEUED) & df["sent"].isna()).sum())
     charged = df["status"].isin([DELIVERED, ERROR]) | (charge_queued & (df["status"] == QUEUED))
@@ -371,7 +374,7 @@ def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, rec
     keep = ~unplaced & ~no_rate
     df, countries, rate = df[keep], countries[keep], rate[keep]
     parts = parts_of(text, unicode)
-    stamps = df["sent"].dt.strftime("%Y%m%dT%H%M%SZ")
+    stamps = df["stamp"] if stamps is not None else df["sent"].dt.strftime("%Y%m%dT%H%M%SZ")
     out.messages = pd.DataFrame({
         "message_id": "mailup-" + str(id_message) + "-" + df["receiver"].astype(str) + "-" + stamps,
         "list_id": list_id,
@@ -570,3 +573,74 @@ def apply_matching_limits(store: CreditStore) -> int:
         store.audit("MailUp reconciliation", "limits set to MailUp's figures: " + "; ".join(words))
     return n
 
+
+
+# -- MailUp's CSV export ---------------------------------------------------------------------------------------
+
+STATUS_WORDS = {"0": DELIVERED, "delivered": DELIVERED, "consegnato": DELIVERED, "ok": DELIVERED,
+                "1": QUEUED, "queued": QUEUED, "pending": QUEUED, "in coda": QUEUED, "sent": QUEUED,
+                "2": ERROR, "error": ERROR, "failed": ERROR, "undelivered": ERROR, "errore": ERROR,
+                "rejected": ERROR, "expired": ERROR}
+
+
+def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFrame:
+    """Messages from MailUp's SMS statistics export (``import_file`` kind ``mailup-sms-export``): one row per status
+    change of a sending, counted once (the latest ``responsedate``); ``sentdate`` like ``20220121T111244`` in UTC,
+    as the API gives it, so a sending imported from the file and synced from the API has the same id. Texts come from
+    the campaigns already named (``sync``, or a ``campaigns`` file with campaign_id ``mailup-{idSMS}`` or ``{idSMS}``).
+    Problems go to ``report`` by row; the rows with a problem are left out (and then nothing is written)."""
+    rows = pd.RangeIndex(len(df)) + 2  # spreadsheet rows: the header is row 1
+    recipient = df["recipient"].fillna("").str.strip().str.lstrip("+")
+    recipient = recipient.where(~recipient.str.startswith("00"), recipient.str[2:])
+    id_sms = df["idSMS"].fillna("").str.strip()
+    id_list = df["idList"].fillna("").str.strip()
+    raw_sent = df["sentdate"].fillna("").str.strip()
+    sent = pd.to_datetime(raw_sent, format="%Y%m%dT%H%M%S", utc=True, errors="coerce")
+    status = df["status"].fillna("").str.strip().str.lower().map(STATUS_WORDS)
+    bad = np.zeros(len(df), bool)
+
+    def problem(mask, column, values, why):
+        for i in np.nonzero(np.asarray(mask) & ~bad)[0][:200]:
+            report.add(int(rows[i]), column, values.iloc[i], why)
+        bad[np.asarray(mask)] = True
+
+    problem(~id_sms.str.fullmatch(r"\d+").fillna(False), "idSMS", id_sms, "not a MailUp message id (digits)")
+    problem(~id_list.str.fullmatch(r"\d+").fillna(False), "idList", id_list, "not a MailUp list id (digits)")
+    problem((raw_sent != "") & sent.isna(), "sentdate", raw_sent,
+            "not a date-time like 20220121T111244 (YYYYMMDDTHHMMSS, UTC)")
+    problem(status.isna().to_numpy(), "status", df["status"].fillna(""),
+            "unknown status; use 0/delivered, 1/queued or 2/error")
+    countries = np.array([country_of(r) if r else None for r in recipient.to_numpy(dtype=object)], dtype=object)
+    problem(pd.isna(countries) & (recipient != "").to_numpy(), "recipient", recipient,
+            "cannot be placed in a country (not a possible international number)")
+    problem((recipient == "").to_numpy(), "recipient", recipient, "empty")
+    table = rates().set_index("country")["credits_per_part"]
+    has_rate = pd.Series(countries).map(table).notna().to_numpy()
+    problem(~pd.isna(countries) & ~has_rate, "recipient", recipient,
+            "its country has no rate in the price table (data/rates.csv)")
+    texts = store.campaign_info().set_index("campaign_id")["text"].dropna().to_dict()
+    ok = ~bad
+    frames = []
+    for sms in sorted(set(id_sms[ok])):
+        text = texts.get(f"mailup-{sms}", texts.get(sms))
+        mine = ok & (id_sms == sms).to_numpy()
+        if text is None:
+            problem(mine, "idSMS", id_sms, f"no text for MailUp message {sms}: run sync, or import a campaigns file "
+                                            f"(campaign_id mailup-{sms}, name, text) first")
+            continue
+        part = df[mine].assign(_sent=sent[mine], _status=status[mine], _r=recipient[mine], _stamp=raw_sent[mine] + "Z")
+        if "responsedate" in part:
+            part = part.sort_values("responsedate", kind="stable")
+        lists = part["idList"].str.strip().unique()
+        conv = sending_credits(sms, lists[0], text, False, part["_r"].to_numpy(dtype=object), part["_sent"],
+                               part["_status"].to_numpy(np.int64), stamps=part["_stamp"])
+        if len(lists) > 1:
+            problem(mine, "idList", id_list, f"MailUp message {sms} appears under several lists ({', '.join(lists)})")
+            continue
+        frames.append(conv.messages)
+    out = pd.concat(frames, ignore_index=True) if frames else _empty_messages()
+    out.attrs["new_lists"] = sorted(set(out["list_id"]) - set(store.list_ids)) if len(out) else []
+    if out.attrs["new_lists"]:
+        report.notes.append(f"new lists (MailUp ids, no names yet; sync or a lists file names them): "
+                            f"{', '.join(out.attrs['new_lists'])}")
+    return out

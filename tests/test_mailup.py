@@ -291,3 +291,73 @@ def test_a_killed_sync_resumes_to_the_same_ledger(tmp_path):
         assert by_list_and_month(once) == got
     finally:
         server2.stop()
+
+
+# -- MailUp's CSV export ---------------------------------------------------------------------------------------
+
+EXPORT = """recipient|idList|idSMS|sentdate|responsedate|status|operator
+393331234567|1|10|20261005T090000|20261005T090001|1|TIM
+393331234567|1|10|20261005T090000|20261005T090010|0|TIM
+393331234568|1|10|20261005T090001|20261005T090011|2|TIM
+393331234569|1|10||20261005T090011|1|TIM
+447400123456|1|10|20261005T090002|20261005T090012|0|Vodafone UK
+12025550123|1|10|20261031T233000|20261031T233010|0|AT&T
+393401111111|2|20|20261102T080000|20261102T080010|0|TIM
+393401111112|2|20|20261102T080000|20261102T080010|delivered|TIM
+4915112345678|2|20|20261102T080001|20261102T080011|error|T-Mobile
+393401111113|2|20|20261103T080000|20261103T080010|queued|TIM
+"""
+
+
+def named_store(path) -> CreditStore:
+    s = ledger_store(path)
+    s.add_list("1", "Newsletter Italia")
+    s.add_list("2", "Avvisi")
+    import pandas as pd
+
+    s.describe_campaigns(pd.DataFrame({"campaign_id": ["mailup-10", "20"], "name": ["Promo ottobre", "Promemoria"],
+                                       "text": ["Ciao! Sconti fino al 50% su tutto il catalogo.", UNICODE_TEXT]}))
+    return s
+
+
+def test_the_mailup_export_imports_like_the_sync(tmp_path):
+    from credits_core.importer import import_file
+
+    s = named_store(tmp_path / "x.duckdb")
+    report = import_file(s, "mailup-sms-export", EXPORT.encode(), "sms-stats.csv")
+    assert report.ok, report.text()
+    want = dict(BY_HAND)
+    want[("2", "2026-11")] = 2 + 2 + 8 + 2  # the export says nothing of Unicode: the text itself needs UCS-2 here
+    assert by_list_and_month(s) == want
+    assert "columns not used: operator" in report.text()
+    again = import_file(s, "mailup-sms-export", EXPORT.encode(), "sms-stats.csv")
+    assert again.ok and again.written == 0  # one row per status change, and the same file again: counted once
+
+
+def test_the_mailup_export_and_the_sync_give_the_same_ids(mailup, tmp_path):
+    from credits_core.importer import import_file
+
+    fake, settings = mailup
+    s = ledger_store(tmp_path / "both.duckdb")
+    with Client(settings) as client:
+        sync(s, client)
+    report = import_file(s, "mailup-sms-export", EXPORT.encode(), "sms-stats.csv")
+    assert report.ok and report.written == 0, report.text()
+
+
+def test_a_bad_export_names_row_column_and_value_and_writes_nothing(tmp_path):
+    from credits_core.importer import import_file
+
+    s = named_store(tmp_path / "bad.duckdb")
+    bad = ("recipient;idList;idSMS;sentdate;status\n"
+           "999123;1;10;20261005T090000;0\n"
+           "393331234567;1;10;2026-10-05;0\n"
+           "393331234568;1;10;20261005T090001;maybe\n"
+           "393331234569;1;77;20261005T090001;0\n")
+    report = import_file(s, "mailup-sms-export", bad.encode(), "bad.csv")
+    assert not report.ok and s.message_count == 0
+    got = {(r, c): why for r, c, v, why in report.problems}
+    assert "cannot be placed" in got[(2, "recipient")]
+    assert "YYYYMMDDTHHMMSS" in got[(3, "sentdate")]
+    assert "unknown status" in got[(4, "status")]
+    assert "no text for MailUp message 77" in got[(5, "idSMS")]
