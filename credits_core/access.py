@@ -5,8 +5,10 @@ Roles: a *manager* may do everything; an *analyst* sees every page, report and d
 in neither list has no access. ``[access]`` lists e-mail addresses or whole domains (``*@example.com``); the
 comparison ignores case; a user in both lists is a manager.
 
-``WriteGate`` wraps the shared ``CreditStore`` for one signed-in user: reads pass through, and every write method
-first checks the user's role (an analyst is refused with a ``CreditsError``, whatever widget or crafted rerun asked)
+``WriteGate`` wraps the shared ``CreditStore`` for one signed-in user and denies by default: the write methods are
+the ones ``CreditStore`` marks with ``@writes`` (``store.write_methods``), the reads are declared in ``READS``, and
+any other name is refused (an ``AttributeError``), so a new store method is unreachable from a page until it is
+marked or declared. A declared read passes through; every write method first checks the user's role (an analyst is refused with a ``CreditsError``, whatever widget or crafted rerun asked)
 and then records the write as that user's (``CreditStore.acting_as``), so the History names its author. Engine
 functions that write (``limits.apply_limits``, ``forecast.schedule_campaign``, ``importer.import_file``) take the
 gate as their store, so their writes are checked too.
@@ -20,11 +22,16 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from .errors import CreditsError
-from .store import CreditStore
+from .store import CreditStore, write_methods
 
 MANAGER, ANALYST = "manager", "analyst"
-WRITES = frozenset({"add_list", "purchase", "assign", "set_shared", "send", "record_messages", "save_campaign",
-                    "cancel_campaign", "rebuild", "mark_alert_sent", "audit"})
+WRITES = write_methods(CreditStore)  # built from the @writes marks: never a list to keep in step by hand
+READS = frozenset({  # what the engine functions a page calls with the gate may read (query runs one SELECT only)
+    "alerts_sent", "audit_trail", "author", "balance", "campaign_info", "check_messages", "checkpoints", "controls",
+    "expiries", "expiry_checkpoints", "holder_name", "last_event_at", "list_ids", "list_name", "list_table", "lots",
+    "mailup_bookmarks", "mailup_status", "message_count", "messages_until", "next_seq", "now_state", "path",
+    "policy", "query", "read_only", "reading", "require_list", "reservations", "revision", "snapshot", "state_at",
+})
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,9 @@ class WriteGate:
             yield self
 
     def __getattr__(self, name: str):
+        if name not in WRITES and name not in READS:
+            raise AttributeError(f"{name!r} is neither a marked write nor a declared read of the store: the write "
+                                 f"gate does not pass it")
         attr = getattr(self._store, name)
         if name not in WRITES:
             return attr

@@ -102,6 +102,18 @@ def _check_id(value: object, name: str) -> str:
     return value
 
 
+def writes(method: Callable) -> Callable:
+    """Marks a method that changes the file. ``access.WriteGate`` is built from these marks: a method is a write
+    because it says so here, and the gate lets it through only for a manager (deny by default)."""
+    method.__credits_write__ = True
+    return method
+
+
+def write_methods(cls: type) -> frozenset[str]:
+    """The names of the methods of ``cls`` marked with ``@writes``."""
+    return frozenset(name for name in dir(cls) if getattr(getattr(cls, name, None), "__credits_write__", False))
+
+
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
     """Roll back after a failed write without hiding why it failed: a ROLLBACK that fails too (the transaction may
     already be gone, after a failed COMMIT) must not replace the first error, which the caller re-raises."""
@@ -117,6 +129,13 @@ def describe_policy(policy: Policy) -> str:
             f"validity_years={policy.validity_years})")
 
 
+def _require_select(cur: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Reading never writes: ``query`` runs exactly one SELECT (parsed by DuckDB, not guessed from the text)."""
+    statements = cur.extract_statements(sql)
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise CreditsError("only one SELECT statement can be run as a read; writes go through the journal")
+
+
 class Result:
     """A read query run when its rows are fetched, on the file held for just that (or for the enclosing
     ``CreditStore.reading()`` block)."""
@@ -126,6 +145,7 @@ class Result:
 
     def _run(self, fetch: Callable[[duckdb.DuckDBPyConnection], object]):
         with self._store.reading() as cur:
+            _require_select(cur, self._sql)
             for name, frame in self._tables.items():
                 cur.register(name, frame)
             try:
@@ -280,6 +300,14 @@ class CreditStore:
         ``tables``: small frames the query joins, by name (registered for this query only)."""
         return Result(self, sql, params or [], tables)
 
+    def copy_to_csv(self, select_sql: str, params: list, path: str) -> None:
+        """Write the rows of one SELECT to a CSV file with DuckDB's COPY (header, comma, double quotes): an export
+        that writes a file, never the database."""
+        with self.reading() as cur:
+            _require_select(cur, select_sql)
+            target = str(path).replace("'", "''")
+            cur.execute(f"COPY ({select_sql}) TO '{target}' (HEADER, DELIMITER ',', QUOTE '\"')", params)
+
     # -- writing ---------------------------------------------------------------------------------------------------
 
     def _require_writable(self) -> None:
@@ -324,6 +352,7 @@ class CreditStore:
 
     # -- lists and control events --------------------------------------------------------------------------------
 
+    @writes
     def add_list(self, list_id: str, name: str | None = None) -> None:
         """Create a mailing list (shared: it spends from the pool). Adding it again is a no-op; a new name renames."""
         list_id = _check_id(list_id, "list_id")
@@ -332,6 +361,7 @@ class CreditStore:
         with self._writing() as cur:
             self._snap = journal.add_list(cur, self._snap, list_id, name)
 
+    @writes
     def purchase(self, credits: int, at: datetime, *, expiring: bool = True, price: Decimal | None = None,
                  lot_id: str | None = None) -> str:
         """R4, R6: buy a lot; its credits join the unassigned pool. Returns the lot_id."""
@@ -375,6 +405,7 @@ class CreditStore:
             lot_id = f"L{seq:06d}-{n}"
         return lot_id
 
+    @writes
     def assign(self, list_id: str, credits: int, at: datetime) -> None:
         """R6: move credits from the pool to a list (negative: give back) and make the list limited."""
         credits = _check_credits(credits, "credits", positive=False)
@@ -385,6 +416,7 @@ class CreditStore:
                                                 Control(self._snap.next_seq, at_us, "assign", list_id, credits,
                                                         author=self.author))
 
+    @writes
     def set_shared(self, list_id: str, at: datetime) -> None:
         """R6: the list returns its assigned credits to the pool and spends from the pool."""
         at_us = _instant(at)
@@ -396,6 +428,7 @@ class CreditStore:
 
     # -- messages ------------------------------------------------------------------------------------------------
 
+    @writes
     def send(self, list_id: str, credits: int, at: datetime, *, message_id: str | None = None,
              country: str | None = None, parts: int | None = None, campaign_id: str | None = None) -> str:
         """R7: record one message of ``list_id`` costing ``credits``. Refused with ``InsufficientCredits`` when its
@@ -427,6 +460,7 @@ class CreditStore:
                 self._snap, _ = journal.send_one(cur, self._snap, *args, in_transaction=True, check_id=check_id)
             return message_id
 
+    @writes
     def record_messages(self, df: pd.DataFrame) -> int:
         """Record many messages at once, all or nothing; returns how many new messages were stored.
 
@@ -448,6 +482,7 @@ class CreditStore:
 
     # -- scheduled campaigns (the checks live in ``forecast``) -----------------------------------------------------
 
+    @writes
     def save_campaign(self, campaign_id: str | None, list_id: str, at_us: int, text: str,
                       recipients: dict[str, int], credits: int,
                       check: Callable[[CreditStore], None] | None = None) -> str:
@@ -460,6 +495,7 @@ class CreditStore:
                                                             recipients, credits, self.author)
             return campaign_id
 
+    @writes
     def describe_campaigns(self, rows: pd.DataFrame) -> int:
         """Name campaigns: ``rows`` has campaign_id and name, and may have list_id, sent_at (aware) and text (None:
         unknown). Checked whole before anything is written; returns how many campaigns were new or changed."""
@@ -486,6 +522,7 @@ class CreditStore:
         return self.query("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text FROM campaign_info "
                           "ORDER BY campaign_id").df()
 
+    @writes
     def audit(self, action: str, detail: str) -> None:
         """Record a write that is not a ledger event (an import: the file and what it wrote) with its author."""
         with self._writing() as cur:
@@ -496,15 +533,18 @@ class CreditStore:
         return self.query("SELECT epoch_us(done_at) AS t_us, author, action, detail FROM audit "
                           "ORDER BY done_at, seq").df()
 
+    @writes
     def cancel_campaign(self, campaign_id: str) -> None:
         with self._writing() as cur:
             self._snap = journal.cancel_campaign(cur, self._snap, campaign_id, self.author)
 
+    @writes
     def mark_alert_sent(self, key: str, figure: int) -> None:
         """Remember that the alert ``key`` was e-mailed with ``figure`` (see ``alerts``)."""
         with self._writing() as cur:
             self._snap = journal.mark_alert_sent(cur, self._snap, key, int(figure), now_us())
 
+    @writes
     def save_mailup_bookmark(self, id_message: int, list_id: str, sendings: int, complete: bool) -> None:
         """The MailUp sync's bookmark of one message (call inside the ``batch`` that records its sendings)."""
         with self._writing() as cur:
@@ -516,6 +556,7 @@ class CreditStore:
         return {int(i): (int(n), bool(c)) for i, n, c in self.query(
             "SELECT id_message, sendings, complete FROM mailup_messages").fetchall()}
 
+    @writes
     def save_mailup_status(self, total: int, by_list: dict[str, int], detail: dict) -> None:
         """MailUp's credit figures and what the sync brought (``mailup.sync``)."""
         with self._writing() as cur:
@@ -531,6 +572,7 @@ class CreditStore:
         return {"synced_at": from_us(total[2]), "total": int(total[1]), "detail": json.loads(total[3] or "{}"),
                 "by_list": {r[0]: int(r[1]) for r in rows if r[0] is not None}}
 
+    @writes
     def forget_alerts_except(self, active: list[str]) -> None:
         """Forget every alert sent whose key is not in ``active`` (resolved since)."""
         with self._writing() as cur:
@@ -540,6 +582,7 @@ class CreditStore:
         """Alerts e-mailed in their current episode: key -> figure."""
         return dict(self.query("SELECT key, figure FROM alerts_sent").fetchall())
 
+    @writes
     def rebuild(self) -> None:
         """Rebuild all derived data (checkpoints, rollup) from the input events."""
         with self._writing() as cur:

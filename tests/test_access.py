@@ -103,3 +103,27 @@ def test_campaigns_scheduled_and_cancelled_are_named_in_the_history():
     h = history(s).set_index("kind")
     assert h.loc["campaign scheduled", "author"] == "ana@example.com" and cid in h.loc["campaign scheduled", "detail"]
     assert h.loc["campaign cancelled", "author"] == "ana@example.com"
+
+
+def test_the_gate_denies_what_it_does_not_declare(tmp_path):
+    """Issue 22.8: describe_campaigns renamed a campaign as an analyst, and gate.query ran UPDATE and DELETE."""
+    import pandas as pd
+
+    from credits_core import CreditsError, CreditStore
+    from credits_core.access import READS, WRITES, WriteGate
+
+    s = CreditStore.open(tmp_path / "g.duckdb")
+    s.add_list("a", "Avvisi")
+    analyst = WriteGate(s, "ana@example.com", "analyst")
+    assert "describe_campaigns" in WRITES and not WRITES & READS
+    with pytest.raises(CreditsError, match="only managers"):
+        analyst.describe_campaigns(pd.DataFrame({"campaign_id": ["c1"], "name": ["Renamed"]}))
+    for sql in ("UPDATE lists SET name = 'x'", "DELETE FROM lists", "SELECT 1; DELETE FROM lists"):
+        with pytest.raises(CreditsError, match="only one SELECT"):
+            analyst.query(sql).fetchall()
+    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+        analyst._db  # noqa: B018
+    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+        analyst.close()
+    assert s.list_name("a") == "Avvisi" and s.campaign_info().empty
+    s.close()
