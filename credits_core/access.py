@@ -8,8 +8,9 @@ comparison ignores case; a user in both lists is a manager.
 ``WriteGate`` wraps the shared ``CreditStore`` for one signed-in user and denies by default: the write methods are
 the ones ``CreditStore`` marks with ``@writes`` (``store.write_methods``), the reads are declared in ``READS``, and
 any other name is refused (an ``AttributeError``), so a new store method is unreachable from a page until it is
-marked or declared. A declared read passes through; every write method first checks the user's role (an analyst is refused with a ``CreditsError``, whatever widget or crafted rerun asked)
-and then records the write as that user's (``CreditStore.acting_as``), so the History names its author. Engine
+marked or declared. A declared read passes through; every write method first checks the user's role (an analyst
+is refused with a ``CreditsError``, whatever widget or crafted rerun asked) and then records the write as that
+user's (``CreditStore.acting_as``), so the History names its author. Engine
 functions that write (``limits.apply_limits``, ``forecast.schedule_campaign``, ``importer.import_file``) take the
 gate as their store, so their writes are checked too.
 """

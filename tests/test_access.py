@@ -122,7 +122,7 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
         with pytest.raises(CreditsError, match="only one SELECT"):
             analyst.query(sql).fetchall()
     with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
-        analyst._db  # noqa: B018
+        analyst._db  # noqa: B018, SLF001
     with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
         analyst.close()
     assert s.list_name("a") == "Avvisi" and s.campaign_info().empty

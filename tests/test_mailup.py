@@ -51,7 +51,8 @@ def account() -> FakeMailUp:
             {"Receiver": "393331234568", "SentDate": "2026-10-05 09:00:01Z", "Status": 2, "ErrorCode": "UNDELIV_1"},
             {"Receiver": "393331234569", "SentDate": "", "Status": 1, "ErrorCode": ""},  # queued, no send time
             {"Receiver": "447400123456", "SentDate": "2026-10-05 09:00:02Z", "Status": 0, "ErrorCode": ""},
-            {"Receiver": "12025550123", "SentDate": "2026-10-31 23:30:00Z", "Status": 0, "ErrorCode": ""},  # Rome: 1 Nov
+            # US, 1 November in Rome:
+            {"Receiver": "12025550123", "SentDate": "2026-10-31 23:30:00Z", "Status": 0, "ErrorCode": ""},
             {"Receiver": "999123", "SentDate": "2026-10-05 09:00:03Z", "Status": 0, "ErrorCode": ""},  # nowhere
         ],
         20: [
