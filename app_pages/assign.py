@@ -3,10 +3,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, gate, n, read_only
+from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits, describe
 from credits_core.limits import risks as limit_risks
+from credits_core.mailup import apply_matching_limits, matching_limits
 from credits_core.views import list_overview
 
 st.title("🎯 Assign credits")
@@ -49,6 +50,26 @@ if not empty_state():
             except CreditsError as exc:
                 st.error(f"Refused: {exc}")
 
+    rec = reconciliation_table()
+    if rec is not None:
+        st.subheader("Against MailUp")
+        st.caption("MailUp's own credits per list and in total at the last sync, beside this ledger's.")
+        st.dataframe(rec, hide_index=True, width="stretch")
+        changes = matching_limits(s)
+        if changes and not read_only():
+            what = describe(s, changes)
+            st.text("To match MailUp: " + "; ".join(what))
+            sure = st.checkbox("Yes, record these assignments (one History entry)", key="match_sure")
+            if st.button("Make the lists match MailUp", key="match_go", disabled=not sure):
+                try:
+                    done = apply_matching_limits(s)
+                    st.session_state["assign_done"] = f"Recorded {done} assignment(s) to match MailUp: " + "; ".join(
+                        what) + "."
+                    st.rerun()
+                except CreditsError as exc:
+                    st.error(f"Refused: {exc}")
+
+    if not read_only():
         st.subheader("Change several limits")
         st.caption("Edit the *new limit* column: an empty cell keeps the list as it is; 0 or more sets a spending "
                    "limit (credits move between the pool and the list); tick *free access* to return its credits "

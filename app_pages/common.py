@@ -135,6 +135,29 @@ def cached(fn):
 
 
 
+def mailup_settings():
+    """MailUp settings from the environment or the ``[mailup]`` secrets, and why not when there are none."""
+    from credits_core.mailup import find_settings
+
+    try:
+        settings = find_settings(_secrets_table("mailup"))
+    except CreditsError as exc:
+        return None, str(exc)
+    return settings, None if settings else "no MailUp settings"
+
+
+def reconciliation_table() -> pd.DataFrame | None:
+    """MailUp's figures of the last sync against this ledger, with headers in words (None: never synced)."""
+    from credits_core.mailup import reconciliation
+
+    rec = reconciliation(store())
+    if rec.empty:
+        return None
+    return rec.drop(columns=["list_id"]).rename(columns={
+        "name": "List", "mailup": "MailUp says", "ledger": "This ledger", "difference": "Difference",
+        "explanation": "What it means"})
+
+
 def n(value) -> str:
     """A whole number with thousands separators."""
     return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else f"{int(value):,}"

@@ -1,12 +1,60 @@
 import streamlit as st
 
-from app_pages.common import PROBLEM_COLUMNS, gate, read_only
+from app_pages.common import PROBLEM_COLUMNS, gate, mailup_settings, read_only, reconciliation_table, store
+from credits_core import CreditsError
+from credits_core.calendar import ROME
 from credits_core.importer import KINDS, import_file
+from credits_core.mailup import Client, sync, sync_status
 
 st.title("📥 Import")
-st.caption("Load lists, purchases, assignments or messages from CSV (comma or semicolon, UTF-8) or .xlsx. "
-           "Every problem is listed with its row; a file with any problem writes nothing; importing the same "
-           "file again changes nothing. Times without an offset are read as Rome local time.")
+
+st.subheader("From MailUp")
+settings, why_not = mailup_settings()
+status = sync_status(store())
+if settings is None:
+    st.info(f"Not connected to MailUp: {why_not}. Set MAILUP_CLIENT_ID, MAILUP_CLIENT_SECRET, MAILUP_USERNAME and "
+            "MAILUP_PASSWORD (or a [mailup] table in .streamlit/secrets.toml) and restart; or run "
+            "`python -m credits_core sync --db ...` from a terminal or a nightly cron job.")
+else:
+    st.caption(f"Connected as {settings.username} to {settings.api_url.split('/')[2]}.")
+if status is not None:
+    d = status["detail"]
+    st.text(f"Last sync {status['synced_at'].astimezone(ROME):%d %B %Y %H:%M} (Rome): {d.get('lists', 0)} lists, "
+            f"{d.get('messages', 0)} messages, {d.get('sendings', 0):,} sendings read, {d.get('recorded', 0):,} new "
+            f"messages recorded, {d.get('problems', 0)} problem(s).")
+elif settings is not None:
+    st.caption("Never synced yet.")
+if settings is not None and not read_only():
+    if st.button("Sync now", key="mailup_sync", type="primary"):
+        bar = st.progress(0.0, text="Signing in to MailUp ...")
+
+        def progress(report, stage: str) -> None:
+            bar.progress(min(0.95, report.messages / (report.messages + 3)),
+                         text=f"{report.lists} lists, {report.messages} messages, {report.sendings:,} sendings, "
+                              f"{report.recorded:,} recorded: {stage}")
+
+        try:
+            with Client(settings) as client:
+                report = sync(gate(), client, progress=progress)
+            bar.progress(1.0, text="Done.")
+            st.text(report.text())
+        except CreditsError as exc:
+            bar.empty()
+            st.error(f"The sync stopped: {exc}. What was recorded before stays; run it again to resume.")
+rec = reconciliation_table()
+if rec is not None:
+    st.markdown("**MailUp's credits against this ledger** (as of the last sync; the Assign page can make the lists "
+                "match)")
+    st.dataframe(rec, hide_index=True, width="stretch")
+st.caption("Purchases are not in MailUp's API: import them from your invoices below, as kind *purchases* "
+           "(lot_id, purchased_at, credits, expiring, price_eur). MailUp's SMS statistics export loads as kind "
+           "*mailup-sms-export*.")
+
+st.subheader("From a file")
+st.caption("Load lists, purchases, assignments, messages, campaign names or MailUp's SMS export from CSV (comma, "
+           "semicolon or |, UTF-8) or .xlsx. Every problem is listed with its row; a file with any problem writes "
+           "nothing; importing the same file again changes nothing. Times without an offset are read as Rome local "
+           "time.")
 if read_only():
     st.info("Read-only view: imports are disabled.")
 else:

@@ -128,19 +128,18 @@ def mailup_settings(secrets: str | None = None):
     ``.streamlit/secrets.toml``); a ``CreditsError`` saying what is missing."""
     import tomllib
 
-    from .mailup import MailUpError, MailUpSettings
+    from .mailup import MailUpError, find_settings
 
-    settings = MailUpSettings.from_env()
-    if settings is not None:
-        return settings
     path = Path(secrets or ".streamlit/secrets.toml")
+    table = None
     if path.exists():
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8")).get("mailup")
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise MailUpError(f"{path} is not a readable TOML file: {exc}") from None
-        if table:
-            return MailUpSettings.from_mapping(table, f"[mailup] table of {path}")
+    settings = find_settings(table)
+    if settings is not None:
+        return settings
     raise MailUpError("MailUp is not configured: set MAILUP_CLIENT_ID, MAILUP_CLIENT_SECRET, MAILUP_USERNAME and "
                       f"MAILUP_PASSWORD, or a [mailup] table in {path} (see the README, Connect your MailUp account)")
 

@@ -120,6 +120,18 @@ class MailUpSettings:
         return cls.from_mapping(values, "environment")
 
 
+def find_settings(secrets_table: Mapping[str, object] | None = None,
+                  env: Mapping[str, str] | None = None) -> MailUpSettings | None:
+    """The environment first (``MAILUP_*``), else the ``[mailup]`` table of the dashboard's secrets; None when
+    neither says anything (an error naming what is missing when one of them is incomplete)."""
+    settings = MailUpSettings.from_env(env)
+    if settings is not None:
+        return settings
+    if secrets_table:
+        return MailUpSettings.from_mapping(secrets_table, "[mailup] table of the secrets")
+    return None
+
+
 class _RetryAfter(Exception):
     def __init__(self, seconds: float, call: str):
         super().__init__(f"{call}: 429 Too Many Requests (retry after {seconds:g} s)")
@@ -533,7 +545,7 @@ def reconciliation(store: CreditStore) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["list_id", "name", "mailup", "ledger", "difference", "explanation"])
     for c in ("mailup", "ledger", "difference"):
         df[c] = df[c].astype("Int64")
-    df.attrs["synced_at"] = status["synced_at"]
+    df.attrs["synced_at"] = status["synced_at"].isoformat()
     return df
 
 

@@ -372,3 +372,38 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
     assert any(f"Campaign {cid} cancelled: 70 credits released" in m.value for m in at.success)
     with CreditStore.open(path) as s:
         assert s.balance().reserved == 0
+
+
+def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch, tmp_path, httpserver):
+    """Issue 19: "From MailUp" on the Import page (status, Sync now with progress, the reconciliation) and the
+    assignments that make the lists match on the Assign page."""
+    import re
+
+    from .fake_mailup import API
+    from .test_mailup import BY_HAND, account, by_list_and_month, ledger_store
+
+    fake = account()
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
+    base = httpserver.url_for("").rstrip("/")
+    for k, v in {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
+                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
+                 "MAILUP_API_URL": base + API}.items():
+        monkeypatch.setenv(k, v)
+    path = tmp_path / "mu.duckdb"
+    with ledger_store(path):
+        pass
+    at = app(monkeypatch, path)
+    at.switch_page("app_pages/imports.py").run()
+    assert any("Connected as m12345" in c.value for c in at.caption)
+    at.button(key="mailup_sync").click().run()
+    assert not at.exception, at.exception
+    assert any("8 new recorded" in t.value for t in at.text)
+    at.switch_page("app_pages/assign.py").run()
+    assert any("To match MailUp: Avvisi: free access -> a limit of 100" in t.value for t in at.text)
+    at.checkbox(key="match_sure").check().run()
+    at.button(key="match_go").click().run()
+    assert not at.exception, at.exception
+    assert any("Recorded 1 assignment(s) to match MailUp" in m.value for m in at.success)
+    with CreditStore.open(path) as s:
+        assert by_list_and_month(s) == BY_HAND and s.balance().assigned == {"2": 100}
+        assert fake.password not in str(s.audit_trail().to_dict())
