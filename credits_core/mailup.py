@@ -40,7 +40,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 
 import httpx
 import numpy as np
@@ -297,13 +296,10 @@ def _retry_after(response: httpx.Response) -> float:
 # -- from sendings to messages -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65_536)
-def _country_of(prefix: str, length: int, number: str) -> str | None:
-    """The ISO country of a number, cached per (first 7 digits, length): the country calling code and, for shared
-    codes (+1, +7, +44 ...), the leading digits of the national number decide the region, and the length decides
-    whether the number is possible there."""
+def _place(digits: str) -> str | None:
+    """The ISO country of international digits with phonenumbers, or None when it is not a possible number."""
     try:
-        parsed = phonenumbers.parse("+" + number, None)
+        parsed = phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(parsed):
@@ -311,14 +307,33 @@ def _country_of(prefix: str, length: int, number: str) -> str | None:
     return phonenumbers.region_code_for_number(parsed)
 
 
+def _digits(receivers: pd.Series) -> pd.Series:
+    s = receivers.astype("string").str.strip().str.lstrip("+")
+    return s.where(~s.str.startswith("00").fillna(False), s.str[2:])
+
+
+def countries_of(receivers) -> np.ndarray:
+    """The ISO country of each MailUp ``Receiver`` (international digits without ``+`` or ``00``), None where it
+    cannot be placed. Numbers are placed once per (first 7 digits, length), with phonenumbers on the first number
+    of each: the country calling code and, for shared codes (+1, +7, +44 ...), the leading digits of the national
+    number decide the region, and the length decides whether the number is possible. A million numbers of a few
+    hundred such keys cost a few hundred parses, not a million."""
+    digits = _digits(pd.Series(receivers, dtype="string"))
+    ok = digits.str.fullmatch(r"\d{6,15}").fillna(False).to_numpy(bool)
+    out = np.full(len(digits), None, dtype=object)
+    if not ok.any():
+        return out
+    good = digits[ok]
+    key = good.str[:7] + "/" + good.str.len().astype("string")
+    first = good.groupby(key.to_numpy(), sort=False).first()
+    region = {k: _place(str(v)) for k, v in first.items()}
+    out[ok] = key.map(region).to_numpy(dtype=object)
+    return out
+
+
 def country_of(receiver: str) -> str | None:
-    """The ISO country of a MailUp ``Receiver`` (international digits without ``+`` or ``00``), or None."""
-    digits = receiver.strip().lstrip("+")
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if not digits.isdigit() or not 6 <= len(digits) <= 15:
-        return None
-    return _country_of(digits[:7], len(digits), digits)
+    """The ISO country of one MailUp ``Receiver``, or None (see ``countries_of``)."""
+    return countries_of([receiver])[0]
 
 
 @dataclass
@@ -353,7 +368,8 @@ def _ucs2_parts(text: str) -> int:
 
 def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, receivers: np.ndarray,
                     sent: pd.Series, status: np.ndarray, *, charge_queued: bool = True,
-                    label: str | None = None, stamps: pd.Series | None = None) -> Converted:
+                    label: str | None = None, stamps: pd.Series | None = None,
+                    countries: np.ndarray | None = None) -> Converted:
     """Messages for ``record_messages`` from one MailUp message's sendings: the stable id, the list, the send time
     (UTC), credits = parts x rate(country), the country, parts, campaign ``mailup-{id}``, the recipient, the text.
     Sendings repeated (a status change reported twice) count once, with their last status."""
@@ -362,6 +378,8 @@ def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, rec
                        "status": status})
     if stamps is not None:
         df["stamp"] = stamps.reset_index(drop=True)
+    if countries is not None:
+        df["country"] = countries
     df = df.drop_duplicates(["receiver", "sent"], keep="last")
     queued_left = int(((df["status"] == QUEUED) & df["sent"].isna()).sum())
     charged = df["status"].isin([DELIVERED, ERROR]) | (charge_queued & (df["status"] == QUEUED))
@@ -370,7 +388,7 @@ def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, rec
     if df.empty:
         out.messages = _empty_messages()
         return out
-    countries = np.array([country_of(r) for r in df["receiver"].to_numpy(dtype=object)], dtype=object)
+    countries = df["country"].to_numpy(dtype=object) if "country" in df else countries_of(df["receiver"])
     table = rates().set_index("country")["credits_per_part"]
     rate = pd.Series(countries).map(table).to_numpy()
     unplaced = pd.isna(countries)
@@ -602,8 +620,7 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
     the campaigns already named (``sync``, or a ``campaigns`` file with campaign_id ``mailup-{idSMS}`` or ``{idSMS}``).
     Problems go to ``report`` by row; the rows with a problem are left out (and then nothing is written)."""
     rows = pd.RangeIndex(len(df)) + 2  # spreadsheet rows: the header is row 1
-    recipient = df["recipient"].fillna("").str.strip().str.lstrip("+")
-    recipient = recipient.where(~recipient.str.startswith("00"), recipient.str[2:])
+    recipient = _digits(df["recipient"].fillna(""))
     id_sms = df["idSMS"].fillna("").str.strip()
     id_list = df["idList"].fillna("").str.strip()
     raw_sent = df["sentdate"].fillna("").str.strip()
@@ -622,7 +639,7 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
             "not a date-time like 20220121T111244 (YYYYMMDDTHHMMSS, UTC)")
     problem(status.isna().to_numpy(), "status", df["status"].fillna(""),
             "unknown status; use 0/delivered, 1/queued or 2/error")
-    countries = np.array([country_of(r) if r else None for r in recipient.to_numpy(dtype=object)], dtype=object)
+    countries = countries_of(recipient)
     problem(pd.isna(countries) & (recipient != "").to_numpy(), "recipient", recipient,
             "cannot be placed in a country (not a possible international number)")
     problem((recipient == "").to_numpy(), "recipient", recipient, "empty")
@@ -631,6 +648,7 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
     problem(~pd.isna(countries) & ~has_rate, "recipient", recipient,
             "its country has no rate in the price table (data/rates.csv)")
     texts = store.campaign_info().set_index("campaign_id")["text"].dropna().to_dict()
+    by_row = pd.Series(countries, index=df.index)
     ok = ~bad
     frames = []
     for sms in sorted(set(id_sms[ok])):
@@ -645,7 +663,8 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
             part = part.sort_values("responsedate", kind="stable")
         lists = part["idList"].str.strip().unique()
         conv = sending_credits(sms, lists[0], text, False, part["_r"].to_numpy(dtype=object), part["_sent"],
-                               part["_status"].to_numpy(np.int64), stamps=part["_stamp"])
+                               part["_status"].to_numpy(np.int64), stamps=part["_stamp"],
+                               countries=by_row.loc[part.index].to_numpy(dtype=object))
         if len(lists) > 1:
             problem(mine, "idList", id_list, f"MailUp message {sms} appears under several lists ({', '.join(lists)})")
             continue
