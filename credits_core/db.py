@@ -54,6 +54,8 @@ from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
 log = logging.getLogger("credits_core")
 
 DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+if os.environ.get("CREDITS_DUCKDB_MEMORY_LIMIT"):  # e.g. "256MB": DuckDB's buffer pool, which caches table data
+    DUCKDB_CONFIG["memory_limit"] = os.environ["CREDITS_DUCKDB_MEMORY_LIMIT"]
 
 
 def _log_wait(message: str) -> None:

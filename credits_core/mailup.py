@@ -324,10 +324,13 @@ def countries_of(receivers) -> np.ndarray:
     if not ok.any():
         return out
     good = digits[ok]
-    key = good.str[:7] + "/" + good.str.len().astype("string")
-    first = good.groupby(key.to_numpy(), sort=False).first()
-    region = {k: _place(str(v)) for k, v in first.items()}
-    out[ok] = key.map(region).to_numpy(dtype=object)
+    key = (good.str[:7] + "/" + good.str.len().astype("string")).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(key)
+    firsts = np.full(len(uniques), -1)
+    firsts[codes[::-1]] = np.arange(len(codes))[::-1]  # the first number of each key
+    numbers = good.to_numpy(dtype=object)
+    region = np.array([_place(str(numbers[i])) for i in firsts], dtype=object)
+    out[ok] = region[codes]
     return out
 
 
@@ -343,6 +346,14 @@ class Converted:
     messages: pd.DataFrame
     problems: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
     queued_left: int = 0  # queued sendings without a send time (not charged yet)
+
+
+def _rates_of(countries: np.ndarray) -> np.ndarray:
+    """Credits per part of each country (NaN where the price table has none), one lookup per distinct country."""
+    table = rates().set_index("country")["credits_per_part"].to_dict()
+    codes, uniques = pd.factorize(pd.Series(countries, dtype=object), use_na_sentinel=True)
+    per = np.array([table.get(c, np.nan) for c in uniques] + [np.nan], dtype=float)
+    return per[codes]  # the sentinel -1 picks the trailing NaN
 
 
 def parts_of(text: str, unicode: bool = False) -> int:
@@ -389,8 +400,7 @@ def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, rec
         out.messages = _empty_messages()
         return out
     countries = df["country"].to_numpy(dtype=object) if "country" in df else countries_of(df["receiver"])
-    table = rates().set_index("country")["credits_per_part"]
-    rate = pd.Series(countries).map(table).to_numpy()
+    rate = _rates_of(countries)
     unplaced = pd.isna(countries)
     for r in df["receiver"].to_numpy(dtype=object)[unplaced][:20]:
         out.problems.append((label, f"number {r} cannot be placed in a country (not a possible international "
@@ -470,21 +480,24 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
     say = progress or (lambda _r, _s: None)
     bookmarks = store.mailup_bookmarks()
     say(report, "signing in")
+    todo = []
     for item in client.lists():
         id_list = int(item.get("IdList", item.get("idList")))
-        list_id = str(id_list)
-        store.add_list(list_id, (item.get("Name") or None))
+        store.add_list(str(id_list), (item.get("Name") or None))
         report.lists += 1
-        for msg in client.messages(id_list):
-            id_message = int(msg["idMessage"])
-            report.messages += 1
-            mark = bookmarks.get(id_message)
-            if not full and mark is not None and mark[1] and client.sending_count(id_message) == mark[0]:
-                report.skipped += 1
-                continue
-            _sync_message(store, client, report, list_id, id_list, id_message, msg.get("Subject") or "", say)
-            report.seconds = time.perf_counter() - started
-            say(report, f"list {list_id}, message {id_message}")
+        todo += [(int(msg["idMessage"]), id_list, msg.get("Subject") or "") for msg in client.messages(id_list)]
+        say(report, f"list {id_list}")
+    # MailUp numbers messages as they are created, so in id order they come roughly in time order: recording them
+    # so appends to the ledger instead of replaying it from an earlier checkpoint for every list
+    for id_message, id_list, subject in sorted(todo):
+        report.messages += 1
+        mark = bookmarks.get(id_message)
+        if not full and mark is not None and mark[1] and client.sending_count(id_message) == mark[0]:
+            report.skipped += 1
+            continue
+        _sync_message(store, client, report, str(id_list), id_list, id_message, subject, say)
+        report.seconds = time.perf_counter() - started
+        say(report, f"list {id_list}, message {id_message}")
     say(report, "reading the account's credits")
     details = client.credits()
     by_list = {str(int(x.get("ListId", x.get("idList")))): int(x.get("Credit", 0))
@@ -613,6 +626,17 @@ STATUS_WORDS = {"0": DELIVERED, "delivered": DELIVERED, "consegnato": DELIVERED,
                 "rejected": ERROR, "expired": ERROR}
 
 
+def _compact_instants(text: pd.Series) -> pd.Series:
+    """``20220121T111244`` (UTC) as aware timestamps, NaT where it is not one (Arrow's strptime: vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(text.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    parsed = pc.strptime(arr, format="%Y%m%dT%H%M%S", unit="s", error_is_null=True)
+    out = pd.Series(parsed.to_pandas(), index=text.index)
+    return out.dt.tz_localize("UTC")
+
+
 def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFrame:
     """Messages from MailUp's SMS statistics export (``import_file`` kind ``mailup-sms-export``): one row per status
     change of a sending, counted once (the latest ``responsedate``); ``sentdate`` like ``20220121T111244`` in UTC,
@@ -624,8 +648,10 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
     id_sms = df["idSMS"].fillna("").str.strip()
     id_list = df["idList"].fillna("").str.strip()
     raw_sent = df["sentdate"].fillna("").str.strip()
-    sent = pd.to_datetime(raw_sent, format="%Y%m%dT%H%M%S", utc=True, errors="coerce")
-    status = df["status"].fillna("").str.strip().str.lower().map(STATUS_WORDS)
+    sent = _compact_instants(raw_sent)
+    codes, words = pd.factorize(df["status"].fillna("").str.strip().str.lower())
+    status = pd.Series(np.array([STATUS_WORDS.get(w, np.nan) for w in words] + [np.nan], dtype=float)[codes],
+                       index=df.index)  # one lookup per distinct status word
     bad = np.zeros(len(df), bool)
 
     def problem(mask, column, values, why):
@@ -643,31 +669,41 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
     problem(pd.isna(countries) & (recipient != "").to_numpy(), "recipient", recipient,
             "cannot be placed in a country (not a possible international number)")
     problem((recipient == "").to_numpy(), "recipient", recipient, "empty")
-    table = rates().set_index("country")["credits_per_part"]
-    has_rate = pd.Series(countries).map(table).notna().to_numpy()
+    has_rate = ~np.isnan(_rates_of(countries))
     problem(~pd.isna(countries) & ~has_rate, "recipient", recipient,
             "its country has no rate in the price table (data/rates.csv)")
     texts = store.campaign_info().set_index("campaign_id")["text"].dropna().to_dict()
-    by_row = pd.Series(countries, index=df.index)
     ok = ~bad
+    rows_ok = np.nonzero(ok)[0]
+    # every column needed, once, as plain arrays; then one sort by message (and response time) instead of a scan of
+    # the whole file per message
+    order_keys = [id_sms.to_numpy(dtype=object)[rows_ok]]
+    if "responsedate" in df:
+        order_keys.insert(0, df["responsedate"].fillna("").to_numpy(dtype=object)[rows_ok])
+    order = rows_ok[np.lexsort(order_keys)]  # the last key sorts first: by message, then by response time
+    ids_a, lists_a = id_sms.to_numpy(dtype=object), id_list.to_numpy(dtype=object)
+    recipients_a, raw_a = recipient.to_numpy(dtype=object), raw_sent.to_numpy(dtype=object)
+    status_a = status.to_numpy(dtype=float)
+    sms_sorted = ids_a[order]
+    cuts = np.nonzero(sms_sorted[1:] != sms_sorted[:-1])[0] + 1
     frames = []
-    for sms in sorted(set(id_sms[ok])):
+    for rows_of in np.split(order, cuts) if len(order) else []:
+        sms = str(ids_a[rows_of[0]])
         text = texts.get(f"mailup-{sms}", texts.get(sms))
-        mine = ok & (id_sms == sms).to_numpy()
+        mine = np.zeros(len(df), bool)
+        mine[rows_of] = True
         if text is None:
             problem(mine, "idSMS", id_sms, f"no text for MailUp message {sms}: run sync, or import a campaigns file "
                                             f"(campaign_id mailup-{sms}, name, text) first")
             continue
-        part = df[mine].assign(_sent=sent[mine], _status=status[mine], _r=recipient[mine], _stamp=raw_sent[mine] + "Z")
-        if "responsedate" in part:
-            part = part.sort_values("responsedate", kind="stable")
-        lists = part["idList"].str.strip().unique()
-        conv = sending_credits(sms, lists[0], text, False, part["_r"].to_numpy(dtype=object), part["_sent"],
-                               part["_status"].to_numpy(np.int64), stamps=part["_stamp"],
-                               countries=by_row.loc[part.index].to_numpy(dtype=object))
+        lists = pd.unique(lists_a[rows_of])
         if len(lists) > 1:
             problem(mine, "idList", id_list, f"MailUp message {sms} appears under several lists ({', '.join(lists)})")
             continue
+        conv = sending_credits(sms, lists[0], text, False, recipients_a[rows_of],
+                               sent.iloc[rows_of], status_a[rows_of].astype(np.int64),
+                               stamps=pd.Series(raw_a[rows_of]) + "Z",
+                               countries=countries[rows_of])
         frames.append(conv.messages)
     out = pd.concat(frames, ignore_index=True) if frames else _empty_messages()
     out.attrs["new_lists"] = sorted(set(out["list_id"]) - set(store.list_ids)) if len(out) else []

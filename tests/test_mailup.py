@@ -362,3 +362,16 @@ def test_a_bad_export_names_row_column_and_value_and_writes_nothing(tmp_path):
     assert "YYYYMMDDTHHMMSS" in got[(3, "sentdate")]
     assert "unknown status" in got[(4, "status")]
     assert "no text for MailUp message 77" in got[(5, "idSMS")]
+
+
+def test_status_changes_count_once_whatever_the_row_order(tmp_path):
+    """The rows of one sending's status changes may be anywhere in the file: the latest response wins, once."""
+    from credits_core.importer import import_file
+
+    s = named_store(tmp_path / "order.duckdb")
+    text = ("recipient;idList;idSMS;sentdate;responsedate;status\n"
+            "393331234567;1;10;20261005T090000;20261007T090000;0\n"
+            "393401111111;2;20;20261102T080000;20261006T080000;0\n"
+            "393331234567;1;10;20261005T090000;20261005T090001;1\n")
+    report = import_file(s, "mailup-sms-export", text.encode(), "x.csv")
+    assert report.ok and report.written == 2, report.text()
