@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table
+from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table, safe_text
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits, describe
 from credits_core.limits import risks as limit_risks
@@ -15,7 +15,7 @@ s = gate()  # every write of this page goes through the role check
 if not empty_state():
     flash = st.session_state.pop("assign_done", None)
     if flash:
-        st.success(flash)
+        st.success(safe_text(flash, 3000))
     lists = cached(list_overview)()
     st.metric("Unassigned pool (free access for every list without a limit)", n(lists.attrs["pool"]),
               delta=f"{lists.attrs['pool_reserved']:,} reserved by scheduled campaigns", delta_color="off")
@@ -40,7 +40,7 @@ if not empty_state():
         free = c3.checkbox("Free access instead", key="one_free")
         change = LimitChange(one, None if free else int(value), free)
         warn = cached(limit_risks)([change])
-        sure = st.checkbox(f"Yes: {warn[0]}", key=f"one_sure_{one}_{value}") if warn else True
+        sure = st.checkbox(f"Yes: {safe_text(warn[0], 500)}", key=f"one_sure_{one}_{value}") if warn else True
         if st.button("Set limit", key="one_go", disabled=not sure):
             try:
                 what = describe(s, [change])
@@ -48,7 +48,7 @@ if not empty_state():
                 st.session_state["assign_done"] = "Done. " + "; ".join(what) + "."
                 st.rerun()
             except CreditsError as exc:
-                st.error(f"Refused: {exc}")
+                st.error(f"Refused: {safe_text(str(exc), 2000)}")
 
     rec = reconciliation_table()
     if rec is not None:
@@ -67,7 +67,7 @@ if not empty_state():
                         what) + "."
                     st.rerun()
                 except CreditsError as exc:
-                    st.error(f"Refused: {exc}")
+                    st.error(f"Refused: {safe_text(str(exc), 2000)}")
 
     if not read_only():
         st.subheader("Change several limits")
@@ -87,7 +87,7 @@ if not empty_state():
         changes = [LimitChange(r.list_id, None if pd.isna(r.new_limit) else int(r.new_limit), bool(r.free_access))
                    for r in edited.itertuples() if not pd.isna(r.new_limit) or r.free_access]
         warns = cached(limit_risks)(changes) if changes else []
-        sure = st.checkbox("Yes, apply them: " + "; ".join(warns), key="bulk_sure") if warns else True
+        sure = st.checkbox("Yes, apply them: " + safe_text("; ".join(warns), 2000), key="bulk_sure") if warns else True
         if st.button("Apply changes", type="primary", disabled=not changes or not sure):
             try:
                 what = describe(s, changes)
@@ -95,4 +95,4 @@ if not empty_state():
                 st.session_state["assign_done"] = f"Applied {done} change(s): " + "; ".join(what) + "."
                 st.rerun()
             except CreditsError as exc:
-                st.error(f"Refused: {exc}")
+                st.error(f"Refused: {safe_text(str(exc), 2000)}")

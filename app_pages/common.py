@@ -8,6 +8,7 @@ process changes ``store().revision``; a new Rome day changes ``rome_today()``: e
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import plotly.express as px
 import streamlit as st
 
 from credits_core import CreditsError, CreditStore
-from credits_core.access import ANALYST, MANAGER, Access, WriteGate
+from credits_core.access import ANALYST, MANAGER, Access, WriteGate, cookie_secret_problem, user_from_claims
 from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL_USER = f"{getpass.getuser()} (local, no sign-in)"  # the author of writes made without sign-in
 
 
 def db_path() -> str:
@@ -40,8 +42,7 @@ def _open(path: str, ro: bool) -> CreditStore:
     return CreditStore.open(path, read_only=ro)  # read-only: a missing file is an error, nothing is created
 
 
-LOOPBACK = ("localhost", "127.0.0.1", "::1", "")
-MIN_COOKIE_SECRET = 32
+LOOPBACK = ("localhost", "127.0.0.1", "::1")  # empty or unset is NOT loopback: Streamlit then binds every interface
 
 
 def _secrets_table(name: str) -> dict | None:
@@ -61,27 +62,31 @@ def sign_in() -> tuple[str | None, str]:
     if auth is None:
         address = str(st.get_option("server.address") or "")
         if address not in LOOPBACK and os.environ.get("CREDITS_ALLOW_UNAUTHENTICATED") != "1":
-            st.error(f"This dashboard listens on {address} without sign-in, so it shows nothing. Configure sign-in "
-                     "(an [auth] section and an [access] table in .streamlit/secrets.toml, see the README), or set "
+            where = address or "every network interface (server.address is empty or unset)"
+            st.error(f"This dashboard listens on {safe_text(where)} without sign-in, so it shows nothing. Configure "
+                     "sign-in (an [auth] section and an [access] table in .streamlit/secrets.toml, see the README), "
+                     "set server.address to 127.0.0.1 for use on this machine only, or set "
                      "CREDITS_ALLOW_UNAUTHENTICATED=1 if a proxy in front already signs users in (unsafe otherwise).")
             st.stop()
-        return None, ANALYST if read_only_env() else MANAGER
-    if len(str(auth.get("cookie_secret", ""))) < MIN_COOKIE_SECRET:
-        st.error(f"Sign-in is configured without a cookie_secret of at least {MIN_COOKIE_SECRET} characters in "
-                 "[auth]: the dashboard refuses to start. Generate one with: python -c \"import secrets; "
-                 "print(secrets.token_urlsafe(48))\"")
+        return LOCAL_USER, ANALYST if read_only_env() else MANAGER
+    problem = cookie_secret_problem(auth.get("cookie_secret"))
+    if problem:
+        st.error(f"Sign-in is configured with a cookie_secret that cannot be used: {problem}. The dashboard refuses "
+                 "to start. Generate one with: python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
         st.stop()
     if not st.user.get("is_logged_in", False):
         st.title("📨 SMS credits")
         st.write("Sign in to see the account.")
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
-    email = str(st.user.get("email") or "")
-    role = Access.from_mapping(_secrets_table("access")).role_of(email)
+    access = _secrets_table("access") or {}
+    email, role, why = user_from_claims(st.user.to_dict(), Access.from_mapping(access),
+                                        require_verified=access.get("require_verified_email", True) is not False)
     if role is None:
         st.title("📨 SMS credits")
-        st.error(f"{email or 'This account'} has no access to this dashboard. Ask a manager of the account to add "
-                 "you to the [access] table (managers or analysts).")
+        st.error(f"{safe_text(email) or 'This account'} has no access to this dashboard"
+                 + (f": {safe_text(why, 500)}." if why else ". Ask a manager of the account to add you to the "
+                    "[access] table (managers or analysts)."))
         st.button("Sign out", on_click=st.logout)
         st.stop()
     return email, ANALYST if read_only_env() else role
@@ -89,10 +94,10 @@ def sign_in() -> tuple[str | None, str]:
 
 def sidebar_user(user: str | None, role: str) -> None:
     with st.sidebar:
-        if user is None:
+        if user == LOCAL_USER:
             st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
         else:
-            st.caption(f"Signed in as **{user}** ({role}).")
+            st.caption(f"Signed in as **{safe_text(user)}** ({role}).")
             st.button("Sign out", on_click=st.logout, key="sign_out")
 
 
@@ -156,6 +161,32 @@ def reconciliation_table() -> pd.DataFrame | None:
     return rec.drop(columns=["list_id"]).rename(columns={
         "name": "List", "mailup": "MailUp says", "ledger": "This ledger", "difference": "Difference",
         "explanation": "What it means"})
+
+
+MAX_SHOWN = 200  # characters of any one value from data or a link shown in a sentence
+
+
+def safe_text(value: object, limit: int = MAX_SHOWN) -> str:
+    """Text from data or the URL (list and campaign names, texts, link parameters) made inert for Streamlit's
+    Markdown: control characters folded, cut to ``limit``, and every ASCII punctuation character backslash-escaped
+    (CommonMark allows that for all of them), so no link, image, HTML tag, autolink, emphasis or ``:directive:`` can
+    come from it. Use it for every such value rendered in a Markdown element (st.markdown, st.caption, st.warning,
+    st.error, st.success, st.info, metric labels)."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+    if len(text) > limit:
+        text = text[:limit - 1] + "…"
+    return "".join("\\" + ch if ch in _MD_PUNCT else ch for ch in text)
+
+
+_MD_PUNCT = set("\\`*_{}[]()#+-.!|<>~$:&\"'=/@%^?;,")
+
+
+def safe_label(value: object, limit: int = 60) -> str:
+    """A name for a Plotly legend, axis or hover: Plotly reads a few HTML tags (``<a href>``, ``<b>``) in labels, so
+    angle brackets become look-alikes; cut to ``limit``."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+    text = text.replace("<", "‹").replace(">", "›")
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def n(value) -> str:

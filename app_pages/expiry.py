@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, eur, gate, int_columns, n, read_only
+from app_pages.common import cached, empty_state, eur, gate, int_columns, n, read_only, safe_text
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
@@ -31,7 +31,7 @@ if not empty_state():
     overview = cached(expiry_overview)()
     plan, base, idle = overview.plan, overview.base, overview.idle
     for sentence in overview.guidance:
-        st.info(sentence)
+        st.info(safe_text(sentence, 2000))
     st.subheader("What expires when")
     horizon = f"{base.horizon_end.astimezone(ZoneInfo(ROME)):%d %B %Y}" if base.horizon_end else "today"
     st.caption(f"Every credit held, up to its last expiry: this looks ahead to {horizon}. *At current pace*: each "
@@ -83,7 +83,7 @@ if not empty_state():
         )
         try:
             for line in check_scenario(s, sc):
-                st.warning(line)
+                st.warning(safe_text(line, 2000))
             with st.spinner("Replaying until the last expiry ..."):
                 alt = preview(s, sc)
             cmp = compare(base, alt)
@@ -99,7 +99,7 @@ if not empty_state():
                 "holder": "Who", **{c: st.column_config.NumberColumn(c.capitalize(), format="localized")
                                    for c in ("lost today", "lost with this change", "difference")}})
         except CreditsError as exc:
-            st.error(str(exc))
+            st.error(safe_text(str(exc), 2000))
 
     st.subheader("Scheduled campaigns (reserve credits)")
     st.caption("A campaign reserves its estimated cost in its bucket (its list if it has a spending limit, else the "
@@ -111,7 +111,8 @@ if not empty_state():
         **{c: st.column_config.NumberColumn(format="localized") for c in ("Credits", "Recorded", "Still reserved")}})
     overdue = table[table["Status"] == "due, not recorded"]
     for _, r in overdue.iterrows():
-        st.warning(f"Campaign {r['Campaign']} ({r['List']}) was due on {r['Scheduled (Rome)']:%d %B %Y %H:%M} and "
+        st.warning(f"Campaign {safe_text(r['Campaign'])} ({safe_text(r['List'])}) was due on "
+                   f"{r['Scheduled (Rome)']:%d %B %Y %H:%M} and "
                    f"none of its messages is recorded: it still reserves {r['Still reserved']:,} credits. Import its "
                    f"messages, or cancel it below if it did not go out.")
     if read_only():
@@ -136,33 +137,34 @@ if not empty_state():
             m[1].metric("Credits", n(q.credits))
             m[2].metric("Value", eur(q.eur) if q.eur is not None else "no price",
                         help="The credits it would use, valued at the price of the lots they come from")
-            m[3].metric(f"Available on {q.bucket}", n(q.available))
+            m[3].metric(f"Available on {safe_text(q.bucket, 60)}", n(q.available))
             if q.unicode_char:
                 st.caption(f"The text is sent as Unicode (UCS-2, 70 characters a part) because of {q.unicode_char!r}.")
             (st.success if q.fits else st.error)(
-                f"{q.bucket.capitalize()} " + ("can hold it now." if q.fits else
+                f"{safe_text(q.bucket.capitalize())} " + ("can hold it now." if q.fits else
                                                f"cannot hold it now: {q.credits:,} needed, {q.available:,} available."))
             if q.projected is not None:
                 (st.success if q.fits_then else st.warning)(
-                    f"At the current pace, on {day.day} {day:%B %Y} {q.bucket} will hold {q.projected:,} credits: "
+                    f"At the current pace, on {day.day} {day:%B %Y} {safe_text(q.bucket)} will hold "
+                    f"{q.projected:,} credits: "
                     + ("enough." if q.fits_then else f"{q.credits - q.projected:,} short."))
         except CreditsError as exc:
-            st.error(str(exc))
+            st.error(safe_text(str(exc), 2000))
         if st.button("Schedule", key="sc_go"):
             try:
                 at = datetime.combine(day, hour, ZoneInfo(ROME)).astimezone(UTC)
                 cid = schedule_campaign(s, lst, at, text, {country: int(recipients)}, edit_id or None)
                 st.success(f"Scheduled {cid}: {campaign_cost(text, {country: int(recipients)}):,} credits reserved.")
             except CreditsError as exc:
-                st.error(f"Refused: {exc}")
+                st.error(f"Refused: {safe_text(str(exc), 2000)}")
         if "cancelled" in st.session_state:
-            st.success(st.session_state.pop("cancelled"))
+            st.success(safe_text(st.session_state.pop("cancelled"), 500))
         if len(camp):
             c1, c2 = st.columns([3, 1])
             victim = c1.selectbox("Cancel campaign", camp["campaign_id"], key="cancel_id")
             held = int(table.loc[table["Campaign"] == victim, "Still reserved"].iloc[0])
-            sure = st.checkbox(f"Yes, cancel campaign {victim}: it releases {held:,} reserved credits and cannot be "
-                               f"undone", key="cancel_sure")
+            sure = st.checkbox(f"Yes, cancel campaign {safe_text(victim)}: it releases {held:,} reserved credits "
+                               f"and cannot be undone", key="cancel_sure")
             if c2.button("Cancel it", disabled=not sure):
                 cancel_campaign(s, victim)
                 st.session_state["cancelled"] = f"Campaign {victim} cancelled: {held:,} credits released."

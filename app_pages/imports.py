@@ -1,6 +1,6 @@
 import streamlit as st
 
-from app_pages.common import PROBLEM_COLUMNS, gate, mailup_settings, read_only, reconciliation_table, store
+from app_pages.common import PROBLEM_COLUMNS, gate, mailup_settings, read_only, reconciliation_table, safe_text, store
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.importer import KINDS, import_file
@@ -40,7 +40,8 @@ if settings is not None and not read_only():
             st.text(report.text())
         except CreditsError as exc:
             bar.empty()
-            st.error(f"The sync stopped: {exc}. What was recorded before stays; run it again to resume.")
+            st.error(f"The sync stopped: {safe_text(str(exc), 1000)}. What was recorded before stays; run it again "
+                     "to resume.")
 rec = reconciliation_table()
 if rec is not None:
     st.markdown("**MailUp's credits against this ledger** (as of the last sync; the Assign page can make the lists "
@@ -67,9 +68,12 @@ else:
         data = up.getvalue()
         check = import_file(s, kind, data, up.name, dry_run=True)
         if check.ok:
-            st.success(f"{up.name}: {check.rows:,} rows are valid.")
+            if check.rows:
+                st.success(f"{safe_text(up.name)}: {check.rows:,} rows are valid.")
+            else:
+                st.warning(f"{safe_text(up.name)}: no rows (only a header): nothing to import.")
             for note in check.notes:
-                st.caption(note)
+                st.caption(safe_text(note, 1000))
             if st.button("Import now", type="primary"):
                 with st.spinner("Importing ..."):
                     done = import_file(s, kind, data, up.name)
@@ -79,5 +83,5 @@ else:
                     st.error("Rejected: nothing was written.")
                     st.dataframe(done.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)
         else:
-            st.error(f"{up.name}: rejected, nothing would be written ({len(check.problems)} problem(s)).")
+            st.error(f"{safe_text(up.name)}: rejected, nothing would be written ({len(check.problems)} problem(s)).")
             st.dataframe(check.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import PALETTE, cached, empty_state, n, store
+from app_pages.common import PALETTE, cached, empty_state, n, safe_label, safe_text, store
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.ledger import POOL
@@ -39,15 +39,16 @@ if not empty_state():
         c2.metric("Next expiry", "none")
     for bucket, d in base.run_out.items():
         if (d - b.at.date()).days <= 30:
-            who = "The unassigned pool" if bucket is POOL else f"List {s.list_name(bucket)}"
+            who = "The unassigned pool" if bucket is POOL else f"List {safe_text(s.list_name(bucket))}"
             st.warning(f"📉 {who} will run out on {d:%d %B %Y} at its current pace.")
     risk = at_risk(s)
     for r in risk.itertuples():
-        st.error(f"{s.holder_name(r.bucket)}: recorded spend has eaten into reservations; campaigns at risk: "
-                 f"{r.campaigns_at_risk}")
+        st.error(f"{safe_text(s.holder_name(r.bucket))}: recorded spend has eaten into reservations; campaigns at "
+                 f"risk: {safe_text(r.campaigns_at_risk, 1000)}")
 
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()
+    tl = tl.assign(holder=[safe_label(h) for h in tl["holder"]])  # Plotly reads HTML tags in legends
     fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"},
                   color_discrete_sequence=PALETTE)
     if base.path is not None:  # the projection, dashed: steady spend at the recent pace, and each expiry's drop

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import PALETTE, cached, empty_state, eur, int_columns, n, store
+from app_pages.common import PALETTE, cached, empty_state, eur, int_columns, n, safe_label, safe_text, store
 from credits_core import CreditsError
 from credits_core.export import write_workbook
 from credits_core.periods import PRESETS, describe, period_end
@@ -104,7 +104,7 @@ s = store()
 offered = cached(report_countries)()
 view = current_view()
 for notice in view.notices:
-    st.warning(f"The link had a value this page cannot use: {notice}.")
+    st.warning(f"The link had a value this page cannot use: {safe_text(notice, 400)}.")
 
 # -- filters: they wrap on a narrow screen instead of being cut ---------------------------------------------------
 show("u_preset", view.preset)
@@ -155,8 +155,8 @@ with st.container(horizontal=True, wrap=True):
     st.metric("Parts", n(per_list["parts"].sum()), width=140)
 if total:
     top = per_list.iloc[0]
-    st.markdown(f"**{top['name']}** spent the most: {int(top['credits']):,} credits, {top['share']:.1%} of the "
-                f"total" + (f", {eur(top['eur'])}." if pd.notna(top["eur"]) else "."))
+    st.markdown(f"**{safe_text(top['name'])}** spent the most: {int(top['credits']):,} credits, "
+                f"{top['share']:.1%} of the total" + (f", {eur(top['eur'])}." if pd.notna(top["eur"]) else "."))
 if unpriced:
     st.caption(f"{unpriced:,} credits came from lots bought without a price: they are shown as unpriced, not as "
                "free.")
@@ -169,6 +169,7 @@ long = long.assign(
 long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                   on=["period", "list_id"], how="left").astype({"eur": "float64"})
 long["cost"] = [eur(v) if pd.notna(v) else "—" for v in long["eur"]]
+long["name"] = [safe_label(x) for x in long["name"]]  # Plotly reads HTML tags in legends and hovers
 fig = px.bar(long, x="shown", y="credits", color="name", custom_data=["list_id", "start", "cost", "coverage"],
              labels={"shown": view.period, "name": "list"}, color_discrete_sequence=PALETTE)
 fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:,} credits, %{customdata[2]}<extra></extra>")
@@ -245,16 +246,17 @@ if tab_messages.open:
                 st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
                           help="Show the messages of the whole range again")
         if view.pick and pick != view.pick and resolve_pick(view.pick, values, names) is None:
-            st.warning(f"{view.pick!r} has no spend in this view: showing {names.get(pick) or pick} instead.")
+            st.warning(f"{safe_text(repr(view.pick))} has no spend in this view: showing "
+                       f"{safe_text(names.get(pick) or pick)} instead.")
         if pick is None:
             st.info("Nothing was spent in this view: no messages to show.")
             st.stop()
         row = totals.set_index(dim).loc[pick]
         if view.drill == "campaign":
-            st.markdown(f"**{row['name']}** · {pick} · sent {row['sent_at']:%d %b %Y %H:%M} (Rome) · lists "
-                        f"{row['lists']}")
+            st.markdown(f"**{safe_text(row['name'])}** · {safe_text(pick)} · sent {row['sent_at']:%d %b %Y %H:%M} "
+                        f"(Rome) · lists {safe_text(row['lists'])}")
             if isinstance(row["text"], str):
-                st.caption(f"“{row['text']}”")
+                st.caption(f"“{safe_text(row['text'], 1000)}”")
         with st.container(horizontal=True, wrap=True):
             st.metric("Messages", n(row["messages"]), width=140)
             st.metric("Parts", n(row["parts"]), width=140)
@@ -290,7 +292,7 @@ if tab_messages.open:
         pg = first if page_no == 1 else cached(messages_page)(
             drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending,
             search=view.search or None)
-        found = f" matching “{view.search}”" if view.search else ""
+        found = f" matching “{safe_text(view.search)}”" if view.search else ""
         st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
                    "are Rome local time; recipients are masked.")
         st.dataframe(pg.rows, hide_index=True, width="stretch", column_config={

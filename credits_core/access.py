@@ -64,11 +64,55 @@ class Access:
         return None
 
 
+MIN_COOKIE_SECRET = 32
+# values documented in READMEs and examples (ours and Streamlit's): whoever read them could sign a session cookie
+KNOWN_PLACEHOLDERS = frozenset({
+    "a random string of at least 32 characters", "xxx", "your-secret", "change-me", "changeme", "secret",
+    "<paste the output of: python -c 'import secrets; print(secrets.token_urlsafe(48))'>",
+})
+
+
+def cookie_secret_problem(secret: object) -> str | None:
+    """Why a ``cookie_secret`` must be refused (None: it is fine). It signs the session cookie, so a known, short or
+    guessable one lets anyone forge a signed-in user: a documented placeholder, fewer than 32 characters, fewer
+    than 12 distinct characters, or a character repeated for more than a quarter of it."""
+    text = str(secret or "")
+    if text.strip().lower() in KNOWN_PLACEHOLDERS or "<" in text or "random string" in text.lower():
+        return "it is a documented placeholder (anyone who read the example could forge a session)"
+    if len(text) < MIN_COOKIE_SECRET:
+        return f"it has {len(text)} characters; at least {MIN_COOKIE_SECRET} are needed"
+    if len(set(text)) < 12:
+        return f"it uses only {len(set(text))} distinct characters: too easy to guess"
+    if max(text.count(c) for c in set(text)) > len(text) / 4:
+        return "one character makes up more than a quarter of it: too easy to guess"
+    return None
+
+
+def normal_email(email: object) -> str:
+    """Addresses compare and are recorded in lower case, without surrounding blanks ("ANA@Example.COM" is ana)."""
+    return str(email or "").strip().lower()
+
+
+def user_from_claims(claims: Mapping, access: Access, *, require_verified: bool = True
+                     ) -> tuple[str, str | None, str | None]:
+    """(e-mail in lower case, role or None, why refused or None) for a signed-in user's OIDC claims. An e-mail the
+    provider does not say is verified (``email_verified`` true) gets no role: anyone can claim any address at some
+    providers."""
+    email = normal_email(claims.get("email"))
+    if not email:
+        return email, None, "the sign-in did not give an e-mail address"
+    verified = claims.get("email_verified")
+    if require_verified and verified is not True and str(verified).lower() != "true":
+        return email, None, (f"the provider does not confirm that {email} is verified (email_verified is "
+                             f"{verified!r}); no role is given to an unverified address")
+    return email, access.role_of(email), None
+
+
 class WriteGate:
     """The store as one user may use it: reads as they are, writes only for a manager, named after the user."""
 
     def __init__(self, store: CreditStore, user: str | None, role: str | None):
-        self._store, self.user, self.role = store, user, role
+        self._store, self.user, self.role = store, (normal_email(user) if user and "@" in user else user), role
 
     @property
     def can_write(self) -> bool:

@@ -35,8 +35,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from . import bounds
 from .calendar import utc_us
 from .errors import CreditsError
 from .messages import OPTIONAL, REQUIRED, MessagesRejected
@@ -66,6 +68,7 @@ class ImportReport:
     problems: list[tuple[int | None, str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     written: int = 0
+    renamed: int = 0
     dry_run: bool = False
 
     @property
@@ -74,37 +77,79 @@ class ImportReport:
 
     def add(self, row: int | None, column: str, value: object, reason: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append((row, column, "" if value is None else str(value)[:80], reason))
+            self.problems.append((row, bounds.echo(column, 40), bounds.echo(value), reason))
+
+    def sorted_problems(self) -> list[tuple[int | None, str, str, str]]:
+        """By row (problems of the whole file last), then column: every kind reports in the same order."""
+        return sorted(self.problems, key=lambda p: (p[0] is None, p[0] or 0, p[1]))
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.problems, columns=["row", "column", "value", "reason"])
+        return pd.DataFrame(self.sorted_problems(), columns=["row", "column", "value", "reason"])
 
     def text(self) -> str:
         head = f"{self.file}: {self.kind}, {self.rows:,} rows"
+        if self.ok and not self.rows:
+            return f"{self.file}: {self.kind}, no rows (only a header): nothing to import"
         if self.ok:
             verb = "would be imported (dry run)" if self.dry_run else f"imported, {self.written:,} new"
             return "\n".join([f"{head}: {verb}"] + [f"note: {n}" for n in self.notes])
         more = " (first ones shown)" if len(self.problems) >= MAX_PROBLEMS else ""
         lines = [f"{head}: REJECTED, nothing was written; {len(self.problems)} problem(s){more}:"]
-        lines += [f"  row {r}, column {c}, value {v!r}: {why}" for r, c, v, why in self.problems]
+        lines += [f"  row {r}, column {c}, value {v!r}: {why}" for r, c, v, why in self.sorted_problems()]
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
+def _check_xlsx_zip(data: bytes, name: str) -> None:
+    """Refuse a zip bomb from its directory, before any part is unzipped (``bounds``)."""
+    import zipfile
+
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        raise CreditsError(f"{bounds.echo(name)} is not a readable .xlsx file (not a zip archive)") from None
+    total = sum(p.file_size for p in parts)
+    if total > bounds.MAX_XLSX_EXPANDED_BYTES:
+        raise CreditsError(f"{bounds.echo(name)} expands to {total / 1e6:,.0f} MB once unzipped; at most "
+                           f"{bounds.MAX_XLSX_EXPANDED_BYTES / 1e6:,.0f} MB are read (save it as CSV)")
+    for p in parts:
+        if p.file_size > 1_000_000 and p.file_size > bounds.MAX_XLSX_RATIO * max(p.compress_size, 1):
+            raise CreditsError(f"{bounds.echo(name)}: its part {bounds.echo(p.filename, 40)} expands "
+                               f"{p.file_size / max(p.compress_size, 1):,.0f} times; more than "
+                               f"{bounds.MAX_XLSX_RATIO} is not a spreadsheet")
+
+
 def read_table(data: bytes, name: str) -> pd.DataFrame:
-    """Every cell as a string (or NA): CSV (comma or semicolon, UTF-8 with or without BOM) or .xlsx."""
+    """Every cell as a string (or NA): CSV (comma, semicolon or |, UTF-8 with or without BOM) or .xlsx. Size, rows,
+    columns and cell length are bounded (``bounds``) before or while reading, never after."""
+    if len(data) > bounds.MAX_UPLOAD_BYTES:
+        raise CreditsError(f"{bounds.echo(name)} has {len(data) / 1e6:,.0f} MB; files of at most "
+                           f"{bounds.MAX_UPLOAD_BYTES / 1e6:,.0f} MB are imported")
     if name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        _check_xlsx_zip(data, name)
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise CreditsError(f"{name} is not a readable .xlsx file: {exc}") from None
-        rows = list(wb.worksheets[0].iter_rows(values_only=True))
-        if not rows:
-            raise CreditsError(f"{name} is empty")
-        header = [str(h).strip() if h is not None else "" for h in rows[0]]
-        body = [["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r]
-                for r in rows[1:]]
+            raise CreditsError(f"{bounds.echo(name)} is not a readable .xlsx file: {bounds.echo(exc, 200)}") from None
+        rows_iter = wb.worksheets[0].iter_rows(values_only=True, max_col=bounds.MAX_COLUMNS + 1)
+        first = next(rows_iter, None)
+        if first is None:
+            raise CreditsError(f"{bounds.echo(name)} is empty")
+        used = max((i + 1 for i, h in enumerate(first) if h is not None and str(h).strip()), default=0)
+        if used > bounds.MAX_COLUMNS:
+            raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_COLUMNS} columns")
+        header = [bounds.echo(h, bounds.MAX_ECHO_CHARS).strip() if h is not None else "" for h in first[:used]]
+        body = []
+        for r in rows_iter:
+            if len(body) >= bounds.MAX_ROWS:
+                raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_ROWS:,} rows")
+            cells = ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r[:used]]
+            cells += [""] * (used - len(cells))
+            if any(len(c) > bounds.MAX_CELL_CHARS for c in cells):
+                raise CreditsError(f"{bounds.echo(name)}, row {len(body) + 2}: a cell has more than "
+                                   f"{bounds.MAX_CELL_CHARS:,} characters")
+            body.append(cells)
         return pd.DataFrame(body, columns=header, dtype="string")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -126,8 +171,17 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, StopIteration, csv.Error, ValueError) as exc:
         raise CreditsError(f"{name} is not a readable CSV file: {exc}") from None
+    if table.num_columns > bounds.MAX_COLUMNS:
+        raise CreditsError(f"{bounds.echo(name)} has {table.num_columns} columns; at most {bounds.MAX_COLUMNS}")
+    if table.num_rows > bounds.MAX_ROWS:
+        raise CreditsError(f"{bounds.echo(name)} has {table.num_rows:,} rows; at most {bounds.MAX_ROWS:,} at once")
+    for col in table.columns:
+        longest = pc.max(pc.utf8_length(col)).as_py() if len(col) else 0
+        if longest and longest > bounds.MAX_CELL_CHARS:
+            raise CreditsError(f"{bounds.echo(name)}: a cell has {longest:,} characters; at most "
+                               f"{bounds.MAX_CELL_CHARS:,}")
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = [bounds.echo(c).strip() for c in df.columns]
     for col in df.columns:  # the spreadsheet escape of our CSV exports (export.csv_safe): one leading apostrophe
         quoted = df[col].str.startswith("'").fillna(False).to_numpy(bool)
         if quoted.any():
@@ -317,6 +371,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
                 new = None if pd.isna(name) or name == "" else str(name)
                 if new is not None and lid in store.list_ids and store.list_name(lid) not in (new, lid):
                     report.notes.append(f"list {lid} renamed from {store.list_name(lid)!r} to {new!r}")
+                    report.renamed += 1
                 store.add_list(lid, new)
     elif kind == "purchases":
         at = _instants(df["purchased_at"], "purchased_at", report)
@@ -437,6 +492,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
             apply()
             if kind not in ("messages", "campaigns", "mailup-sms-export"):
                 report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
+                report.written += report.renamed  # a rename is a write: in the History with its author
             if dry_run:
                 raise _DryRun
             if report.written:  # one entry in the History: the file, and what it wrote (its events carry the author)

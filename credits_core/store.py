@@ -30,7 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import journal, ledger, reservations
+from . import bounds, journal, ledger, reservations
 from .calendar import fmt_local, from_us, now_us, utc_us
 from .db import Database
 from .errors import CreditsError
@@ -358,6 +358,13 @@ class CreditStore:
         list_id = _check_id(list_id, "list_id")
         if name is not None and not isinstance(name, str):
             raise CreditsError(f"name={name!r} of list {list_id!r} must be a string")
+        if len(list_id) > bounds.MAX_NAME_CHARS:
+            raise CreditsError(f"list_id {bounds.echo(list_id)!r} is longer than {bounds.MAX_NAME_CHARS} characters")
+        if name is not None:
+            try:
+                name = bounds.clean_name(name, f"the name of list {list_id!r}") or None
+            except ValueError as exc:
+                raise CreditsError(str(exc)) from None
         with self._writing() as cur:
             self._snap = journal.add_list(cur, self._snap, list_id, name)
 
@@ -505,6 +512,11 @@ class CreditStore:
         for i, cid in enumerate(df["campaign_id"].fillna("")):
             if not cid.strip():
                 raise CreditsError(f"row {i + 1}: campaign_id is empty")
+        try:
+            df["name"] = pd.array([None if pd.isna(x) else bounds.clean_name(x, f"row {i + 1}: the campaign name")
+                                   for i, x in enumerate(df["name"])], dtype="string")
+        except ValueError as exc:
+            raise CreditsError(str(exc)) from None
         dup = df["campaign_id"].duplicated()
         if dup.any():
             raise CreditsError(f"campaign_id {df['campaign_id'][dup].iloc[0]!r} appears twice")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -127,3 +129,67 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
         analyst.close()
     assert s.list_name("a") == "Avvisi" and s.campaign_info().empty
     s.close()
+
+
+def test_weak_and_documented_cookie_secrets_are_refused():
+    """Issue 22.3: the README's example cookie_secret worked, so anyone could sign a session cookie."""
+    import secrets
+
+    from credits_core.access import cookie_secret_problem
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    shown = re.findall(r'cookie_secret = "([^"]*)"', readme)
+    assert shown and all(cookie_secret_problem(s) for s in shown)  # whatever the README shows cannot be used
+    assert "placeholder" in cookie_secret_problem("a random string of at least 32 characters")
+    assert "characters" in cookie_secret_problem("short")
+    assert "distinct" in cookie_secret_problem("ab" * 20)
+    assert "quarter" in cookie_secret_problem("a" * 30 + "bcdefghijklmnopqrstuv")
+    assert cookie_secret_problem(secrets.token_urlsafe(48)) is None
+
+
+def test_an_unverified_email_gets_no_role_and_addresses_compare_in_lower_case():
+    """Issue 22.2 and 22.7: a provider user claiming ana@example.com unverified was a manager; authors kept the
+    provider's spelling."""
+    from credits_core.access import Access, user_from_claims
+
+    access = Access.from_mapping({"managers": ["ana@example.com"], "analysts": ["*@example.com"]})
+    email, role, why = user_from_claims({"email": "ana@example.com", "email_verified": False}, access)
+    assert role is None and "not confirm" in why
+    assert user_from_claims({"email": "ana@example.com"}, access)[1] is None  # no claim: not verified either
+    assert user_from_claims({"email": " ANA@Example.COM ", "email_verified": True}, access) == (
+        "ana@example.com", "manager", None)
+    assert user_from_claims({"email": "bo@example.com", "email_verified": False}, access,
+                            require_verified=False)[1] == "analyst"
+
+
+def test_the_gate_records_authors_in_lower_case(tmp_path):
+    from datetime import UTC, datetime
+
+    from credits_core import CreditStore
+    from credits_core.access import WriteGate
+
+    s = CreditStore.open(tmp_path / "a.duckdb")
+    WriteGate(s, "ANA@Example.COM", "manager").purchase(10, datetime.now(UTC))
+    assert s.controls[-1].author == "ana@example.com"
+    s.close()
+
+
+def test_an_empty_server_address_is_not_loopback(monkeypatch, tmp_path):
+    """Issue 22.1: an empty (or unset) server.address makes Streamlit bind every interface; the app treated it as
+    loopback and gave manager rights to anyone without sign-in."""
+    import streamlit as st
+    from streamlit import config
+    from streamlit.testing.v1 import AppTest
+
+    before = config.get_option("server.address")
+    config.set_option("server.address", "")
+    try:
+        st.cache_resource.clear()
+        monkeypatch.setenv("CREDITS_DB", str(tmp_path / "x.duckdb"))
+        monkeypatch.delenv("CREDITS_ALLOW_UNAUTHENTICATED", raising=False)
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.run()
+        assert any("every network interface" in e.value for e in at.error)
+        assert not at.title and not at.metric  # nothing of the account
+    finally:
+        config.set_option("server.address", before)

@@ -101,9 +101,11 @@ def test_usage_link_opens_the_campaign_drill_down_with_names(monkeypatch, demo_d
         info = s.campaign_info().set_index("campaign_id")
     pick = at.selectbox(key="u_pick").value
     assert pick in info.index
+    from app_pages.common import safe_text
+
     headline = " ".join(m.value for m in at.markdown)
-    assert info.loc[pick, "name"] in headline  # the campaign by name, with its date and text
-    assert any(info.loc[pick, "text"] in c.value for c in at.caption)
+    assert safe_text(info.loc[pick, "name"]) in headline  # the campaign by name (inert Markdown), its date and text
+    assert any(safe_text(info.loc[pick, "text"], 1000) in c.value for c in at.caption)
     shown = at.dataframe[-1].value
     assert len(shown) > 0 and set(shown["campaign_id"]) == {pick} and shown["eur"].notna().all()
     assert {m.label for m in at.metric} >= {"Messages", "Parts", "Credits", "Cost"}
@@ -239,9 +241,59 @@ def test_usage_link_with_bad_values_falls_back_with_a_notice(monkeypatch, demo_d
     at.query_params.update({"by": "fortnight", "from": "2026-13-01", "country": ["ZZ"]})
     at.run()
     assert not at.exception, at.exception
+    from app_pages.common import safe_text
+
     notices = " ".join(w.value for w in at.warning)
-    assert "fortnight" in notices and "2026-13-01" in notices and "ZZ" in notices
+    assert "fortnight" in notices and safe_text("2026-13-01") in notices and "ZZ" in notices
     assert at.selectbox(key="u_by").value == "month"
+
+
+EVIL = "![x](http://evil.example/a.png) [Sign in again](http://evil.example/login) <img src=x> :red[boo]"
+
+
+def unescaped(markdown: str) -> list[str]:
+    """Markdown constructs that would be live: an image or link opener, an autolink, a raw tag."""
+    import re
+
+    return re.findall(r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(|(?<![\\])<img|http://evil", markdown.replace("http\\:", "x"))
+
+
+def test_a_crafted_link_renders_no_markdown(monkeypatch, demo_db):
+    """Issue 22.4: the list, q, pick and range parameters were echoed as Markdown (an image fetched from
+    evil.example, a phishing link)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("CREDITS_DB", str(demo_db))
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/usage.py")
+    at.query_params.update({"list": [EVIL], "range": EVIL, "tab": "messages", "pick": EVIL, "q": EVIL})
+    at.run()
+    assert not at.exception, at.exception
+    shown = [w.value for w in at.warning] + [m.value for m in at.markdown] + [c.value for c in at.caption]
+    assert any("evil" in x for x in shown)  # the values are shown, as text
+    assert [x for x in shown if unescaped(x)] == []
+
+
+def test_names_from_data_render_no_markdown(monkeypatch, tmp_path):
+    """Issue 22.4: a list named with Markdown showed a live link and fetched an image on the Overview."""
+    from datetime import timedelta
+
+    path = tmp_path / "evil.duckdb"
+    now = datetime.now(UTC)
+    with CreditStore.open(path) as s:
+        s.add_list("a", EVIL)
+        s.purchase(1_000, now - timedelta(days=60), expiring=False)
+        s.assign("a", 45, now - timedelta(days=59))
+        for i in range(40):  # 5 credits left at 40 in 90 days: runs out within 30 days
+            s.send("a", 1, now - timedelta(days=1 + i))
+    at = app(monkeypatch, path)
+    assert not at.exception, at.exception
+    shown = [w.value for w in at.warning] + [e.value for e in at.error] + [m.value for m in at.markdown]
+    assert any("evil" in x for x in shown), shown
+    assert [x for x in shown if unescaped(x)] == []
 
 
 def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db):

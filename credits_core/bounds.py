@@ -1,0 +1,36 @@
+"""Input bounds: every limit on what comes in from a file, a form or a link, in one place (the README lists them).
+
+Each is checked *before* the expensive work it protects: a file's size before it is read, an .xlsx's expanded size
+and expansion ratio (from the zip directory) before openpyxl parses it, rows and columns while reading, a cell's
+length before it is kept, a name's length where it enters the store. A value echoed back in a message is cut.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a file to import (CSV or .xlsx), as uploaded
+MAX_XLSX_EXPANDED_BYTES = 400 * 1024 * 1024  # an .xlsx's parts once unzipped, all together
+MAX_XLSX_RATIO = 100  # unzipped / zipped, per part: beyond that it is a zip bomb, not a spreadsheet
+MAX_ROWS = 5_000_000  # data rows of one file
+MAX_COLUMNS = 50  # columns of one file
+MAX_CELL_CHARS = 2_000  # characters of one cell (a long SMS text is ~1,600)
+MAX_NAME_CHARS = 200  # a list or campaign name
+MAX_ECHO_CHARS = 80  # a value quoted back in a problem report
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def clean_name(value: str, what: str) -> str:
+    """A name as stored: control characters (CR, LF, tab ...) folded into one space, blanks trimmed. A name longer
+    than ``MAX_NAME_CHARS`` is refused (a ``ValueError`` the caller turns into its own error)."""
+    text = " ".join(_CONTROL.sub(" ", value).split())
+    if len(text) > MAX_NAME_CHARS:
+        raise ValueError(f"{what} has {len(text):,} characters; names are at most {MAX_NAME_CHARS}")
+    return text
+
+
+def echo(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """A value quoted back in a message: control characters folded, cut to ``limit`` characters."""
+    text = _CONTROL.sub(" ", "" if value is None else str(value))
+    return text if len(text) <= limit else text[:limit - 1] + "…"
