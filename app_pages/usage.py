@@ -144,10 +144,11 @@ st.subheader(f"{describe(view.date_from, view.date_to)}"
 with st.container(horizontal=True, wrap=True):
     before, year_ago = int(per_list["previous_credits"].sum()), int(per_list["last_year_credits"].sum())
     st.metric("Credits spent", n(total), delta=f"{total - before:+,} vs {prev.label}", delta_color="off",
-              help=f"Compared with {prev.label}: {prev.lo} to {prev.hi}", width=260)
+              help=f"Compared with the same span of the previous period: {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}",
+              width=260)
     if (prev.lo, prev.hi) != (last_year.lo, last_year.hi):
         st.metric("Same period last year", n(year_ago), delta=f"{total - year_ago:+,} now", delta_color="off",
-                  help=f"{last_year.label}: {last_year.lo} to {last_year.hi}", width=230)
+                  help=f"The same span last year: {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}", width=230)
     st.metric("Cost", eur(cost), help="Each credit at the price per credit of the lot it came from"
               + (f"; {unpriced:,} credits came from lots bought without a price and are not valued" if unpriced
                  else ""), width=170)
@@ -198,9 +199,10 @@ if tab_lists.open:
             "change_last_year": st.column_config.NumberColumn(f"Change vs {last_year.label}", format="localized"),
             "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),
             "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1)})
-        st.caption(f"Compared with the previous period of the same kind ({prev.label}, {prev.lo} to {prev.hi})"
-                   + (", which is also the same period last year." if same else
-                      f" and the same period last year ({last_year.label}, {last_year.lo} to {last_year.hi})."))
+        st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of the "
+                   f"previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
+                   + (", which is also the same span last year." if same else
+                      f", and of last year, {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}."))
 
 if tab_periods.open:
     with tab_periods:

@@ -110,8 +110,13 @@ def comparisons(lo: date, hi: date, preset: str | None = None) -> tuple[Comparis
     the quarter or year before (``preset`` tells "this quarter" from "year to date" in January to March); any other
     range with the days of equal number just before it.
     """
+    # a period so far compares with the same span of the period before, also on the last day of a month, when the
+    # range happens to be whole months (year to date on 30 November is not "11 months": it is 1 Jan - 30 Nov)
+    so_far = {"this_month": 1, "this_quarter": 3, "ytd": 12}.get(preset or "")
     months = _months_spanned(lo, hi)
-    if months:
+    if so_far:
+        prev = _shifted(lo, hi, so_far, "previous")
+    elif months:
         p_lo, p_hi = add_months(lo, -months), lo - timedelta(days=1)
         prev = Comparison(p_lo, p_hi, describe(p_lo, p_hi), "previous")
     elif lo.day == 1 and (hi.year, hi.month) == (lo.year, lo.month):

@@ -49,3 +49,16 @@ def test_partial_periods_are_counted_in_days():
     assert coverage(date(2025, 11, 28), TODAY, "month", date(2026, 2, 1)) == (28, 28)
     assert coverage(date(2026, 7, 1), date(2026, 8, 15), "quarter", date(2026, 7, 1)) == (46, 92)
     assert coverage(date(2026, 11, 25), TODAY, "week", date(2026, 11, 23)) == (4, 7)
+
+
+@pytest.mark.parametrize("preset, previous, last_year", [
+    ("ytd", (date(2025, 1, 1), date(2025, 11, 30)), (date(2025, 1, 1), date(2025, 11, 30))),
+    ("this_quarter", (date(2026, 7, 1), date(2026, 8, 31)), (date(2025, 10, 1), date(2025, 11, 30))),
+    ("this_month", (date(2026, 10, 1), date(2026, 10, 31)), (date(2025, 11, 1), date(2025, 11, 30))),
+])
+def test_a_period_so_far_on_a_month_end_compares_like_with_like(preset, previous, last_year):
+    """Issue 23: on 30 November year to date was compared with Feb-Dec 2025 and this quarter with Aug-Sep 2026
+    (the ranges were whole months, so they were taken as "the months before")."""
+    lo, hi = preset_range(preset, date(2026, 11, 30))
+    prev, ly = comparisons(lo, hi, preset)
+    assert ((prev.lo, prev.hi), (ly.lo, ly.hi)) == (previous, last_year)
