@@ -116,6 +116,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     from .alerts import SmtpSettings, run
 
     settings = SmtpSettings.from_env()
+    if settings is None and not args.dry_run:  # a cron job must not succeed silently while nothing can be sent
+        print("error: alerts are not configured: set CREDITS_SMTP_HOST and CREDITS_ALERTS_TO (see the README), or "
+              "use --dry-run to print them", file=sys.stderr)
+        return 2
     with _open(args.db, read_only=args.dry_run) as store:
         n = run(store, settings, days=args.days, dry_run=args.dry_run)
     verb = "would be sent" if args.dry_run or settings is None else "sent"

@@ -151,3 +151,13 @@ def test_settings_from_the_environment():
     assert (st.port, st.recipients, st.security) == (465, ("a@x", "b@x"), "ssl")
     with pytest.raises(ValueError, match="starttls, ssl or none"):
         SmtpSettings.from_env({"CREDITS_SMTP_HOST": "mail", "CREDITS_ALERTS_TO": "a@x", "CREDITS_SMTP_SECURITY": "x"})
+
+
+def test_alerts_without_smtp_settings_exit_2_and_dry_run_still_works(tmp_path):
+    """Issue 23.6: without SMTP settings `alerts` exited 0 with "nothing sent", so a cron job failed silently."""
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 20)
+    out = cli(db, "alerts")
+    assert out.returncode == 2 and "not configured" in out.stderr and "CREDITS_SMTP_HOST" in out.stderr
+    dry = cli(db, "alerts", "--dry-run")
+    assert dry.returncode == 0 and "would send" in dry.stdout
