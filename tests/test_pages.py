@@ -459,3 +459,18 @@ def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch
     with CreditStore.open(path) as s:
         assert by_list_and_month(s) == BY_HAND and s.balance().assigned == {"2": 100}
         assert fake.password not in str(s.audit_trail().to_dict())
+
+
+def test_history_is_newest_first_with_a_date_range(monkeypatch, demo_db):
+    """Issue 23.6: History was oldest first with no date filter."""
+
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/history.py").run()
+    rows = at.dataframe[0].value
+    assert rows["at_rome"].is_monotonic_decreasing and len(rows) > 3
+    mid = rows["at_rome"].iloc[len(rows) // 2].date()
+    at.date_input(key="hrange").set_value((rows["at_rome"].min().date(), mid)).run()
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value
+    assert 0 < len(shown) < len(rows) and shown["at_rome"].max().date() <= mid
+    assert at.query_params["to"] in (mid.isoformat(), [mid.isoformat()])
