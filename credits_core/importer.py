@@ -57,7 +57,9 @@ EXTRA_COLUMNS_OK = {"mailup-sms-export"}  # a file made by another program: colu
 MAX_PROBLEMS = 200
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
-EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
+EARLIEST, LATEST = "2000-01-01", "2100-01-01"
+DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z "
+                "(without an offset: Rome local time)")  # instants a credits ledger can hold (a lot expires years later)
 
 
 @dataclass
@@ -210,11 +212,19 @@ def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
         out[naive] = rome.dt.tz_convert("UTC")
         report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
     for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
-        report.add(int(label) + 2, column, s[label], "not an ISO 8601 date-time")
+        day_first = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", s[label])
+        hint = (f" (for {s[label]} write {day_first.group(3)}-{int(day_first.group(2)):02d}-"
+                f"{int(day_first.group(1)):02d})" if day_first else "")
+        report.add(int(label) + 2, column, s[label], f"not a date-time in the expected format: {DATE_FORMATS}{hint}")
     far = out.notna() & ((out < pd.Timestamp(EARLIEST, tz="UTC")) | (out >= pd.Timestamp(LATEST, tz="UTC")))
     for label in s.index[far.to_numpy()][:MAX_PROBLEMS]:
         report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {EARLIEST[:4]} and "
                                                       f"{int(LATEST[:4]) - 1}")
+    future = out.notna() & ~far & (out > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=5))
+    if future.any():
+        first = s.index[future.to_numpy()][0]
+        report.notes.append(f"{int(future.sum()):,} {column} value(s) are in the future (first: row {int(first) + 2}, "
+                            f"{bounds.echo(s[first])}): check that the dates are right")
     return out.where(~far)
 
 

@@ -293,3 +293,22 @@ def test_a_clashing_lot_id_is_reported_on_its_row():
     text = "lot_id,purchased_at,credits\nA,2025-02-01T10:00:00Z,5\nX1,2025-03-01T10:00:00Z,7\n"
     r = import_file(s, "purchases", text.encode(), "p.csv")
     assert r.problems[0][0] == 3 and "X1" in r.problems[0][3]
+
+
+def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path):
+    """Issue 23.6: a message dated next month passed a dry run without a word; 30/11/2026 was refused without the
+    expected format."""
+    from datetime import UTC, datetime, timedelta
+
+    from credits_core import CreditStore
+    from credits_core.importer import import_file
+
+    s = CreditStore.open(tmp_path / "d.duckdb")
+    s.add_list("a")
+    s.purchase(1000, datetime(2026, 1, 1, tzinfo=UTC), expiring=False)
+    bad = import_file(s, "messages", b"message_id,list_id,sent_at,credits\nm1,a,30/11/2026,1\n", "m.csv")
+    assert not bad.ok and "ISO 8601: 2026-11-30" in bad.text() and "write 2026-11-30" in bad.text()
+    soon = (datetime.now(UTC) + timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dry = import_file(s, "messages", f"message_id,list_id,sent_at,credits\nm2,a,{soon},1\n".encode(), "m.csv",
+                      dry_run=True)
+    assert dry.ok and "in the future (first: row 2" in dry.text()
