@@ -34,14 +34,16 @@ if not empty_state():
         c1, c2, c3 = st.columns([2, 1, 1])
         one = c1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
         row = lists.set_index("list_id").loc[one]
-        current = 0 if pd.isna(row["assigned"]) else int(row["assigned"])
+        current = None if pd.isna(row["assigned"]) else int(row["assigned"])  # free access: no limit preselected
         value = c2.number_input("Spending limit (credits)", min_value=0, value=current, step=100,
-                                key=f"one_value_{one}")
+                                key=f"one_value_{one}", placeholder="type a limit",
+                                help="A balance of the list's own, spent by its messages; it does not reset each "
+                                     "month. Free access: the list spends from the unassigned pool.")
         free = c3.checkbox("Free access instead", key="one_free")
-        change = LimitChange(one, None if free else int(value), free)
-        warn = cached(limit_risks)([change])
+        change = LimitChange(one, None if free or value is None else int(value), free)
+        warn = cached(limit_risks)([change]) if (free or value is not None) else []
         sure = st.checkbox(f"Yes: {safe_text(warn[0], 500)}", key=f"one_sure_{one}_{value}") if warn else True
-        if st.button("Set limit", key="one_go", disabled=not sure):
+        if st.button("Set limit", key="one_go", disabled=not sure or (value is None and not free)):
             try:
                 what = describe(s, [change])
                 apply_limits(s, [change], datetime.now(UTC))

@@ -2,7 +2,7 @@ import streamlit as st
 
 from app_pages.common import eur, gate, n, read_only
 from credits_core import CreditsError
-from credits_core.forecast import purchase_instant, purchase_preview
+from credits_core.forecast import purchase_instant, purchase_preview, value_of_next
 from credits_core.pricing import message_cost, packages, rates, sms_per_package
 from credits_core.views import rome_today
 
@@ -34,14 +34,19 @@ if countries:
 st.subheader("Message cost calculator")
 c1, c2, c3 = st.columns([3, 1, 1])
 text = c1.text_area("Text", "Ciao! Solo per oggi spedizione gratuita su tutti gli ordini.", key="calc_text")
-country = c2.selectbox("Country", list(names), format_func=lambda c: f"{names[c]} ({c})", key="calc_country")
+codes = list(names)
+country = c2.selectbox("Country", codes, index=codes.index("IT") if "IT" in codes else 0,
+                       format_func=lambda c: f"{names[c]} ({c})", key="calc_country")
 recipients = c3.number_input("Recipients", min_value=1, value=1, step=1, key="calc_recipients")
 cost = message_cost(text, country, int(recipients))
-m = st.columns(4)
+value = value_of_next(s, cost.credits) if s.controls else None
+m = st.columns(5)
 m[0].metric("Parts", cost.text.parts)
 m[1].metric("Encoding", cost.text.encoding)
 m[2].metric("Credits", n(cost.credits))
-m[3].metric("Forced Unicode by", repr(cost.text.unicode_char) if cost.text.unicode_char else "—")
+m[3].metric("Cost", eur(value) if value is not None else "no price",
+            help="The credits it would use, at the price of the lots they would come from (non-expiring first)")
+m[4].metric("Forced Unicode by", repr(cost.text.unicode_char) if cost.text.unicode_char else "—")
 
 st.subheader("Record a purchase")
 if read_only():

@@ -20,7 +20,7 @@ from credits_core.forecast import (
     preview,
     schedule_campaign,
 )
-from credits_core.pricing import packages
+from credits_core.pricing import packages, rates
 from credits_core.views import campaign_table, rome_today
 
 st.title("⏳ Expiry")
@@ -125,7 +125,11 @@ if not empty_state():
         hour = c3.time_input("Time (Rome)", value=time(10, 0), key="sc_time")
         text = st.text_area("Text", "Promo weekend: sconto del 20% sugli accessori.", key="sc_text")
         c4, c5 = st.columns(2)
-        country = c4.text_input("Country", "IT", key="sc_country").strip().upper()
+        rate_table = rates()
+        country_names = dict(zip(rate_table["country"], rate_table["name"]))
+        codes = list(country_names)
+        country = c4.selectbox("Country", codes, index=codes.index("IT") if "IT" in codes else 0, key="sc_country",
+                               format_func=lambda c: f"{country_names[c]} ({c})")
         recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
         edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
         try:  # the cost, before anything is scheduled

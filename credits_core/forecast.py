@@ -521,6 +521,26 @@ class CampaignQuote:
         return None if self.projected is None else self.credits <= self.projected
 
 
+def _value_next(store: CreditStore, state: State, credits: int) -> tuple[Decimal | None, int, int]:
+    """What the next ``credits`` spent would cost: the lots they would come from (R5) at their prices. Returns
+    (euros, credits from unpriced lots, credits the lots cannot cover)."""
+    pieces, left = [], credits
+    for lot in ledger.consumption_order(state, store.policy):
+        if left == 0:
+            break
+        pieces.append((lot.lot_id, min(lot.remaining, left)))
+        left -= pieces[-1][1]
+    eur, unpriced = value_of(pieces, lot_prices(store))
+    return eur, unpriced, left
+
+
+def value_of_next(store: CreditStore, credits: int) -> Decimal | None:
+    """The euros the next ``credits`` spent would cost at the lots they come from (None: some are unpriced or not
+    held)."""
+    eur, unpriced, left = _value_next(store, store.now_state(), credits)
+    return None if eur is None or unpriced or left else eur.quantize(Decimal("0.01"))
+
+
 def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict[str, int],
                    at: datetime | None = None) -> CampaignQuote:
     """Parts, credits per country and in total, their value in euros, whether the bucket holds them now and (with
@@ -537,13 +557,7 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
     state = store.now_state()
     limited = list_id in state.assigned
     available = store.reservations().available(list_id if limited else POOL)  # R15
-    pieces, left = [], credits
-    for lot in ledger.consumption_order(state, store.policy):  # R5: the credits it would take, lot by lot
-        if left == 0:
-            break
-        pieces.append((lot.lot_id, min(lot.remaining, left)))
-        left -= pieces[-1][1]
-    eur, unpriced = value_of(pieces, lot_prices(store))
+    eur, unpriced, left = _value_next(store, state, credits)
     tp = message_cost(text, next(iter(recipients)), 1).text
     projected = None
     if at is not None:

@@ -57,9 +57,9 @@ EXTRA_COLUMNS_OK = {"mailup-sms-export"}  # a file made by another program: colu
 MAX_PROBLEMS = 200
 OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
-EARLIEST, LATEST = "2000-01-01", "2100-01-01"
+EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
 DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z "
-                "(without an offset: Rome local time)")  # instants a credits ledger can hold (a lot expires years later)
+                "(without an offset: Rome local time)")
 
 
 @dataclass

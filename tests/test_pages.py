@@ -313,13 +313,15 @@ def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp
     at = app(monkeypatch, path)
     at.switch_page("app_pages/assign.py").run()
     lid = at.selectbox(key="one_list").value
-    assert at.number_input(key=f"one_value_{lid}").value == 0  # a free-access list: no limit yet
+    assert at.number_input(key=f"one_value_{lid}").value is None  # issue 23.6: a free-access list, nothing preselected
     assert "free access" in at.dataframe[0].value["assigned"].tolist()
+    assert at.button(key="one_go").disabled  # nothing typed: nothing to set
+    at.number_input(key=f"one_value_{lid}").set_value(0).run()
     assert at.button(key="one_go").disabled  # a limit of 0 would stop the list: confirm first
     confirm = next(c for c in at.checkbox if "cannot send" in c.label)
     confirm.check().run()
     at.button(key="one_go").click().run()
-    assert any("free access -> a limit of 0" in m.value for m in at.success)
+    assert any("free access \\-\\> a limit of 0" in m.value for m in at.success)  # inert Markdown (safe_text)
     with CreditStore.open(path) as s:
         assert s.balance().assigned.get(lid) == 0
     shown = at.dataframe[0].value.set_index("list_id")
@@ -350,7 +352,7 @@ def test_without_sign_in_a_non_loopback_server_shows_nothing(monkeypatch, demo_d
     assert at.metric and any("Not signed in" in c.value for c in at.sidebar.caption)
 
 
-def _with_auth(monkeypatch, path, cookie_secret="x" * 40) -> AppTest:
+def _with_auth(monkeypatch, path, cookie_secret="Vq3-8xLr_k2Z9pW4mTn7yB1cF6hJ0dSgA5eQuRiO") -> AppTest:
     import streamlit as st
 
     st.cache_resource.clear()
@@ -371,8 +373,10 @@ def test_with_sign_in_nobody_sees_a_figure_before_signing_in(monkeypatch, demo_d
     assert [b.label for b in at.button] == ["Sign in"] and not at.metric and not at.dataframe
 
 
-def test_a_short_cookie_secret_refuses_to_start(monkeypatch, demo_db):
-    at = _with_auth(monkeypatch, demo_db, cookie_secret="short")
+@pytest.mark.parametrize("secret", ["short", "x" * 40, "a random string of at least 32 characters"])
+def test_a_weak_or_documented_cookie_secret_refuses_to_start(monkeypatch, demo_db, secret):
+    """Issue 22.3: "x" * 40 and the README's example were accepted; anyone could sign a session cookie."""
+    at = _with_auth(monkeypatch, demo_db, cookie_secret=secret)
     assert any("cookie_secret" in e.value for e in at.error) and not at.button and not at.metric
 
 
@@ -421,7 +425,7 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
     at.checkbox(key="cancel_sure").check().run()
     next(b for b in at.button if b.label == "Cancel it").click().run()
     assert not at.exception, at.exception
-    assert any(f"Campaign {cid} cancelled: 70 credits released" in m.value for m in at.success)
+    assert any(f"Campaign {cid} cancelled\\: 70 credits released" in m.value for m in at.success)
     with CreditStore.open(path) as s:
         assert s.balance().reserved == 0
 
@@ -455,7 +459,7 @@ def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch
     at.checkbox(key="match_sure").check().run()
     at.button(key="match_go").click().run()
     assert not at.exception, at.exception
-    assert any("Recorded 1 assignment(s) to match MailUp" in m.value for m in at.success)
+    assert any("Recorded 1 assignment\\(s\\) to match MailUp" in m.value for m in at.success)
     with CreditStore.open(path) as s:
         assert by_list_and_month(s) == BY_HAND and s.balance().assigned == {"2": 100}
         assert fake.password not in str(s.audit_trail().to_dict())

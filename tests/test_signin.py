@@ -3,7 +3,9 @@ browser, a named History, sign-out."""
 
 from __future__ import annotations
 
+import json
 import re
+import secrets as secrets_module
 import subprocess
 import sys
 import time
@@ -21,7 +23,11 @@ pytestmark = pytest.mark.browser
 def signed_app(tmp_path):
     """The app with [auth] pointing at a mock provider; [access]: ana is a manager, the domain analysts."""
     oidc_port, app_port = _free_port(), _free_port()
-    provider = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(oidc_port)],
+    users = [{"sub": e, "email": e, "email_verified": True}
+             for e in ("ana@example.com", "carl@example.com", "eve@elsewhere.org")]
+    users.append({"sub": "mallory", "email": "ana@example.com", "email_verified": False})  # claims ana's address
+    claims = [arg for u in users for arg in ("--user-claims", json.dumps(u))]
+    provider = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(oidc_port), *claims],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     issuer = f"http://127.0.0.1:{oidc_port}"
     try:
@@ -35,7 +41,7 @@ def signed_app(tmp_path):
         secrets.write_text(f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
-cookie_secret = "{'k' * 48}"
+cookie_secret = "{secrets_module.token_urlsafe(48)}"
 client_id = "credits-dashboard"
 client_secret = "not-a-secret"
 server_metadata_url = "{issuer}/.well-known/openid-configuration"
@@ -96,6 +102,14 @@ def test_anonymous_sees_no_figure(local_page, signed_app):
 def test_a_user_with_no_role_gets_no_access(local_page, signed_app):
     sign_in_as(local_page, signed_app, "eve@elsewhere.org")
     local_page.get_by_text("has no access to this dashboard").wait_for()
+    assert local_page.get_by_test_id("stMetric").count() == 0
+
+
+def test_an_unverified_email_gets_no_role(local_page, signed_app):
+    """Issue 22.2: a provider user whose e-mail claim is ana@example.com, unverified, was signed in as manager."""
+    sign_in_as(local_page, signed_app, "mallory")
+    local_page.get_by_text("has no access to this dashboard").wait_for()
+    local_page.get_by_text("no role is given to an unverified address").wait_for()
     assert local_page.get_by_test_id("stMetric").count() == 0
 
 
