@@ -19,6 +19,7 @@ from credits_core.forecast import (
     policy_note,
     preview,
     schedule_campaign,
+    whatif,
 )
 from credits_core.pricing import packages, rates
 from credits_core.views import campaign_table, rome_today
@@ -82,17 +83,18 @@ if not empty_state():
             campaigns=((camp_list, camp_day, int(camp_credits)),) if camp_list != "(none)" and camp_credits else (),
         )
         try:
-            for line in check_scenario(s, sc):
-                st.warning(safe_text(line, 2000))
+            notes = check_scenario(s, sc)
             with st.spinner("Replaying until the last expiry ..."):
                 alt = preview(s, sc)
+            w = whatif(s, base, alt, sc, notes)
+            m1, m2, m3 = st.columns(3)
+            m1.metric("Postponed", n(w.postponed), help="Credits that no longer expire at the first deadline")
+            m2.metric("Lost, same horizon", n(w.lost_after), delta=f"{w.lost_after - w.lost_before:+,} vs now",
+                      delta_color="inverse")
+            m3.metric("Package cost", eur(alt.purchase_cost) if alt.purchase_cost else "—")
+            for line in w.sentences:
+                st.info(safe_text(line, 2000))
             cmp = compare(base, alt)
-            diff = int(cmp["difference"].sum()) if not cmp.empty else 0
-            words = (f"{-diff:,} fewer credits lost" if diff < 0 else f"{diff:,} more credits lost" if diff > 0
-                     else "no change in the credits lost")
-            st.metric("With this change", words,
-                      delta=f"cost {eur(alt.purchase_cost)}" if alt.purchase_cost else None, delta_color="off",
-                      delta_arrow="off")
             shown = cmp.assign(holder=[s.holder_name(h) for h in cmp["holder"]])
             st.dataframe(shown, hide_index=True, width="stretch", column_config={
                 "expires_on": st.column_config.DateColumn("Expires on (Rome)", format="D MMM YYYY"),

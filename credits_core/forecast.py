@@ -41,7 +41,7 @@ from .calendar import (
 from .errors import CreditsError, InsufficientCredits
 from .ledger import POOL, Control, MessageArrays, OverdrawError, State
 from .policy import Policy
-from .pricing import message_cost, package
+from .pricing import message_cost, package, packages
 from .reservations import Reservations
 from .store import CreditStore
 from .valuation import lot_prices, value_of
@@ -396,20 +396,43 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
     idle = idle or preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
     base = base or preview(store, today_us=now)
     out = []
+    state = store.state_at(now)
+    monthly = monthly_pace(store, now)
     if not idle.expiries.empty:
         first = idle.expiries["expires_at"].min()
         held = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
         lost_rows = base.expiries[base.expiries["expires_at"] == first]
         lost = int(lost_rows["credits"].sum())
         local = first.tz_convert(ROME)
-        text = (f"{held:,} credits expire at 00:00 on {local.day} {local:%B %Y} (Rome). At your current pace you "
-                f"will use {held - lost:,} of them by then; {lost:,} would be lost.")
-        if store.policy.extend_on_purchase:
+        deadline = utc_us(first.to_pydatetime(), "expiry")
+        per = _per_credit(store, state, local.date())
+        text = (f"{held:,} credits{_in_eur(held, per)} expire at 00:00 on {local.day} {local:%B %Y} (Rome), in "
+                f"{max(0, (deadline - now) // DAY_US):,} days. At your pace you will use {held - lost:,} of them by "
+                f"then; {lost:,}{_in_eur(lost, per)} would be lost.")
+        out.append(text)
+        if store.policy.extend_on_purchase and deadline > now:  # never a deadline that has passed
             today = from_us(now).astimezone(zone(ROME)).date()
             new = add_years(today, store.policy.validity_years)
-            text += (f" To keep them all, buy any package before that moment: every remaining credit then moves to "
-                     f"the new package's expiry ({new.day} {new:%B %Y} if bought today).")
-        out.append(text)
+            cheapest = packages().sort_values("price_eur").iloc[0]
+            # R5: non-expiring credits go first, so the pace reaches these credits only once those are spent
+            _, non_expiring = ledger.summarize_lots(state.lots.values())
+            used_by_new = monthly * ((new - today).days / 30.44)
+            used_of_held = int(min(held, max(0.0, used_by_new - non_expiring)))
+            out.append(
+                f"Buying any package before {local.day} {local:%B %Y} (from €{cheapest['price_eur']:,.2f}, "
+                f"{cheapest['package']}) postpones all {held:,} to {new.day} {new:%B %Y} if bought today. At your "
+                f"pace you will have used about {used_of_held:,} of them by then (non-expiring credits are spent "
+                f"first): a purchase postpones an expiry, it does not save credits the account will not use.")
+    if state.total:
+        if monthly:
+            months = state.total / monthly
+            span = f"{months / 12:,.1f} years" if months >= 24 else f"{months:,.0f} months"
+            out.append(f"At {int(monthly):,} credits a month (the last 90 days), the account's {state.total:,} "
+                       f"credits last about {span} (non-expiring credits are spent first).")
+        else:
+            out.append(f"Nothing was spent in the last 90 days: the account's {state.total:,} credits are not being "
+                       f"used.")
+    if not idle.expiries.empty:
         if lost:
             who = lost_rows.groupby("holder", sort=False)["credits"].sum().sort_values(ascending=False)
             parts = [f"{_holder_name(store, h, start=False)} {int(c):,}" for h, c in who.items()]
@@ -417,6 +440,82 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
     for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
         out.append(f"{_holder_name(store, bucket)} will run out on {d.day} {d:%B %Y} at its current pace.")
     return out
+
+
+def monthly_pace(store: CreditStore, now: int | None = None) -> float:
+    """Credits a month at the pace of the last 90 days (working days and weekends apart, every list)."""
+    rates = daily_rates(store, today_us=now)
+    per_day = float(rates["per_working_day"].sum()) * 5 / 7 + float(rates["per_weekend_day"].sum()) * 2 / 7
+    return per_day * 30.44
+
+
+def _per_credit(store: CreditStore, state: State, expires_on: date) -> Decimal | None:
+    """The euros per credit of the credits held that expire on ``expires_on`` (None: some are unpriced)."""
+    pieces = [(lot.lot_id, lot.remaining) for lot in state.lots.values()
+              if lot.expiring and lot.remaining > 0 and lot.expires_on == expires_on]
+    held = sum(n for _, n in pieces)
+    value, unpriced = value_of(pieces, lot_prices(store))
+    if not held or value is None or unpriced:
+        return None
+    return value / held
+
+
+def _in_eur(credits: int, per_credit: Decimal | None) -> str:
+    return "" if per_credit is None else f" (€{(per_credit * credits).quantize(Decimal('1')):,})"
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A what-if against things as they stand, on the same horizon: what it postpones and what it loses."""
+
+    sentences: list[str]
+    postponed: int  # credits that no longer expire at the first deadline as things stand
+    lost_before: int  # credits lost by the end of the baseline's horizon, as things stand
+    lost_after: int  # the same horizon, with the change
+    lost_later: int  # lost after the baseline's horizon, with the change (the postponed ones that still expire)
+
+
+def whatif(store: CreditStore, base: Preview, alt: Preview, scenario: Scenario, notes: list[str],
+           today_us: int | None = None) -> WhatIf:
+    """Compare on the same horizon (the baseline's), separate postponed from lost, in credits and euros; a purchase
+    that comes after the deadline says first that it saves nothing."""
+    now = today_us or now_us()
+    state = store.state_at(now)
+    horizon = base.horizon_end or from_us(now)
+    before = int(base.expiries["credits"].sum()) if not base.expiries.empty else 0
+    within = alt.expiries[alt.expiries["expires_at"] <= pd.Timestamp(horizon)] if not alt.expiries.empty \
+        else alt.expiries
+    after_h = int(within["credits"].sum()) if len(within) else 0
+    later = (int(alt.expiries["credits"].sum()) - after_h) if not alt.expiries.empty else 0
+    sentences = list(notes)
+    postponed = 0
+    if not base.expiries.empty:
+        first = base.expiries["expires_at"].min()
+        lost_first = int(base.expiries.loc[base.expiries["expires_at"] == first, "credits"].sum())
+        alt_first = int(alt.expiries.loc[alt.expiries["expires_at"] == first, "credits"].sum()) \
+            if not alt.expiries.empty else 0
+        postponed = max(0, lost_first - alt_first)
+        local = first.tz_convert(ROME)
+        per = _per_credit(store, state, local.date())
+        if postponed:
+            new = alt.expiries[alt.expiries["expires_at"] > first]["expires_at"].min() if not alt.expiries.empty \
+                else None
+            to = f" to {new.tz_convert(ROME):%d %B %Y}" if new is not None and not pd.isna(new) else ""
+            sentences.append(f"Postponed: {postponed:,} credits{_in_eur(postponed, per)} no longer expire on "
+                             f"{local.day} {local:%B %Y}; they move{to}.")
+        elif scenario.purchases:
+            sentences.insert(0, f"This purchase saves nothing of the {lost_first:,} credits that expire on "
+                                f"{local.day} {local:%B %Y}.")
+    diff = after_h - before
+    horizon_words = f"{horizon.astimezone(zone(ROME)):%d %B %Y}"
+    sentences.append(f"Lost by {horizon_words} (the same horizon): {before:,} as things stand, {after_h:,} with this "
+                     f"change" + (f" ({-diff:,} fewer)." if diff < 0 else f" ({diff:,} more)." if diff > 0 else "."))
+    if later:
+        sentences.append(f"Later, with this change, {later:,} credits still expire at your pace (after "
+                         f"{horizon_words}): the purchase postpones them; the account does not use them in time.")
+    if alt.purchase_cost:
+        sentences.append(f"The package costs €{alt.purchase_cost:,.2f}.")
+    return WhatIf(sentences, postponed, before, after_h, later)
 
 
 def _holder_name(store: CreditStore, holder: str | ledger.Holder, start: bool = True) -> str:

@@ -161,7 +161,7 @@ def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
             local_page.keyboard.press("Escape")
     option.click()
     form.get_by_role("button", name="Compare with things as they stand").click()
-    local_page.get_by_text("With this change").wait_for()
+    local_page.get_by_text(re.compile("Lost by .* \\(the same horizon\\)")).wait_for()
     assert local_page.get_by_test_id("stException").count() == 0
     # the campaign's cost before it is scheduled: parts, credits, value, and whether its list can hold it
     assert metric(local_page, "Parts per message") >= 1

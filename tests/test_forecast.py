@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -39,10 +40,13 @@ def doc_account() -> CreditStore:
 def test_headline_when_nothing_is_spent():
     s = doc_account()
     text = guidance(s, today_us=utc_us(T("2026-06-01T00:00")))
-    assert text[0] == ("50 credits expire at 00:00 on 10 January 2027 (Rome). At your current pace you will use 0 of "
-                       "them by then; 50 would be lost. To keep them all, buy any package before that moment: every "
-                       "remaining credit then moves to the new package's expiry (1 June 2028 if bought today).")
-    assert text[1] == "Who would lose them at the current pace: the unassigned pool 50."
+    assert text[0] == ("50 credits expire at 00:00 on 10 January 2027 (Rome), in 222 days. At your pace you will use 0 "
+                       "of them by then; 50 would be lost.")  # lots bought without a price: no euro figure
+    assert text[1].startswith("Buying any package before 10 January 2027 (from €80.00, Starter) postpones all 50 to "
+                              "1 June 2028 if bought today. At your pace you will have used about 0 of them by then")
+    assert "does not save credits the account will not use" in text[1]
+    assert text[2] == "Nothing was spent in the last 90 days: the account's 70 credits are not being used."
+    assert text[3] == "Who would lose them at the current pace: the unassigned pool 50."
 
 
 def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
@@ -59,14 +63,15 @@ def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
     held = s.balance(T("2026-06-01T00:00")).expiring  # X's 400: 500 - 70 (a, after N's 20) - 30 (b)
     assert held == 400
     # the pace: a spends 1 a day from 2 June to 9 January (222 days), b a third a day until it runs dry
-    assert text[0].startswith(f"{held:,} credits expire at 00:00 on 10 January 2027 (Rome). At your current pace "
-                              f"you will use ")
+    assert text[0].startswith(f"{held:,} credits expire at 00:00 on 10 January 2027 (Rome), in 222 days. At your "
+                              f"pace you will use ")
     used = int(text[0].split("you will use ")[1].split(" ")[0].replace(",", ""))
     lost = int(text[0].split("; ")[1].split(" ")[0].replace(",", ""))
     # a's 222; b spends on weekends only (its 30 went out on a Sunday), whole credits a day, until a day's
     # spend no longer fits: 29 or 30 of its 30
     assert used + lost == held and 222 + 29 <= used <= 222 + 30
-    assert "Who would lose them at the current pace: the unassigned pool" in text[1]
+    assert any(t.startswith("Who would lose them at the current pace: the unassigned pool") for t in text)
+    assert any(t.startswith("At ") and "credits a month (the last 90 days)" in t for t in text)
     assert any(t.startswith("List Avvisi consegna will run out on ") for t in text)
     assert not any("R4" in t or "UTC" in t or " b " in t for t in text)
 
@@ -312,3 +317,47 @@ def test_a_bucket_emptied_by_an_expiry_runs_out_on_the_expiry_day():
     s.send("a", 100, T("2026-11-26T10:00"))  # a Thursday: working days only
     p = preview(s, today_us=utc_us(T("2026-11-29T00:10")))
     assert p.run_out == {POOL: date(2026, 12, 19)}
+
+
+def priced_account() -> CreditStore:
+    """1,000 expiring credits bought for €50 (5 cents each) on 10 Jan 2025, spending 2 a day from list a."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a", "Avvisi")
+    s.purchase(1000, T("2025-01-10T11:00"), lot_id="X", price=Decimal("50"))
+    for i in range(90):
+        s.send("a", 2, T("2026-03-03T10:00") + timedelta(days=i))
+    return s
+
+
+def test_the_expiry_in_money_and_time_and_how_long_the_credits_last():
+    """Issue 23.1: the credits at stake in euros, the deadline, what the pace uses, postponing rather than saving,
+    and how long the account's credits last."""
+    s = priced_account()
+    text = guidance(s, today_us=utc_us(T("2026-06-01T00:00")))
+    assert text[0].startswith("820 credits (€41) expire at 00:00 on 10 January 2027 (Rome), in 222 days.")
+    assert "would be lost" in text[0] and "(€" in text[0].split("; ")[1]
+    assert text[1].startswith("Buying any package before 10 January 2027 (from €80.00, Starter) postpones all 820")
+    assert "At 60 credits a month (the last 90 days), the account's 820 credits last about 13 months" in text[2]
+
+
+def test_no_deadline_is_advised_that_has_passed():
+    s = priced_account()
+    after = utc_us(T("2027-01-10T12:00"))  # the credits expired at 00:00 Rome on 10 Jan 2027
+    assert not any("Buying any package before" in t for t in guidance(s, today_us=after))
+
+
+def test_a_what_if_separates_postponed_from_lost_on_the_same_horizon():
+    from credits_core.forecast import check_scenario, whatif
+
+    s = priced_account()
+    now = utc_us(T("2026-06-01T00:00"))
+    base = preview(s, today_us=now)
+    buy = Scenario("buy", purchases=(("Starter", date(2026, 6, 1)),))
+    w = whatif(s, base, preview(s, buy, today_us=now), buy, check_scenario(s, buy, now), now)
+    assert w.postponed > 0 and w.lost_after < w.lost_before
+    assert w.sentences[0].startswith(f"Postponed: {w.postponed:,} credits (€")
+    assert any(t.startswith("Lost by ") and "(the same horizon)" in t for t in w.sentences)
+    assert w.sentences[-1] == "The package costs €80.00."
+    late = Scenario("late", purchases=(("Starter", date(2027, 2, 5)),))  # after the deadline
+    w = whatif(s, base, preview(s, late, today_us=now), late, check_scenario(s, late, now), now)
+    assert w.sentences[0].startswith("This purchase saves nothing of the ") and w.postponed == 0
