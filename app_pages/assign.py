@@ -24,9 +24,12 @@ if not empty_state():
     for col, instead in (("assigned", "free access"), ("available", "the pool")):  # text: one type per column
         shown[col] = [instead if f else f"{int(v):,}" for f, v in zip(free, lists[col])]
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "list_id": "List id", "name": "List", "mode": "Mode", "assigned": "Assigned",
+        "list_id": "List id", "name": "List", "mode": "Mode",
+        "assigned": st.column_config.TextColumn("Spending limit", help="A balance of its own, not a monthly cap"),
         "spent_this_month": st.column_config.NumberColumn("Spent this month", format="localized"),
-        "reserved": st.column_config.NumberColumn("Reserved", format="localized"), "available": "Available"})
+        "reserved": st.column_config.NumberColumn("Reserved", format="localized"),
+        "available": st.column_config.TextColumn("Available", help="The list's limit less what its campaigns reserve; "
+                                                 "free-access lists use the pool's")})
     if read_only():
         st.caption("Read-only view: limits cannot be changed here.")
     else:

@@ -93,7 +93,11 @@ def sign_in() -> tuple[str | None, str]:
 
 
 def sidebar_user(user: str | None, role: str) -> None:
+    from credits_core.glossary import as_markdown_table
+
     with st.sidebar:
+        with st.expander("Words used here"):
+            st.markdown(as_markdown_table())  # our own text, written once (credits_core.glossary)
         if user == LOCAL_USER:
             st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
         else:

@@ -13,14 +13,16 @@ st.title("📊 Overview")
 s = store()
 if not empty_state():
     b = s.balance()
-    cols = st.columns(7)
-    cols[0].metric("Total credits", n(b.total))
-    cols[1].metric("Unassigned pool", n(b.unassigned))
-    cols[2].metric("Assigned to lists", n(sum(b.assigned.values())))
-    cols[3].metric("Reserved", n(b.reserved))  # R15: what scheduled campaigns still hold back
-    cols[4].metric("Available", n(b.available))
-    cols[5].metric("Expiring", n(b.expiring))
-    cols[6].metric("Non-expiring", n(b.non_expiring))
+    with st.container(horizontal=True, wrap=True):  # figures wrap on a narrow screen instead of being cut
+        for label, value, why in (
+                ("Total credits", b.total, "Every credit held: the unassigned pool plus the lists' spending limits"),
+                ("Unassigned pool", b.unassigned, "Credits not given to any list; free-access lists spend from it"),
+                ("Spending limits", sum(b.assigned.values()), "Credits given to lists as balances of their own"),
+                ("Reserved", b.reserved, "What scheduled campaigns still hold back (estimate less recorded)"),
+                ("Available", b.available, "Total credits less reserved"),
+                ("Expiring", b.expiring, "Credits that expire two years after their purchase (or a later one)"),
+                ("Non-expiring", b.non_expiring, "Credits that never expire; they are spent first")):
+            st.metric(label, n(value), help=why, width=170)
 
     cur, prev = cached(spend_windows)()
     c1, c2 = st.columns(2)

@@ -509,7 +509,7 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
                          "assigned to the list (spending limit)" if c.credits >= 0 else "given back to the pool",
                          *after, by))
         else:
-            rows.append((c.at_us, "set shared", None, c.list_id, ck.detail.get("returned", 0),
+            rows.append((c.at_us, "free access", None, c.list_id, ck.detail.get("returned", 0),
                          "list back to free access; its credits returned to the pool", *after, by))
     for r in store.audit_trail().itertuples():  # imports: one entry each, with the file and what it wrote
         rows.append((int(r.t_us), r.action, None, None, 0, r.detail, None, None, None, r.author or UNKNOWN))

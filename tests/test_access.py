@@ -193,3 +193,10 @@ def test_an_empty_server_address_is_not_loopback(monkeypatch, tmp_path):
         assert not at.title and not at.metric  # nothing of the account
     finally:
         config.set_option("server.address", before)
+
+
+def test_the_readme_glossary_is_the_apps():
+    """Issue 23.5: one vocabulary, written once."""
+    from credits_core.glossary import as_markdown_table
+
+    assert as_markdown_table() in (Path(__file__).resolve().parents[1] / "README.md").read_text()
