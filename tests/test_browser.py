@@ -144,6 +144,21 @@ def test_usage_page_is_usable_800_pixels_wide(local_page, app_url):
     local_page.screenshot(path=str(SHOTS / "usage-800px.png"), full_page=True)
 
 
+@pytest.mark.parametrize("path", ["", "expiry", "assign", "buy"])
+def test_every_headline_figure_is_readable_800_pixels_wide(local_page, app_url, path):
+    """Issue 23.7: at 800 px the Overview's seven figures read "Total c... 4...", the Expiry page's "452,..."."""
+    local_page.set_viewport_size({"width": 800, "height": 1000})
+    open_page(local_page, app_url, path)
+    metrics = local_page.get_by_test_id("stMetric")
+    if path in ("", "expiry", "buy"):
+        metrics.first.wait_for()
+    for box in local_page.get_by_test_id("stMetricValue").all() + local_page.get_by_test_id("stMetricLabel").all():
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), (path, box.inner_text())
+    if path == "":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        local_page.screenshot(path=str(SHOTS / "overview-800px.png"), full_page=True)
+
+
 def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
     open_page(local_page, app_url, "expiry")
     local_page.get_by_text("What expires when").wait_for()  # the page has finished rendering its tables
