@@ -129,6 +129,7 @@ if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["
             f" ({view.date_from} to {view.date_to}).")
 
 f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
+excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
 with st.spinner("Computing the report ..."):
     long = cached(usage)(f)
     per_list = cached(usage_by_list)(f, view.preset)
@@ -276,6 +277,10 @@ if tab_messages.open:
         drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
                           countries=(pick,) if view.drill == "country" else base.countries,
                           campaign=pick if view.drill == "campaign" else None)
+        excel_f, excel_search = drill_f, view.search or None
+        excel_words = [("Drill-down", f"{DRILL_WORDS.get(view.drill, view.drill)}: {names.get(pick) or pick}")]
+        if view.drill_period is not None:
+            excel_words.append(("Clicked period", describe(lo, hi)))
         show("u_sort", view.sort)
         show("u_desc", view.descending)
         show("u_size", view.page_size)
@@ -311,13 +316,13 @@ if st.button("Prepare the Excel workbook of this view"):
 
     with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
         try:
-            write_workbook(s, f, tmp.name, preset=view.preset)
+            write_workbook(s, excel_f, tmp.name, preset=view.preset, search=excel_search, view=excel_words)
             # remembered with the view it shows: another view never offers this file
-            st.session_state["xlsx"] = (f, s.revision, open(tmp.name, "rb").read())
+            st.session_state["xlsx"] = ((excel_f, excel_search), s.revision, open(tmp.name, "rb").read())
         except CreditsError as exc:
             st.error(str(exc))
 prepared = st.session_state.get("xlsx")
-if prepared and prepared[:2] == (f, s.revision):
+if prepared and prepared[:2] == ((excel_f, excel_search), s.revision):
     st.download_button("Download usage-report.xlsx", prepared[2], "usage-report.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 elif prepared:

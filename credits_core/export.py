@@ -172,9 +172,12 @@ MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16
 
 def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str | None = None,
                    include_messages: bool = True, max_rows: int = EXCEL_MAX_ROWS,
-                   progress: Callable[[int], None] | None = None, preset: str | None = None) -> dict:
+                   progress: Callable[[int], None] | None = None, preset: str | None = None,
+                   search: str | None = None, view: Iterable[tuple[str, str]] = ()) -> dict:
     """Write the report workbook for filter ``f`` to ``out`` (``preset``: the range's preset, which names the
-    comparisons, see ``periods.comparisons``). Returns what was written (sheets and row counts)."""
+    comparisons, see ``periods.comparisons``; ``search``: the drill-down's search, applied to the messages;
+    ``view``: what else narrows the view, in words, for the Summary: the drill-down pick, a clicked period).
+    Returns what was written (sheets and row counts)."""
     wb = Workbook(write_only=True)
     summary_ws = wb.create_sheet("Summary")
     long = usage(store, f)
@@ -210,14 +213,14 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
 
     prev_name = prev.label if prev else "Previous period"
     year_name = last_year.label if last_year else "Same period last year"
-    by_list_w = SheetWriter(wb, "By list", [("List", "text", 16), ("Name", "text", 26), ("Messages", "int", 12),
-                                            ("Parts", "int", 12), ("Credits", "int", 12),
-                                            ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12),
-                                            ("Share", "pct", 8),
-                                            (prev_name, "int", 16), (f"Change vs {prev_name}", "int", 16),
-                                            (year_name, "int", 16), (f"Change vs {year_name}", "int", 16)],
-                            max_rows, empty="No list spent credits in this view.")
-    by_list_w.append_rows(_frame_rows(per_list))
+    same = prev is not None and last_year is not None and (prev.lo, prev.hi) == (last_year.lo, last_year.hi)
+    columns = [("List", "text", 16), ("Name", "text", 26), ("Messages", "int", 12), ("Parts", "int", 12),
+               ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12),
+               ("Share", "pct", 8), (prev_name, "int", 16), (f"Change vs {prev_name}", "int", 16)]
+    if not same:  # each comparison once: last year is the previous period for a year or 12 months
+        columns += [(year_name, "int", 16), (f"Change vs {year_name}", "int", 16)]
+    by_list_w = SheetWriter(wb, "By list", columns, max_rows, empty="No list spent credits in this view.")
+    by_list_w.append_rows(_frame_rows(per_list if not same else per_list.iloc[:, :len(columns)]))
     by_list_w.finish()
 
     by_period = value_spend(store, f, ("period",))
@@ -252,7 +255,7 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     n_messages = 0
     if include_messages:
         # placeholders now (header, styles, one sample row per sheet); the rows are streamed in after saving
-        n_messages = count_messages(store, f)
+        n_messages = count_messages(store, f, search)
         msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
         sample = (datetime(2000, 1, 1), "id", "list", "campaign", "IT", 1, 1, "recipient", "text")
         msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
@@ -260,7 +263,7 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         msg_w.rows, msg_w.title = n_messages, "Messages"
 
     hist = history(store, f.date_from, f.date_to)
-    hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 20), ("Event", "text", 12), ("Lot", "text", 10),
+    hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 24), ("Event", "text", 12), ("Lot", "text", 10),
                                          ("List", "text", 14), ("Credits", "int", 11), ("Detail", "text", 60),
                                          ("Pool after", "int", 12), ("Assigned after", "int", 14),
                                          ("Total after", "int", 12), ("Author", "text", 28)], max_rows,
@@ -289,6 +292,8 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         ("Lists", ", ".join(store.list_name(x) for x in f.lists) or "all"),
         ("Countries", ", ".join(f.countries) or "all"),
         ("Campaign", f.campaign or "all"),
+        *list(view),
+        *([("Search in the messages", search)] if search else []),
         ("Credits spent", total),
         ("Cost (EUR)", EurValue(float(per_list["eur"].fillna(0).sum()) if not per_list.empty else 0.0)),
         *([("Credits from lots with no price (not valued)", unpriced)] if unpriced else []),
@@ -327,7 +332,8 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         summary_ws.append([kc, vc])
     wb.save(str(out))
     if msg_w is not None:
-        xlsx_stream.fill(out, msg_w.sheets, [k for _, k, _ in MESSAGE_COLUMNS], iter_messages(store, f), n_messages,
+        xlsx_stream.fill(out, msg_w.sheets, [k for _, k, _ in MESSAGE_COLUMNS], iter_messages(store, f, search=search),
+                         n_messages,
                          max_rows - 1, progress)
     return {"sheets": wb.sheetnames, "messages": n_messages, "message_sheets": msg_w.sheets if msg_w else []}
 

@@ -394,7 +394,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     return MessagePage(rows, int(total), int(credits), page, page_size)
 
 
-def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
+def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000, search: str | None = None):
     """All messages matching ``f`` in time order, in chunks of about ``chunk`` rows (for exports).
 
     Chunks are windows of whole Rome days sized from the daily rollup: each is one range scan on sent_at (zone maps
@@ -418,16 +418,20 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000):
     for lo, hi in windows:
         w = ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
         where_m, params_m = message_where(store, w)
+        found, found_params = search_where(search)
+        where_m, params_m = f"{where_m} AND {found}", params_m + found_params
         df = store.query(
             f"SELECT epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
             f"text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
         if len(df):
-            yield _message_frame(store, df)
+            yield _message_frame(store, df, names=True)
 
 
 @one_turn
-def count_messages(store: CreditStore, f: ReportFilter) -> int:
+def count_messages(store: CreditStore, f: ReportFilter, search: str | None = None) -> int:
     where, params = message_where(store, f)
+    found, found_params = search_where(search)
+    where, params = f"{where} AND {found}", params + found_params
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
@@ -444,12 +448,13 @@ def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
-    """Message rows as shown and exported: Rome local time, list ids, masked recipients."""
+def _message_frame(store: CreditStore, df: pd.DataFrame, names: bool = False) -> pd.DataFrame:
+    """Message rows as shown and exported: Rome local time, list ids (``names``: list names), masked recipients."""
+    lists = [store.list_name(x) for x in store.list_ids] if names else list(store.list_ids)
     return pd.DataFrame({
         "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
         "message_id": df["message_id"],
-        "list_id": np.array(store.list_ids, dtype=object)[df["list_no"].to_numpy(np.int64)],
+        "list_id": np.array(lists, dtype=object)[df["list_no"].to_numpy(np.int64)],
         "campaign_id": df["campaign_id"],
         "country": df["country"],
         "parts": df["parts"].astype("Int64"),

@@ -294,3 +294,42 @@ def test_usage_by_list_without_cost_has_the_same_credits_and_no_euros(acct):
     full, bare = usage_by_list(acct, f), usage_by_list(acct, f, with_cost=False)
     pd.testing.assert_series_equal(full["credits"], bare["credits"])
     assert bare["eur"].isna().all() and list(bare.columns) == list(full.columns)
+
+
+def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path):
+    """Issue 23.3: drilled to country IT the workbook wrote every message and "Countries all"; the search was not
+    applied; the By list sheet repeated the comparison columns; messages carried list ids."""
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    from credits_core import CreditStore
+    from credits_core.demo import build_demo
+    from credits_core.reports import count_messages
+
+    s = CreditStore.open(":memory:")
+    build_demo(s, messages=4_000, end=datetime.now(UTC))
+    from credits_core.periods import preset_range
+    from credits_core.views import rome_today
+
+    lo, hi = preset_range("last_12_months", rome_today())
+    drilled = ReportFilter(lo, hi, (), ("IT",), None, "month")
+    word = "sconto"
+    want = count_messages(s, drilled, word)
+    assert 0 < want < count_messages(s, ReportFilter(lo, hi, period="month"))
+    out = tmp_path / "drilled.xlsx"
+    write_workbook(s, drilled, out, preset="last_12_months", search=word, view=[("Drill-down", "Country: IT")])
+    wb = load_workbook(out, read_only=True)
+    sheets = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}  # every sheet reads back
+    summary = {r[0]: r[1] for r in sheets["Summary"] if len(r) > 1 and r[0]}
+    assert summary["Countries"] == "IT" and summary["Drill-down"] == "Country: IT"
+    assert summary["Search in the messages"] == word
+    messages = sheets["Messages"]
+    header, rows = messages[0], [r for r in messages[1:] if any(v is not None for v in r)]
+    assert len(rows) == want
+    col = {name: i for i, name in enumerate(header)}
+    assert {r[col["Country"]] for r in rows} == {"IT"}
+    assert all(word in (r[col["Text"]] or "").lower() for r in rows)
+    assert set(r[col["List"]] for r in rows) <= {s.list_name(x) for x in s.list_ids}  # names, not ids
+    by_list = sheets["By list"][0]
+    assert len(by_list) == len(set(by_list))  # each column once (last year is the previous period here)
