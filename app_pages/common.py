@@ -193,6 +193,14 @@ def safe_label(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def list_colours(s) -> dict[str, str]:
+    """One colour per list, fixed by the list's place among all lists (not among those a filter shows), keyed by the
+    label a chart shows; the unassigned pool in grey. The same list has the same colour on every page and filter."""
+    colours = {safe_label(s.list_name(lid)): PALETTE[i % len(PALETTE)] for i, lid in enumerate(s.list_ids)}
+    colours[safe_label("Unassigned pool")] = "#9e9e9e"
+    return colours
+
+
 def n(value) -> str:
     """A whole number with thousands separators."""
     return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else f"{int(value):,}"

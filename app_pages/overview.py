@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import PALETTE, cached, empty_state, n, safe_label, safe_text, store
+from app_pages.common import cached, empty_state, list_colours, n, safe_label, safe_text, store
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.ledger import POOL
@@ -52,7 +52,7 @@ if not empty_state():
     tl = cached(balance_timeline)()
     tl = tl.assign(holder=[safe_label(h) for h in tl["holder"]])  # Plotly reads HTML tags in legends
     fig = px.area(tl, x="at", y="credits", color="holder", labels={"at": "", "credits": "credits"},
-                  color_discrete_sequence=PALETTE)
+                  color_discrete_map=list_colours(s))
     if base.path is not None:  # the projection, dashed: steady spend at the recent pace, and each expiry's drop
         proj = base.path.assign(at=base.path["at"].dt.tz_convert(ROME).dt.tz_localize(None))
         fig.add_scatter(x=proj["at"], y=proj["total"], mode="lines", line={"dash": "dash", "color": "black"},

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import PALETTE, cached, empty_state, eur, int_columns, n, safe_label, safe_text, store
+from app_pages.common import cached, empty_state, eur, int_columns, list_colours, n, safe_label, safe_text, store
 from credits_core import CreditsError
 from credits_core.export import write_workbook
 from credits_core.periods import PRESETS, describe, period_end
@@ -173,8 +173,13 @@ long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "dat
 long["cost"] = [eur(v) if pd.notna(v) else "—" for v in long["eur"]]
 long["name"] = [safe_label(x) for x in long["name"]]  # Plotly reads HTML tags in legends and hovers
 fig = px.bar(long, x="shown", y="credits", color="name", custom_data=["list_id", "start", "cost", "coverage"],
-             labels={"shown": view.period, "name": "list"}, color_discrete_sequence=PALETTE)
+             labels={"shown": view.period, "name": "list"}, color_discrete_map=list_colours(s))
 fig.update_traces(hovertemplate="%{x}<br>%{fullData.name}: %{y:,} credits, %{customdata[2]}<extra></extra>")
+if view.drill_period is not None:  # the clicked bar stands out: the others fade
+    clicked_start = view.drill_period.isoformat()
+    for trace in fig.data:
+        hit = [c[1] == clicked_start and (view.drill != "list" or c[0] == view.pick) for c in trace.customdata]
+        trace.marker.opacity = [1.0 if h else 0.35 for h in hit]
 fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10}, clickmode="event+select")
 fig.update_xaxes(type="category")  # periods are labels: one period must not become a time axis
 if is_partial.any():
@@ -236,12 +241,13 @@ if tab_messages.open:
                 names = dict(zip(totals[dim], totals["name"])) if view.drill == "list" else {}
             values = totals[dim].tolist()
             pick = resolve_pick(view.pick, values, names) or (values[0] if values else None)
-            credits_of = dict(zip(totals[dim], totals["credits"]))
             if pick is not None:
                 show("u_pick", pick)
+                # the label is the pick's identity only: a figure in it changed with the period and was taken for
+                # the pick itself (pick=IT · 16,380 credits in the link); the figures are shown below it
                 st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
-                             width=380, format_func=lambda v: (f"{names[v]} ({v})" if names.get(v) not in (None, v)
-                                                               else v) + f" · {credits_of[v]:,} credits")
+                             width=380, format_func=lambda v: f"{names[v]} ({v})" if names.get(v) not in (None, v)
+                             else v)
             show("u_q", view.search)
             st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=300,
                           placeholder="recipient digits, message id or words of the text")

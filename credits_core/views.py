@@ -54,7 +54,7 @@ def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
     while True:
         at = min(local_midnight_us(d + timedelta(days=1)) - 1, now)
         s = store.state_at(at)
-        rows.append((from_us(at), "(unassigned pool)", s.pool))
+        rows.append((from_us(at), store.holder_name(POOL), s.pool))
         for list_id, credits in s.assigned.items():
             rows.append((from_us(at), store.list_name(list_id), credits))
         if at >= now:

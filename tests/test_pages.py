@@ -478,3 +478,21 @@ def test_history_is_newest_first_with_a_date_range(monkeypatch, demo_db):
     shown = at.dataframe[0].value
     assert 0 < len(shown) < len(rows) and shown["at_rome"].max().date() <= mid
     assert at.query_params["to"] in (mid.isoformat(), [mid.isoformat()])
+
+
+def test_a_list_keeps_its_colour_whatever_the_filter_and_the_pick_is_an_id(monkeypatch, demo_db):
+    """Issue 23.4: with two lists chosen, Newsletter was drawn in another list's colour; the drill box's label held
+    a figure that went into the link as the pick."""
+    import json
+
+    def colours(at) -> dict:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return {t["name"]: t["marker"]["color"] for t in spec["data"]}
+
+    with CreditStore.open(demo_db) as s:
+        ids = s.list_ids
+    all_lists = colours(usage_at(monkeypatch, demo_db, {"range": "last_12_months"}))
+    two = colours(usage_at(monkeypatch, demo_db, {"range": "last_12_months", "list": ids[-2:]}))
+    assert two and all(all_lists[name] == colour for name, colour in two.items())
+    at = usage_at(monkeypatch, demo_db, {"range": "last_12_months", "tab": "messages", "drill": "country"})
+    assert all("credits" not in o and "·" not in o for o in at.selectbox(key="u_pick").options)
