@@ -65,13 +65,13 @@ def test_set_a_list_limit(local_page, own_app):
     app_url, _ = own_app
     open_page(local_page, app_url, "assign")
     pool = metric(local_page, "Unassigned pool")
-    box = local_page.get_by_label("Spending limit (credits)")  # the first list, newsletter, has free access
+    box = local_page.get_by_role("spinbutton", name="Spending limit (credits)")  # the first list: free access
     box.fill("1234")
     box.press("Tab")
     enabled = ("() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Set limit') && "
                "!b.disabled)")
     # 1,234 may be below what the list spent in the last 30 days: the page then asks for a confirmation first
-    # (the state for 0, before the rerun, asks one too, for another reason: wait for the one about 1,234)
+    # (nothing is preselected for a free-access list: the box is empty until a limit is typed)
     local_page.wait_for_function(f"() => ({enabled})() || document.body.innerText.includes('gets 1,234 credits')")
     confirm = local_page.get_by_test_id("stCheckbox").filter(has_text="gets 1,234 credits")
     if confirm.count():
@@ -163,7 +163,11 @@ def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
     open_page(local_page, app_url, "expiry")
     local_page.get_by_text("What expires when").wait_for()  # the page has finished rendering its tables
     headline = local_page.get_by_test_id("stAlert").first.inner_text()
-    assert "credits expire at 00:00 on" in headline and "(Rome)" in headline and "UTC" not in headline
+    # issue 23.1: the credits at stake in euros, the deadline in Rome time, what the pace uses, what is lost
+    assert re.search(r"credits \(€[\d,]+\) expire at 00:00 on .* \(Rome\), in \d+ days", headline), headline
+    assert "would be lost" in headline and "UTC" not in headline
+    second = local_page.get_by_test_id("stAlert").nth(1).inner_text()
+    assert "Buying any package before" in second and "postpones" in second and "does not save" in second
     form = local_page.get_by_test_id("stForm").first
     package = form.get_by_test_id("stSelectbox").filter(has_text="Buy a package")
     option = local_page.get_by_role("option", name="Medium")
@@ -177,6 +181,8 @@ def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
     option.click()
     form.get_by_role("button", name="Compare with things as they stand").click()
     local_page.get_by_text(re.compile("Lost by .* \\(the same horizon\\)")).wait_for()
+    assert metric(local_page, "Postponed") > 0  # postponed, told apart from lost
+    local_page.get_by_text(re.compile(r"Postponed: [\d,]+ credits \(€[\d,]+\) no longer expire")).wait_for()
     assert local_page.get_by_test_id("stException").count() == 0
     # the campaign's cost before it is scheduled: parts, credits, value, and whether its list can hold it
     assert metric(local_page, "Parts per message") >= 1
