@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .calendar import ROME, fmt_local, utc_us, zone
+from .cli_store import configure
+from .cli_store import open_store as _open
 from .errors import CreditsError
 
 
@@ -27,21 +29,6 @@ def _instant(text: str) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(ROME))
     return value
-
-
-WAIT_S = 60.0
-AUTHOR: str | None = None  # --as, else the operating-system user
-
-
-def _open(path: str, read_only: bool = False):
-    from .store import CreditStore
-
-    if read_only and not Path(path).exists():
-        raise CreditsError(f"database {path} does not exist (build one with: python -m credits_core demo --db {path})")
-    import getpass
-
-    return CreditStore.open(path, read_only=read_only, wait_s=WAIT_S, author=AUTHOR or f"{getpass.getuser()} (CLI)",
-                            on_wait=lambda message: print(message, file=sys.stderr, flush=True))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -266,8 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    global WAIT_S, AUTHOR
-    WAIT_S, AUTHOR = args.wait, args.author
+    configure(args.wait, args.author)
     try:
         return args.func(args)
     except CreditsError as exc:

@@ -427,7 +427,7 @@ def _parse_date(text: str | None, name: str) -> date | None:
 
 def run_report_command(args) -> int:
     """The ``report`` CLI command."""
-    from .__main__ import _open
+    from .cli_store import open_store as _open
 
     f = ReportFilter(_parse_date(args.date_from, "--from"), _parse_date(args.date_to, "--to"), tuple(args.lists),
                      (), None, args.by)

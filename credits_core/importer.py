@@ -531,7 +531,7 @@ def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:
 
 def run_import_command(args) -> int:
     """The ``import`` CLI command: exit 0 imported, 1 rejected."""
-    from .__main__ import _open
+    from .cli_store import open_store as _open
 
     path = Path(args.file)
     if not path.exists():

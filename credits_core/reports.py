@@ -12,44 +12,33 @@ sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide r
 from __future__ import annotations
 
 import functools
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
-from .calendar import ROME, fmt_local, from_us, local_date, local_midnight_us, now_us
+from .calendar import ROME, fmt_local, from_us, local_date, now_us
 from .errors import CreditsError
-from .journal import ROLLUP_SELECT
+from .filters import (  # ReportFilter and the WHERE clauses are re-exported: reports is where readers look
+    EVERYTHING,
+    PERIODS,  # noqa: F401
+    ReportFilter,
+    message_where,  # noqa: F401
+    search_where,
+    usage_source,
+    usage_where,
+)
 from .ledger import POOL
 from .periods import Comparison, comparisons, coverage
 from .store import CreditStore
+from .valuation import message_values, value_spend
 
-PERIODS = ("day", "week", "month", "quarter", "year")
 UNKNOWN = "unknown (recorded before authors were kept)"
 AUTOMATIC = "automatic (expiry rule)"
 SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
             "campaign_id": "campaign_id", "message_id": "message_id"}
 MAX_PAGE_SIZE = 1000
-
-
-@dataclass(frozen=True)
-class ReportFilter:
-    """What a report covers. Dates are Rome calendar dates, both ends inclusive; empty tuples mean 'all'."""
-
-    date_from: date | None = None
-    date_to: date | None = None
-    lists: tuple[str, ...] = field(default_factory=tuple)
-    countries: tuple[str, ...] = field(default_factory=tuple)
-    campaign: str | None = None
-    period: str = "month"
-
-    def __post_init__(self) -> None:
-        if self.period not in PERIODS:
-            raise CreditsError(f"period {self.period!r} is unknown; use one of {', '.join(PERIODS)}")
-        if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
 
 
 def one_turn(fn):
@@ -73,37 +62,6 @@ def countries(store: CreditStore) -> list[str]:
 
 
 # -- the rollup -------------------------------------------------------------------------------------------------
-
-
-def usage_source(store: CreditStore) -> str:
-    """The daily rollup as a table expression: ``daily_usage`` (kept by the journal in each write's transaction) plus
-    the few single sends not folded into it yet, aggregated on the fly. Reading never writes."""
-    snap = store.snapshot()
-    if not snap.unrolled:
-        return "daily_usage"
-    return (f"(SELECT * FROM daily_usage UNION ALL {ROLLUP_SELECT} WHERE seq > {int(snap.rolled_seq)} "
-            f"GROUP BY ALL)")
-
-
-def usage_where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
-    clauses, params = ["true"], []
-    if f.date_from:
-        clauses.append(f"{day_col} >= ?")
-        params.append(f.date_from)
-    if f.date_to:
-        clauses.append(f"{day_col} <= ?")
-        params.append(f.date_to)
-    if f.lists:
-        nos = [store.require_list(x) for x in f.lists]
-        clauses.append(f"list_no IN ({', '.join('?' * len(nos))})")
-        params += nos
-    if f.countries:
-        clauses.append(f"country IN ({', '.join('?' * len(f.countries))})")
-        params += [c.upper() for c in f.countries]
-    if f.campaign:
-        clauses.append("campaign_id = ?")
-        params.append(f.campaign)
-    return " AND ".join(clauses), params
 
 
 def period_start(d: pd.Series | pd.DatetimeIndex, period: str) -> pd.Series:
@@ -144,7 +102,7 @@ def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
 
 
 @one_turn
-def usage(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """The temporal report, long form: one row per period and list, periods with no spend included (0).
 
     Columns: period (first Rome day), label, list_id, name, messages, parts, credits, coverage ("3 of 30 days" for
@@ -200,7 +158,7 @@ def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = 
 
 
 @one_turn
-def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: str | None = None, *,
+def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str | None = None, *,
                   with_cost: bool = True) -> pd.DataFrame:
     """Totals per list for the filter's range, its share of the total, and the same figures for the previous
     calendar period of the same kind (Q3 against Q2) and the same period last year.
@@ -209,7 +167,6 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
     previous_credits, change (credits - previous), last_year_credits, change_last_year. ``attrs["previous"]`` and
     ``attrs["last_year"]`` name those ranges. ``with_cost=False``: eur left empty, not computed.
     """
-    from .valuation import value_spend  # valuation builds on this module's filters: imported when used
 
     long = usage(store, f)
     cols = ["list_id", "name", "messages", "parts", "credits", "eur", "unpriced_credits", "share",
@@ -237,12 +194,11 @@ def usage_by_list(store: CreditStore, f: ReportFilter = ReportFilter(), preset: 
 
 
 @one_turn
-def usage_by(store: CreditStore, dimension: str, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first, with what they cost:
     messages, parts, credits, eur, unpriced_credits (credits from lots bought without a price: not valued, never
     counted as free); by country or campaign also first_day, last_day, lists (ids, comma separated); by list
     its name."""
-    from .valuation import value_spend  # valuation builds on this module's filters: imported when used
 
     if dimension == "list_id":
         per = usage_by_list(store, f)
@@ -283,7 +239,7 @@ def campaign_names(store: CreditStore) -> pd.DataFrame:
 
 
 @one_turn
-def campaigns_in_view(store: CreditStore, f: ReportFilter = ReportFilter()) -> pd.DataFrame:
+def campaigns_in_view(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """The campaigns that spent under ``f``, best first: campaign_id, name (the id when none was given), sent_at
     (Rome; the named send time, else the first message's), lists, text (the named text, else the first message's),
     messages, parts, credits, eur, unpriced_credits."""
@@ -332,29 +288,11 @@ class MessagePage:
         return max(1, -(-self.total_rows // self.page_size))
 
 
-def search_where(search: str | None) -> tuple[str, list]:
-    """SQL over ``messages`` for a search box: the message id itself, or a recipient containing the digits typed
-    (3 or more; spaces, +, - and brackets ignored), or a text holding every word typed (any case)."""
-    text = (search or "").strip()
-    if not text:
-        return "true", []
-    ors, params = ["message_id = ?"], [text]
-    digits = re.sub(r"[\s+\-()]", "", text)
-    if digits.isdigit() and len(digits) >= 3:
-        ors.append("contains(recipient, ?)")
-        params.append(digits)
-    words = text.split()
-    ors.append("(" + " AND ".join("contains(lower(text), ?)" for _ in words) + ")")
-    params += [w.lower() for w in words]
-    return "(" + " OR ".join(ors) + ")", params
-
-
 def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_size: int = 100,
                   sort: str = "sent_at", descending: bool = False, search: str | None = None) -> MessagePage:
     """One page of the messages matching ``f`` (usually one list, or a campaign, or a country) and the search
     (``search_where``), with what each message cost (``eur``; empty when its credits came from lots with no price).
     """
-    from .valuation import message_values  # valuation builds on this module's filters: imported when used
 
     if sort not in SORTABLE:
         raise CreditsError(f"cannot sort messages by {sort!r}; use one of {', '.join(SORTABLE)}")
@@ -433,19 +371,6 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
     found, found_params = search_where(search)
     where, params = f"{where} AND {found}", params + found_params
     return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
-
-
-def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
-    """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
-    where, params = usage_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
-    clauses = [where]
-    if f.date_from:
-        clauses.append("sent_at >= make_timestamp(?)")
-        params.append(local_midnight_us(f.date_from))
-    if f.date_to:
-        clauses.append("sent_at < make_timestamp(?)")
-        params.append(local_midnight_us(f.date_to + timedelta(days=1)))
-    return " AND ".join(clauses), params
 
 
 def _message_frame(store: CreditStore, df: pd.DataFrame, names: bool = False) -> pd.DataFrame:

@@ -24,9 +24,9 @@ import pandas as pd
 
 from .calendar import local_date, local_midnight_us
 from .errors import CreditsError
+from .filters import ReportFilter, message_where, usage_source, usage_where
 from .journal import ROME_DAY
 from .ledger import Cut
-from .reports import ReportFilter, message_where, usage_source, usage_where
 from .store import CreditStore
 
 DIMENSIONS = ("period", "list_id", "country", "campaign_id")

@@ -1,0 +1,47 @@
+"""Issue 22: modules use each other's public names only and no import cycle, at any level (a function-level import
+is an edge too: ``__main__`` <-> ``export`` through ``_open``, ``reports`` <-> ``valuation`` were cycles)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "credits_core"
+
+
+def edges() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in ROOT.glob("*.py"):
+        name = path.stem
+        graph[name] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1 and node.module:
+                    graph[name].add(node.module.split(".")[0])
+                elif node.level == 1:
+                    graph[name] |= {a.name for a in node.names}
+                elif node.module and node.module.startswith("credits_core."):
+                    graph[name].add(node.module.split(".")[1])
+    return graph
+
+
+def test_no_import_cycle():
+    graph = edges()
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(path[path.index(nxt):] + [nxt])
+            elif nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
