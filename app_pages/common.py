@@ -8,8 +8,13 @@ process changes ``store().revision``; a new Rome day changes ``rome_today()``: e
 
 from __future__ import annotations
 
+import copy
 import getpass
 import os
+import pickle
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import pandas as pd
@@ -37,9 +42,48 @@ def read_only() -> bool:
     return st.session_state.get("credits_user", (None, ANALYST))[1] != MANAGER
 
 
-@st.cache_resource(show_spinner="Opening the database ...")
+# The store and the cached answers are this module's, not Streamlit's caches: any browser can send "clear caches"
+# (even before signing in), which must not reopen the shared store or recompute every answer for everyone.
+_STORES: dict[tuple[str, bool], CreditStore] = {}
+_STORES_LOCK = threading.Lock()
+
+
 def _open(path: str, ro: bool) -> CreditStore:
-    return CreditStore.open(path, read_only=ro)  # read-only: a missing file is an error, nothing is created
+    with _STORES_LOCK:
+        s = _STORES.get((path, ro))
+        if s is None:  # read-only: a missing file is an error, nothing is created
+            s = _STORES[(path, ro)] = CreditStore.open(path, read_only=ro)
+        return s
+
+
+class AnswerCache:
+    """Answers of data functions by (database, revision, Rome date, function, arguments): at most ``size`` of them,
+    each for at most ``ttl_s``; every hit is a copy, so no page can change what another session sees."""
+
+    def __init__(self, size: int = 128, ttl_s: float = 3600.0):
+        self.size, self.ttl_s = size, ttl_s
+        self._items: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.computed = 0
+
+    def get(self, key: tuple, compute):
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                self._items.move_to_end(key)
+                return copy.deepcopy(hit[1])
+        value = compute()
+        with self._lock:
+            self.computed += 1
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return copy.deepcopy(value)
+
+
+ANSWERS = AnswerCache()
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")  # empty or unset is NOT loopback: Streamlit then binds every interface
@@ -122,11 +166,13 @@ def store() -> CreditStore:
 _FUNCTIONS: dict[str, object] = {}
 
 
-@st.cache_data(show_spinner=False, max_entries=128, ttl=3600)
 def _cached_call(path: str, revision: str, today: str, name: str, args: tuple, kwargs: tuple):
-    s = store()
-    with s.reading():  # one turn on the file for all the queries of this answer
-        return _FUNCTIONS[name](s, *args, **dict(kwargs))
+    def compute():
+        s = store()
+        with s.reading():  # one turn on the file for all the queries of this answer
+            return _FUNCTIONS[name](s, *args, **dict(kwargs))
+
+    return ANSWERS.get((path, revision, today, name, pickle.dumps((args, kwargs))), compute)
 
 
 def cached(fn):

@@ -496,3 +496,22 @@ def test_a_list_keeps_its_colour_whatever_the_filter_and_the_pick_is_an_id(monke
     assert two and all(all_lists[name] == colour for name, colour in two.items())
     at = usage_at(monkeypatch, demo_db, {"range": "last_12_months", "tab": "messages", "drill": "country"})
     assert all("credits" not in o and "·" not in o for o in at.selectbox(key="u_pick").options)
+
+
+def test_clearing_streamlits_caches_reopens_nothing_and_recomputes_nothing(monkeypatch, demo_db):
+    """Issue 22.9: an anonymous websocket client's "clear caches" (BackMsg clear_cache, before signing in) reopened
+    the shared store and dropped every cached answer for everyone. The store and the answers are not Streamlit's
+    caches any more."""
+    import streamlit as st
+
+    from app_pages import common
+
+    at = app(monkeypatch, demo_db)
+    assert not at.exception
+    store_before = common.store()
+    opens, computed = store_before.opens, common.ANSWERS.computed
+    st.cache_data.clear()
+    st.cache_resource.clear()  # what the client's message does on the server
+    at.run()
+    assert common.store() is store_before and store_before.opens == opens
+    assert common.ANSWERS.computed == computed  # every answer of the page came from the cache
