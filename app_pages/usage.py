@@ -14,14 +14,25 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from app_pages.common import cached, empty_state, eur, int_columns, list_colours, n, safe_label, safe_text, store
-from credits_core import CreditsError
-from credits_core.export import write_workbook
+from app_pages.common import (
+    cached,
+    db_path,
+    empty_state,
+    eur,
+    int_columns,
+    list_colours,
+    n,
+    safe_label,
+    safe_text,
+    store,
+)
+from credits_core.export_jobs import ExportJob, estimate
 from credits_core.periods import PRESETS, describe, period_end
 from credits_core.reports import (
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
+    count_messages,
     messages_page,
     usage,
     usage_by,
@@ -315,21 +326,48 @@ if tab_messages.open:
             "recipient": "Recipient", "text": st.column_config.TextColumn("Text", width="large"),
             **int_columns(pg.rows, ["credits", "parts"])})
 
-# -- Excel -----------------------------------------------------------------------------------------------------
+# -- Excel: written in the background, to a file, with progress; served from that file ----------------------------
 st.subheader("Excel")
-if st.button("Prepare the Excel workbook of this view"):
-    import tempfile
+view_key = (excel_f, excel_search, tuple(excel_words), s.revision)
+est = estimate(cached(count_messages)(excel_f, excel_search))
+st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
+           "CSV.gz.")
+choices = {"summary": "Summary sheets only", "xlsx": "Summary and messages (Excel)", "csv.gz": "Messages (CSV.gz)"}
+what = st.radio("What to write", list(choices), format_func=choices.get, horizontal=True, key="x_kind",
+                index=0 if est.summary_by_default else 1)
+job_entry = st.session_state.get("export_job")
+if st.button("Prepare the Excel workbook of this view" if what != "csv.gz" else "Prepare the messages as CSV.gz",
+             key="x_go"):
+    if job_entry:
+        job_entry[1].remove()
+    job = ExportJob(db_path(), excel_f, "csv.gz" if what == "csv.gz" else "xlsx", with_messages=what != "summary",
+                    preset=view.preset, search=excel_search, view=tuple(excel_words),
+                    owner=str(st.session_state.get("credits_user", ("local",))[0] or "local"), total=est.messages)
+    st.session_state["export_job"] = job_entry = (view_key, job)
 
-    with st.spinner("Writing the workbook ..."), tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-        try:
-            write_workbook(s, excel_f, tmp.name, preset=view.preset, search=excel_search, view=excel_words)
-            # remembered with the view it shows: another view never offers this file
-            st.session_state["xlsx"] = ((excel_f, excel_search), s.revision, open(tmp.name, "rb").read())
-        except CreditsError as exc:
-            st.error(str(exc))
-prepared = st.session_state.get("xlsx")
-if prepared and prepared[:2] == ((excel_f, excel_search), s.revision):
-    st.download_button("Download usage-report.xlsx", prepared[2], "usage-report.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-elif prepared:
-    st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
+
+@st.fragment(run_every=1.0)
+def export_progress() -> None:
+    entry = st.session_state.get("export_job")
+    if not entry:
+        return
+    key, job = entry
+    if key != view_key:
+        st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
+        return
+    if job.running:
+        st.progress(job.fraction, text=job.status())
+        if st.button("Cancel", key="x_cancel"):
+            job.cancel()
+        return
+    if job.ready:
+        name = job.path.name
+        st.caption(job.status())
+        st.download_button(f"Download {name}", data=lambda p=job.path: open(p, "rb"), file_name=name,
+                           mime="application/gzip" if name.endswith(".gz") else
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="x_download")
+    else:
+        st.warning(safe_text(job.status(), 500))
+
+
+export_progress()

@@ -296,11 +296,24 @@ def test_names_from_data_render_no_markdown(monkeypatch, tmp_path):
     assert [x for x in shown if unescaped(x)] == []
 
 
-def test_usage_excel_download_is_always_the_view_on_screen(monkeypatch, demo_db):
+def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(monkeypatch, demo_db):
+    """Issue 21.1: the workbook is written by a worker to a file (progress, then a download served from that file);
+    another view never offers it."""
+    import time
+
     at = app(monkeypatch, demo_db)
     at.switch_page("app_pages/usage.py").run()
-    next(b for b in at.button if b.label == "Prepare the Excel workbook of this view").click().run()
+    assert any("messages: about" in c.value and "the summary sheets alone" in c.value for c in at.caption)
+    at.button(key="x_go").click().run()
+    job = at.session_state["export_job"][1]
+    for _ in range(600):
+        if not job.running:
+            break
+        time.sleep(0.1)
+    assert job.ready, job.status()
+    at.run()
     assert any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
+    assert job.path.exists() and job.path.stat().st_size > 5_000
     at.selectbox(key="u_by").set_value("week").run()
     assert not any(b.label == "Download usage-report.xlsx" for b in at.get("download_button"))
     assert any("prepare it again" in c.value for c in at.caption)
