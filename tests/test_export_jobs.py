@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from credits_core import CreditStore
-from credits_core import export_jobs
+from credits_core import CreditStore, export_jobs
 from credits_core.demo import build_demo
 from credits_core.export_jobs import ExportJob, estimate, sweep
 from credits_core.reports import ReportFilter, count_messages
