@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -443,13 +444,20 @@ def run_report_command(args) -> int:
     with _open(args.db, read_only=True) as store, store.reading():  # one snapshot, one turn, for the whole report
         for list_id in f.lists:
             store.require_list(list_id)
-        total = store.message_count
+        total = count_messages(store, f)
+        from .export_jobs import estimate
 
-        def progress(done: int) -> None:
+        sys.stderr.write(f"  {estimate(total).words()}\n")
+        started = time.monotonic()
+
+        def progress(done: int) -> None:  # the same figures as the page: rows written, rate, time left
             if sys.stderr.isatty() or total > 200_000:
                 width = 30
                 frac = min(1.0, done / max(total, 1))
-                sys.stderr.write(f"\r  messages [{'#' * int(frac * width):<{width}}] {done:,}")
+                rate = done / max(time.monotonic() - started, 1e-6)
+                left = (total - done) / rate if rate else 0
+                sys.stderr.write(f"\r  messages [{'#' * int(frac * width):<{width}}] {done:,} of {total:,} "
+                                 f"({rate:,.0f}/s, about {left:,.0f} s left)")
                 sys.stderr.flush()
 
         if args.xlsx:
