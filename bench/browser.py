@@ -1,0 +1,131 @@
+"""Bench: pages as a user sees them, in headless Chromium (Playwright): from navigation until the script run is over
+and the page is still (no status widget, network idle, no element changing for 300 ms), median of several runs,
+beside a minimal Streamlit page (a title, three metrics, one small chart) measured in the same run: the floor of any
+page on this machine.
+
+    .venv/bin/python bench/browser.py --db data/demo-1m.duckdb [--runs 3]
+
+Measures: each page on a fresh load (a new browser context), each page after a sidebar click, and on the Usage page
+a preset switch and a search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import running_app  # noqa: E402
+
+PAGES = {"": "Overview", "buy": "Buy credits", "assign": "Assign credits", "usage": "Usage report",
+         "expiry": "Expiry", "imports": "Import", "history": "History"}
+STILL = """() => new Promise(done => {
+  let last = document.body.innerHTML.length, quiet = 0;
+  const t = setInterval(() => {
+    const now = document.body.innerHTML.length;
+    const running = document.querySelector('[data-testid="stStatusWidget"]');
+    quiet = (now === last && !running) ? quiet + 100 : 0; last = now;
+    if (quiet >= 300) { clearInterval(t); done(true); }
+  }, 100);
+})"""
+
+
+def settle(page) -> float:
+    """Seconds until the page is still, minus the 300 ms of stillness that prove it."""
+    start = time.perf_counter()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')")
+    page.evaluate(STILL)
+    return time.perf_counter() - start - 0.3
+
+
+def fresh(browser, url: str) -> float:
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    start = time.perf_counter()
+    page.goto(url)
+    page.get_by_role("heading", level=1).first.wait_for(timeout=120_000)
+    took = time.perf_counter() - start + settle(page)
+    ctx.close()
+    return took
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    db = Path(args.db).resolve()
+    args_chromium = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    results: dict[str, list[float]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args_chromium)
+        minimal = ROOT / "bench" / "minimal"
+        import os
+        import subprocess
+        import urllib.request
+
+        port = 8599
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                                 "--server.headless", "true", "--server.address", "127.0.0.1"], cwd=minimal,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
+        try:
+            for _ in range(120):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            fresh(browser, f"http://127.0.0.1:{port}")  # warm-up
+            results["minimal page, fresh load"] = [fresh(browser, f"http://127.0.0.1:{port}")
+                                                   for _ in range(args.runs)]
+        finally:
+            proc.terminate()
+        with running_app(db) as url:
+            for path in PAGES:
+                fresh(browser, f"{url}/{path}")  # warm-up: the first render fills the caches
+            for path, title in PAGES.items():
+                results[f"{title}, fresh load"] = [fresh(browser, f"{url}/{path}") for _ in range(args.runs)]
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            page = ctx.new_page()
+            page.goto(url)
+            settle(page)
+            for title in PAGES.values():
+                times = []
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+                    times.append(time.perf_counter() - start + settle(page))
+                results[f"{title}, sidebar click"] = times
+            page.goto(f"{url}/usage")
+            settle(page)
+            for preset in ("Last quarter", "Year to date", "Last 12 full months"):
+                start = time.perf_counter()
+                page.get_by_role("button", name=preset).click()
+                results.setdefault("Usage, preset switch", []).append(time.perf_counter() - start + settle(page))
+            page.goto(f"{url}/usage?tab=messages&drill=country")
+            settle(page)
+            for word in ("sconto", "promo", "ordine"):
+                box = page.get_by_label("Search messages")
+                start = time.perf_counter()
+                box.fill(word)
+                box.press("Enter")
+                results.setdefault("Usage, search", []).append(time.perf_counter() - start + settle(page))
+            ctx.close()
+        browser.close()
+    floor = statistics.median(results["minimal page, fresh load"])
+    print(f"{db.name}: median of {args.runs}, seconds (x the minimal page's fresh load, {floor:.2f} s)")
+    for name, times in results.items():
+        med = statistics.median(times)
+        print(f"  {name:<32} {med:6.2f} s  {med / floor:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
