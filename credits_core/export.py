@@ -19,6 +19,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -169,6 +170,38 @@ def _frame_rows(df: pd.DataFrame) -> Iterable[tuple]:
 MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 16),
                    ("Campaign", "text", 12), ("Country", "text", 9), ("Parts", "int", 7), ("Credits", "int", 9),
                    ("Recipient", "text", 16), ("Text", "text", 60)]
+
+
+# how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
+ROWS_PER_S = 90_000  # workbook message rows a second (bench/README.md: Excel at ~90,000 rows/s)
+BYTES_PER_ROW = 29  # of the workbook, a message row (3.9M rows: 111 MB)
+CSV_GZ_BYTES_PER_ROW = 25
+SUMMARY_S = 2.0
+SUMMARY_ONLY_ABOVE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Estimate:
+    messages: int
+    seconds: float
+    megabytes: float
+    summary_seconds: float = SUMMARY_S
+
+    @property
+    def summary_by_default(self) -> bool:
+        return self.messages > SUMMARY_ONLY_ABOVE
+
+    def words(self) -> str:
+        return (f"{self.messages:,} messages: about {duration(self.seconds)} and {self.megabytes:,.0f} MB; the "
+                f"summary sheets alone: {duration(self.summary_seconds)}")
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
+
+
+def estimate(messages: int) -> Estimate:
+    return Estimate(messages, SUMMARY_S + messages / ROWS_PER_S, messages * BYTES_PER_ROW / 1e6)
 
 
 def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str | None = None,
@@ -445,8 +478,6 @@ def run_report_command(args) -> int:
         for list_id in f.lists:
             store.require_list(list_id)
         total = count_messages(store, f)
-        from .export_jobs import estimate
-
         sys.stderr.write(f"  {estimate(total).words()}\n")
         started = time.monotonic()
 

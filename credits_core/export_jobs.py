@@ -6,7 +6,7 @@ written, the rate and the time left; ``cancel()`` stops it at the next chunk and
 served from disk by the page (never kept in a session) and removed when its job is dropped (the session ends) or
 after ``MAX_AGE_S`` (an hour), whichever comes first: ``sweep()`` runs at every new job.
 
-``estimate`` says before anything is written how big it will be, from the figures measured by ``bench/``: about
+``export.estimate`` says before anything is written how big it will be, from the figures measured by ``bench/``: about
 ``ROWS_PER_S`` message rows a second and ``BYTES_PER_ROW`` bytes a row in the workbook; the summary sheets alone
 take about ``SUMMARY_S`` seconds. Above ``SUMMARY_ONLY_ABOVE`` messages the page offers the summary without messages
 as the default, since Excel stops at 1,048,576 rows a sheet and nobody reads millions of rows there.
@@ -20,48 +20,19 @@ import tempfile
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CreditsError
+from .export import SUMMARY_ONLY_ABOVE, Estimate, duration, estimate, safe_frame, write_workbook  # noqa: F401
 from .filters import ReportFilter
 from .store import CreditStore
 
-ROWS_PER_S = 90_000  # workbook message rows a second (bench/README.md: Excel at ~90,000 rows/s)
-BYTES_PER_ROW = 29  # of the workbook, a message row (3.9M rows: 111 MB)
-CSV_GZ_BYTES_PER_ROW = 25
-SUMMARY_S = 2.0
-SUMMARY_ONLY_ABOVE = 1_000_000
 MAX_AGE_S = 3600.0
 ROOT = Path(tempfile.gettempdir()) / "sms-credits-exports"
 
 
 class Cancelled(Exception):
     pass
-
-
-@dataclass(frozen=True)
-class Estimate:
-    messages: int
-    seconds: float
-    megabytes: float
-    summary_seconds: float = SUMMARY_S
-
-    @property
-    def summary_by_default(self) -> bool:
-        return self.messages > SUMMARY_ONLY_ABOVE
-
-    def words(self) -> str:
-        return (f"{self.messages:,} messages: about {_duration(self.seconds)} and {self.megabytes:,.0f} MB; the "
-                f"summary sheets alone: {_duration(self.summary_seconds)}")
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
-
-
-def estimate(messages: int) -> Estimate:
-    return Estimate(messages, SUMMARY_S + messages / ROWS_PER_S, messages * BYTES_PER_ROW / 1e6)
 
 
 def sweep(now: float | None = None) -> int:
@@ -112,7 +83,6 @@ class ExportJob:
             raise Cancelled
 
     def _run(self) -> None:
-        from .export import write_workbook
         from .reports import iter_messages
 
         db_path, f, with_messages, preset, search, view = self._args
@@ -166,7 +136,7 @@ class ExportJob:
             return f"Ready: {self.total:,} message rows, {size:,.1f} MB, in {self.finished - self.started:,.1f} s."
         left = self.seconds_left()
         return (f"{self.done:,} of {self.total:,} message rows written" +
-                (f", about {_duration(left)} left" if left is not None else "") if self.total else
+                (f", about {duration(left)} left" if left is not None else "") if self.total else
                 "Writing the summary sheets ...")
 
     def remove(self) -> None:
@@ -176,8 +146,6 @@ class ExportJob:
 
 def write_messages_csv_gz(chunks, path: Path, progress=None) -> int:
     """The messages as gzip-compressed CSV (UTF-8, header; text cells escaped against formulas), chunk by chunk."""
-    from .export import safe_frame
-
     done = 0
     with gzip.open(path, "wt", encoding="utf-8", newline="", compresslevel=5) as out:
         for i, chunk in enumerate(chunks):
