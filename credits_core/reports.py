@@ -332,7 +332,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     return MessagePage(rows, int(total), int(credits), page, page_size)
 
 
-def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 50_000, search: str | None = None):
+def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, search: str | None = None):
     """All messages matching ``f`` in time order, in chunks of about ``chunk`` rows (for exports).
 
     Chunks are windows of whole Rome days sized from the daily rollup: each is one range scan on sent_at (zone maps

@@ -25,7 +25,7 @@ import pandas as pd
 
 ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-SLICE = 20_000  # rows turned into XML at once: bounds the memory of the string building
+SLICE = 10_000  # rows turned into XML at once: bounds the memory of the string building
 _CELL_STYLE = re.compile(r'<c [^>]*?s="(\d+)"')
 _ROW = re.compile(r"<row [^>]*>.*?</row>", re.S)
 
