@@ -261,17 +261,7 @@ def unescaped(markdown: str) -> list[str]:
 def test_a_crafted_link_renders_no_markdown(monkeypatch, demo_db):
     """Issue 22.4: the list, q, pick and range parameters were echoed as Markdown (an image fetched from
     evil.example, a phishing link)."""
-    import streamlit as st
-
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    monkeypatch.setenv("CREDITS_DB", str(demo_db))
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
-    at.switch_page("app_pages/usage.py")
-    at.query_params.update({"list": [EVIL], "range": EVIL, "tab": "messages", "pick": EVIL, "q": EVIL})
-    at.run()
-    assert not at.exception, at.exception
+    at = usage_at(monkeypatch, demo_db, {"list": [EVIL], "range": EVIL, "tab": "messages", "pick": EVIL, "q": EVIL})
     shown = [w.value for w in at.warning] + [m.value for m in at.markdown] + [c.value for c in at.caption]
     assert any("evil" in x for x in shown)  # the values are shown, as text
     assert [x for x in shown if unescaped(x)] == []
