@@ -619,21 +619,24 @@ class CreditStore:
 
     def reservations(self) -> reservations.Reservations:
         """R15: what every scheduled campaign still reserves, and what each bucket has available, as of now."""
+        return self._now_and_reservations()[1]
+
+    def _now_and_reservations(self) -> tuple[State, reservations.Reservations]:
+        """The state as of now and the reservations on it, in one turn (the same committed write)."""
         with self.reading() as cur:
             at_us = now_us()
             state = state_at(self._snap, at_us, cur)
-            return reservations.load(cur, state, self._snap.rolled_seq, at_us)
+            return state, reservations.load(cur, state, self._snap.rolled_seq, at_us)
 
     def balance(self, at: datetime | None = None) -> Balance:
         """The balance as of ``at`` (default now); as of now it also says what is reserved and available (R15)."""
         if at is not None:
-            return self._balance(self._at_us(at), None)
-        with self.reading():  # one turn: the state and the reservations of the same committed write
-            res = self.reservations()
-            return self._balance(res.now_us, res)
+            at_us = self._at_us(at)
+            return self._balance(at_us, self.state_at(at_us), None)
+        state, res = self._now_and_reservations()
+        return self._balance(res.now_us, state, res)
 
-    def _balance(self, at_us: int, res: reservations.Reservations | None) -> Balance:
-        state = self.state_at(at_us)
+    def _balance(self, at_us: int, state: State, res: reservations.Reservations | None) -> Balance:
         expiring, non_expiring = ledger.summarize_lots(state.lots.values())
         nxt = state.next_expiry_us(self.policy)
         nxt_credits = 0
