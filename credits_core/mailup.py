@@ -358,23 +358,7 @@ def _rates_of(countries: np.ndarray) -> np.ndarray:
 
 def parts_of(text: str, unicode: bool = False) -> int:
     """R12 parts of a message text; UCS-2 when MailUp marks the message as Unicode."""
-    tp = text_parts(text)
-    if unicode and tp.encoding == "GSM-7":
-        return _ucs2_parts(text)
-    return tp.parts
-
-
-def _ucs2_parts(text: str) -> int:
-    units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
-    if units <= 70:
-        return 1
-    parts, used = 1, 0
-    for ch in text:
-        size = 2 if ord(ch) > 0xFFFF else 1
-        if used + size > 67:
-            parts, used = parts + 1, 0
-        used += size
-    return parts
+    return text_parts(text, unicode).parts
 
 
 def sending_credits(id_message: str, list_id: str, text: str, unicode: bool, receivers: np.ndarray,

@@ -61,12 +61,13 @@ def _segments(sizes: list[int], single: int, per_part: int) -> int:
     return parts
 
 
-def text_parts(text: str) -> TextParts:
-    """R12: SMS parts of a text, split as carriers split them."""
+def text_parts(text: str, unicode: bool = False) -> TextParts:
+    """R12: SMS parts of a text, split as carriers split them; ``unicode``: the sender chose UCS-2 whatever the
+    text (MailUp's IsUnicode)."""
     if not isinstance(text, str):
         raise CreditsError(f"text={text!r} must be a string")
     forcing = next((ch for ch in text if ch not in GSM_BASIC and ch not in GSM_EXTENSION), None)
-    if forcing is None:
+    if forcing is None and not unicode:
         sizes = [2 if ch in GSM_EXTENSION else 1 for ch in text]
         return TextParts(sum(sizes), _segments(sizes, 160, 153), "GSM-7", None)
     sizes = [2 if ord(ch) > 0xFFFF else 1 for ch in text]  # UTF-16 code units: a surrogate pair is 2

@@ -52,3 +52,11 @@ def test_cost_and_tables():
     assert isinstance(p["price_eur"].iloc[0], Decimal)
     t = sms_per_package(["IT", "DE"])
     assert t.loc["Starter", "IT"] == 1000 and t.loc["Starter", "DE"] == 250
+
+
+def test_a_text_the_sender_marked_unicode_is_counted_in_ucs2():
+    """MailUp's IsUnicode: a GSM-7 text sent as UCS-2 (71 characters: 2 parts instead of 1)."""
+    from credits_core.pricing import text_parts
+
+    assert text_parts("a" * 71).parts == 1
+    assert text_parts("a" * 71, unicode=True).parts == 2 and text_parts("a" * 71, unicode=True).encoding == "UCS-2"
