@@ -26,7 +26,8 @@ from app_pages.common import (
     safe_text,
     store,
 )
-from credits_core.export_jobs import ExportJob, estimate
+from credits_core.export import estimate
+from credits_core.export_jobs import ExportJob
 from credits_core.periods import PRESETS, describe, period_end
 from credits_core.reports import (
     ReportFilter,

@@ -175,7 +175,6 @@ MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16
 # how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
 ROWS_PER_S = 90_000  # workbook message rows a second (bench/README.md: Excel at ~90,000 rows/s)
 BYTES_PER_ROW = 29  # of the workbook, a message row (3.9M rows: 111 MB)
-CSV_GZ_BYTES_PER_ROW = 25
 SUMMARY_S = 2.0
 SUMMARY_ONLY_ABOVE = 1_000_000
 

@@ -6,10 +6,9 @@ written, the rate and the time left; ``cancel()`` stops it at the next chunk and
 served from disk by the page (never kept in a session) and removed when its job is dropped (the session ends) or
 after ``MAX_AGE_S`` (an hour), whichever comes first: ``sweep()`` runs at every new job.
 
-``export.estimate`` says before anything is written how big it will be, from the figures measured by ``bench/``: about
-``ROWS_PER_S`` message rows a second and ``BYTES_PER_ROW`` bytes a row in the workbook; the summary sheets alone
-take about ``SUMMARY_S`` seconds. Above ``SUMMARY_ONLY_ABOVE`` messages the page offers the summary without messages
-as the default, since Excel stops at 1,048,576 rows a sheet and nobody reads millions of rows there.
+How big an export will be is said before it is written by ``export.estimate`` (from the figures ``bench/``
+measured); above ``export.SUMMARY_ONLY_ABOVE`` messages the page offers the summary without messages as the default,
+since Excel stops at 1,048,576 rows a sheet and nobody reads millions of rows there.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import weakref
 from pathlib import Path
 
 from .errors import CreditsError
-from .export import SUMMARY_ONLY_ABOVE, Estimate, duration, estimate, safe_frame, write_workbook  # noqa: F401
+from .export import duration, safe_frame, write_workbook
 from .filters import ReportFilter
 from .store import CreditStore
 

@@ -13,7 +13,8 @@ import pytest
 
 from credits_core import CreditStore, export_jobs
 from credits_core.demo import build_demo
-from credits_core.export_jobs import ExportJob, estimate, sweep
+from credits_core.export import estimate
+from credits_core.export_jobs import ExportJob, sweep
 from credits_core.reports import ReportFilter, count_messages
 
 
