@@ -290,11 +290,8 @@ def save_mailup_status(cur: duckdb.DuckDBPyConnection, snap: Snapshot, total: in
 
 def forget_alerts_except(cur: duckdb.DuckDBPyConnection, snap: Snapshot, active: list[str]) -> Snapshot:
     """Forget the alerts no longer active (resolved): their next episode is news."""
-    gone = cur.execute("SELECT count(*) FROM alerts_sent WHERE NOT list_contains(?, key)", [active]).fetchall()[0][0]
-    if not gone:
-        return snap
-    cur.execute("DELETE FROM alerts_sent WHERE NOT list_contains(?, key)", [active])
-    return snap.with_changes()
+    gone = cur.execute("DELETE FROM alerts_sent WHERE NOT list_contains(?, key)", [active]).fetchall()[0][0]
+    return snap.with_changes() if gone else snap  # a new snapshot (the write announced) only when one went
 
 
 # -- replay plumbing ---------------------------------------------------------------------------------------------

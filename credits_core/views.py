@@ -80,9 +80,9 @@ def rome_today() -> date:
     return local_date(now_us())
 
 
-def campaign_status(r) -> str:
+def campaign_status(r, now: int) -> str:
     """A scheduled campaign's state in words (R15)."""
-    if r.due_not_recorded(now_us()):
+    if r.due_not_recorded(now):
         return "due, not recorded"
     if r.recorded and r.reserved:
         return "partly recorded"
@@ -95,7 +95,8 @@ def campaign_table(store: CreditStore) -> pd.DataFrame:
     """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, estimated
     credits, credits of its messages recorded, credits still reserved (R15), status."""
     camp = campaigns(store)
-    res = {r.campaign_id: r for r in store.reservations().campaigns}
+    reservations = store.reservations()
+    res = {r.campaign_id: r for r in reservations.campaigns}
     rows = [res[c] for c in camp["campaign_id"]]
     return pd.DataFrame({
         "Campaign": camp["campaign_id"],
@@ -106,5 +107,5 @@ def campaign_table(store: CreditStore) -> pd.DataFrame:
         "Credits": camp["credits"].astype("int64"),
         "Recorded": pd.array([r.recorded for r in rows], "int64"),
         "Still reserved": pd.array([r.reserved for r in rows], "int64"),
-        "Status": [campaign_status(r) for r in rows],
+        "Status": [campaign_status(r, reservations.now_us) for r in rows],
     })
