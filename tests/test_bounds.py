@@ -70,29 +70,43 @@ def test_a_rename_by_import_is_in_the_history_with_its_author(tmp_path):
     assert list(trail["author"]) == ["ana@example.com"] and "lists" in trail["detail"].iloc[0]
 
 
-def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch):
-    """Issue 22.6: a CRLF in a list name raised 'Header values may not contain linefeed' and no alert went out."""
+def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch, tmp_path):
+    """Issue 22.6: a CRLF in a list name (stored before names were cleaned) raised 'Header values may not contain
+    linefeed' and no alert went out; and one alert the server refuses must not stop the others."""
+    import duckdb
+
     from credits_core import alerts
     from credits_core.forecast import schedule_campaign
 
-    sent: list = []
-    monkeypatch.setattr(alerts.smtplib, "SMTP", lambda *a, **k: FakeSMTP(sent))
-    settings = alerts.SmtpSettings("h", 25, "none", None, None, "f@x", ("t@x",), "http://x")
-    s = CreditStore.open(":memory:")
-    s.add_list("a", "ok")
+    path = tmp_path / "crlf.duckdb"
     now = datetime.now(UTC)
-    s.purchase(100, now - timedelta(days=1), expiring=False)
-    schedule_campaign(s, "a", now + timedelta(days=3), "x", {"IT": 100})
-    s.send("a", 10, now)
-    alert = alerts.Alert("x", "List A\r\nBcc: x@evil.example runs out", "body", 1)
-    msg = alerts.email(settings, alert.subject, alert.body)
-    assert "\n" not in msg["Subject"] and "Bcc" in msg["Subject"]  # folded into one line, kept as text
-    assert alerts.run(s, settings) >= 1 and sent
+    with CreditStore.open(path) as s:
+        s.add_list("a", "placeholder")
+        s.add_list("b", "Bulk")
+        s.purchase(300, now - timedelta(days=1), expiring=False)
+        s.assign("a", 100, now - timedelta(days=1))
+        schedule_campaign(s, "a", now + timedelta(days=3), "x", {"IT": 100})  # list a's campaign
+        schedule_campaign(s, "b", now + timedelta(days=3), "x", {"IT": 200})  # b spends from the pool
+        s.send("a", 10, now)  # both buckets now fall short of what they reserve
+        s.send("b", 10, now)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE lists SET name = 'Promo\r\nBcc: all@example.com' WHERE list_id = 'a'")  # an old file
+    con.close()
+    sent: list = []
+    monkeypatch.setattr(alerts.smtplib, "SMTP", lambda *a, **k: FakeSMTP(sent, refuse="pool"))
+    settings = alerts.SmtpSettings("h", 25, "none", None, None, "f@x", ("t@x",), "http://x")
+    with CreditStore.open(path) as s:
+        with pytest.raises(CreditsError, match=r"alert\(s\) sent, \d+ not: .*risk:pool: the SMTP server"):
+            alerts.run(s, settings)
+        risks = [m["Subject"] for m in sent if "at risk" in m["Subject"]]
+        assert risks == ["Scheduled campaigns at risk on list Promo Bcc: all@example.com: 10 credits short"]
+        marked = s.alerts_sent()
+        assert "risk:list:a" in marked and "risk:pool" not in marked  # the refused one is tried again next time
 
 
 class FakeSMTP:
-    def __init__(self, sent):
-        self.sent = sent
+    def __init__(self, sent, refuse: str | None = None):
+        self.sent, self.refuse = sent, refuse
 
     def __enter__(self):
         return self
@@ -101,6 +115,10 @@ class FakeSMTP:
         return False
 
     def send_message(self, msg):
+        import smtplib
+
+        if self.refuse and self.refuse in msg["Subject"]:
+            raise smtplib.SMTPDataError(554, b"refused")
         self.sent.append(msg)
 
 
