@@ -67,27 +67,9 @@ def main() -> None:
     results: dict[str, list[float]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args_chromium)
-        minimal = ROOT / "bench" / "minimal"
-        import os
-        import subprocess
-        import urllib.request
-
-        port = 8599
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                                 "--server.headless", "true", "--server.address", "127.0.0.1"], cwd=minimal,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=os.environ.copy())
-        try:
-            for _ in range(120):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.5)
-            fresh(browser, f"http://127.0.0.1:{port}")  # warm-up
-            results["minimal page, fresh load"] = [fresh(browser, f"http://127.0.0.1:{port}")
-                                                   for _ in range(args.runs)]
-        finally:
-            proc.terminate()
+        with running_app(db, script="bench/minimal/app.py") as minimal:
+            fresh(browser, minimal)  # warm-up
+            results["minimal page, fresh load"] = [fresh(browser, minimal) for _ in range(args.runs)]
         with running_app(db) as url:
             for path in PAGES:
                 fresh(browser, f"{url}/{path}")  # warm-up: the first render fills the caches
