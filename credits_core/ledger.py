@@ -390,11 +390,13 @@ def apply_control(state: State, control: Control, policy: Policy) -> dict:
 
 def _phase_of(msgs: MessageArrays, bt: np.ndarray, bs: np.ndarray) -> np.ndarray:
     """For each message, how many control points have a smaller key (t, seq): its phase number."""
-    lo = np.searchsorted(bt, msgs.t, side="left")
-    hi = np.searchsorted(bt, msgs.t, side="right")
-    phase = lo.astype(np.int64)
-    for i in np.nonzero(hi > lo)[0]:  # messages at the very instant of a control point: rare, compare seqs
-        phase[i] += int(np.sum(bs[lo[i]:hi[i]] < msgs.seq[i]))
+    phase = np.searchsorted(bt, msgs.t, side="left")
+    if not len(bt):
+        return phase
+    at_point = np.nonzero(bt[np.minimum(phase, len(bt) - 1)] == msgs.t)[0]
+    for i in at_point:  # messages at the very instant of a control point: rare, compare seqs
+        hi = int(np.searchsorted(bt, msgs.t[i], side="right"))
+        phase[i] += int(np.sum(bs[phase[i]:hi] < msgs.seq[i]))
     return phase
 
 
@@ -452,7 +454,7 @@ def replay(
             if apply_spend(state, spent, policy) is not None:
                 raise _first_overdraw(state, spent, msgs, phase == p, list_ids)
             if cutter:
-                cuts += cutter.spend(p, order)
+                cuts += cutter.spend(p, order, int(row.sum()))
         if p == len(points):
             break
         key, control = points[p]
@@ -494,9 +496,11 @@ class _Cutter:
         self.head = head
         return [Cut(key, 0, head)]
 
-    def spend(self, p: int, order: list[tuple[str, int]]) -> list[Cut]:
-        """Cuts inside phase ``p``, whose spend took credits from ``order`` (lot ids and remaining credits in the R5
-        order before it)."""
+    def spend(self, p: int, order: list[tuple[str, int]], spent: int) -> list[Cut]:
+        """Cuts inside phase ``p``, whose spend (``spent`` credits) took credits from ``order`` (lot ids and
+        remaining credits in the R5 order before it)."""
+        if len(order) < 2 or order[0][1] > spent:
+            return []  # the phase ends inside the head lot: no cut, and no need to sort a million messages for it
         idx, ph, cum = self._by_key()
         a, b = np.searchsorted(ph, p, "left"), np.searchsorted(ph, p, "right")
         base = int(cum[a - 1]) if a else 0

@@ -657,32 +657,37 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
     problem(~pd.isna(countries) & ~has_rate, "recipient", recipient,
             "its country has no rate in the price table (data/rates.csv)")
     texts = store.campaign_info().set_index("campaign_id")["text"].dropna().to_dict()
-    ok = ~bad
-    rows_ok = np.nonzero(ok)[0]
-    # every column needed, once, as plain arrays; then one sort by message (and response time) instead of a scan of
-    # the whole file per message
-    order_keys = [id_sms.to_numpy(dtype=object)[rows_ok]]
+    rows_ok = np.nonzero(~bad)[0]
+    # every column needed, once, as plain arrays; then one integer sort by message (and response time) instead of a
+    # scan of the whole file per message
+    sms_codes, sms_ids = pd.factorize(id_sms)
+    order_keys = [sms_codes[rows_ok]]
     if "responsedate" in df:
-        order_keys.insert(0, df["responsedate"].fillna("").to_numpy(dtype=object)[rows_ok])
+        order_keys.insert(0, pd.factorize(df["responsedate"].fillna(""), sort=True)[0][rows_ok])
     order = rows_ok[np.lexsort(order_keys)]  # the last key sorts first: by message, then by response time
-    ids_a, lists_a = id_sms.to_numpy(dtype=object), id_list.to_numpy(dtype=object)
+    lists_a = id_list.to_numpy(dtype=object)
     recipients_a, raw_a = recipient.to_numpy(dtype=object), raw_sent.to_numpy(dtype=object)
     status_a = status.to_numpy(dtype=float)
-    sms_sorted = ids_a[order]
+    sms_sorted = sms_codes[order]
     cuts = np.nonzero(sms_sorted[1:] != sms_sorted[:-1])[0] + 1
     frames = []
-    for rows_of in np.split(order, cuts) if len(order) else []:
-        sms = str(ids_a[rows_of[0]])
-        text = texts.get(f"mailup-{sms}", texts.get(sms))
+
+    def rows_mask(rows_of: np.ndarray) -> np.ndarray:
         mine = np.zeros(len(df), bool)
         mine[rows_of] = True
+        return mine
+
+    for rows_of in np.split(order, cuts) if len(order) else []:
+        sms = str(sms_ids[sms_codes[rows_of[0]]])
+        text = texts.get(f"mailup-{sms}", texts.get(sms))
         if text is None:
-            problem(mine, "idSMS", id_sms, f"no text for MailUp message {sms}: run sync, or import a campaigns file "
-                                            f"(campaign_id mailup-{sms}, name, text) first")
+            problem(rows_mask(rows_of), "idSMS", id_sms, f"no text for MailUp message {sms}: run sync, or import a "
+                                                         f"campaigns file (campaign_id mailup-{sms}, name, text) first")
             continue
         lists = pd.unique(lists_a[rows_of])
         if len(lists) > 1:
-            problem(mine, "idList", id_list, f"MailUp message {sms} appears under several lists ({', '.join(lists)})")
+            problem(rows_mask(rows_of), "idList", id_list,
+                    f"MailUp message {sms} appears under several lists ({', '.join(lists)})")
             continue
         conv = sending_credits(sms, lists[0], text, False, recipients_a[rows_of],
                                sent.iloc[rows_of], status_a[rows_of].astype(np.int64),
@@ -690,7 +695,7 @@ def export_messages(store: CreditStore, df: pd.DataFrame, report) -> pd.DataFram
                                countries=countries[rows_of])
         frames.append(conv.messages)
     out = pd.concat(frames, ignore_index=True) if frames else _empty_messages()
-    out.attrs["new_lists"] = sorted(set(out["list_id"]) - set(store.list_ids)) if len(out) else []
+    out.attrs["new_lists"] = sorted(set(out["list_id"].unique()) - set(store.list_ids)) if len(out) else []
     if out.attrs["new_lists"]:
         report.notes.append(f"new lists (MailUp ids, no names yet; sync or a lists file names them): "
                             f"{', '.join(out.attrs['new_lists'])}")
