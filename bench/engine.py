@@ -24,6 +24,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from credits_core import CreditStore  # noqa: E402
+from credits_core.filters import select  # noqa: E402
 
 LISTS = [f"list{i:02d}" for i in range(12)]
 START = datetime(2024, 1, 1, tzinfo=UTC)
@@ -117,7 +118,7 @@ def main() -> None:
     instants = [START + timedelta(seconds=int(x)) for x in rng.integers(0, 900 * 86_400, 21)]
     s.balance(instants[0])
     bal = timed(lambda: [s.balance(at) for at in instants[1:]], 1)[0] / 20
-    loaded = s.query("SELECT list_no, sent_at, credits FROM messages").df()
+    loaded = select(s, "SELECT list_no, sent_at, credits FROM messages").df()
     base = timed(lambda: loaded[loaded["sent_at"] <= instants[5].replace(tzinfo=None)].groupby("list_no")[
         "credits"].sum(), runs)
     row(f"balance(at) past instant, {big:,} messages (ms)", "< 50 ms", [bal * 1000], "ms",

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from engine import LISTS, START, prepare, timed  # noqa: E402
 
 from credits_core.export import copy_messages_csv, write_workbook  # noqa: E402
+from credits_core.filters import select  # noqa: E402
 from credits_core.reports import (  # noqa: E402
     ReportFilter,
     count_messages,
@@ -67,7 +68,7 @@ def bench_size(n: int, args: argparse.Namespace, tmp: str, row, first: bool) -> 
     f_all = ReportFilter(period="month")
     usage(s, f_all)
     ours = timed(lambda: usage(s, f_all), args.runs)
-    loaded = s.query("SELECT list_no, sent_at, credits FROM messages").df()
+    loaded = select(s, "SELECT list_no, sent_at, credits FROM messages").df()
 
     def pandas_report():
         rome = loaded["sent_at"].dt.tz_localize("UTC").dt.tz_convert("Europe/Rome")

@@ -11,6 +11,7 @@ import statistics
 import time
 
 from credits_core import CreditStore
+from credits_core.filters import select  # noqa: E402
 from credits_core.periods import preset_range
 from credits_core.reports import ReportFilter, message_where, messages_page
 from credits_core.views import rome_today
@@ -34,15 +35,15 @@ def main() -> None:
     q = ReportFilter(lo, hi)
     with CreditStore.open(args.db, read_only=True) as s, s.reading():
         where, params = message_where(s, q)
-        rows = s.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0]
-        some_id = s.query(f"SELECT message_id FROM messages WHERE {where} LIMIT 1 OFFSET 1000", params).fetchall()
+        rows = select(s, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0]
+        some_id = select(s, f"SELECT message_id FROM messages WHERE {where} LIMIT 1 OFFSET 1000", params).fetchall()
         for what, term in (("recipient digits", "4567"), ("words of the text", "sconto weekend"),
                            ("message id", some_id[0][0] if some_id else "none")):
             ms = median_ms(lambda t=term: messages_page(s, q, search=t), args.runs)
             print(f"search by {what:<20}{ms:8.1f} ms  (target 300 ms)")
 
         def naive():
-            df = s.query(f"SELECT * FROM messages WHERE {where}", params).df()
+            df = select(s, f"SELECT * FROM messages WHERE {where}", params).df()
             hit = (df["recipient"].str.contains("4567", regex=False)
                    | df["text"].str.lower().str.contains("sconto", regex=False))
             return df[hit].sort_values("sent_at").head(100)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from engine import timed  # noqa: E402  (bench/ is on the path when run as a script)
 
 from credits_core import CreditStore
+from credits_core.filters import select  # noqa: E402
 from credits_core.periods import preset_range
 from credits_core.reports import ReportFilter, message_where
 from credits_core.valuation import lot_prices, message_pieces, value_of, value_spend
@@ -26,7 +27,7 @@ from credits_core.valuation import lot_prices, message_pieces, value_of, value_s
 def naive(store: CreditStore, f: ReportFilter) -> dict[str, Decimal]:
     """Every message of the range loaded into pandas, then valued one by one at the lots it came from."""
     where, params = message_where(store, f)
-    df = store.query(f"SELECT epoch_us(sent_at) AS t, seq, list_no, credits FROM messages WHERE {where} "
+    df = select(store, f"SELECT epoch_us(sent_at) AS t, seq, list_no, credits FROM messages WHERE {where} "
                      f"ORDER BY sent_at, seq", params).df()
     cuts, prices, out = store.snapshot().cuts, lot_prices(store), {}
     for t, seq, list_no, credits in df.itertuples(index=False, name=None):

@@ -387,3 +387,60 @@ def meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:
 
 def set_meta(cur: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def require_select(cur: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Reading never writes: a read runs exactly one SELECT (parsed by DuckDB, not guessed from the text)."""
+    statements = cur.extract_statements(sql)
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise CreditsError("only one SELECT statement can be run as a read; writes go through the journal")
+
+
+class Rows:
+    """The rows of one SELECT: fetched once, as tuples, a DataFrame or numpy arrays (never the cursor)."""
+
+    __slots__ = ("_cur",)
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection):
+        self._cur = cur
+
+    def fetchall(self) -> list[tuple]:
+        return self._cur.fetchall()
+
+    def fetchone(self) -> tuple | None:
+        return self._cur.fetchone()
+
+    def df(self):
+        return self._cur.df()
+
+    def fetchnumpy(self) -> dict:
+        return self._cur.fetchnumpy()
+
+
+class ReadCursor:
+    """What a read session hands out (``CreditStore.reading()``): one SELECT at a time, small frames registered by
+    name for a join, and a SELECT copied to a CSV file. No other statement, and never the DuckDB cursor itself, so
+    no reader (a report, a page through the gate) can write through it."""
+
+    __slots__ = ("_cur",)
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection):
+        self._cur = cur
+
+    def execute(self, sql: str, params: list | tuple | None = None) -> Rows:
+        require_select(self._cur, sql)
+        self._cur.execute(sql, list(params or []))
+        return Rows(self._cur)
+
+    def register(self, name: str, frame) -> None:
+        self._cur.register(name, frame)
+
+    def unregister(self, name: str) -> None:
+        self._cur.unregister(name)
+
+    def copy_to_csv(self, select_sql: str, params: list, path: str) -> None:
+        """The rows of one SELECT to a CSV file with DuckDB's COPY (header, comma, double quotes): an export that
+        writes a file, never the database."""
+        require_select(self._cur, select_sql)
+        target = str(path).replace("'", "''")
+        self._cur.execute(f"COPY ({select_sql}) TO '{target}' (HEADER, DELIMITER ',', QUOTE '\"')", list(params))

@@ -442,7 +442,8 @@ def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
         ORDER BY sent_at, seq"""
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "messages.csv"
-        store.copy_to_csv(sql, params, raw)
+        with store.reading() as cur:
+            cur.copy_to_csv(sql, params, raw)
         with open(path, "wb") as out, open(raw, "rb") as src:
             out.write("\ufeff".encode())  # a BOM, so that Excel reads accents right
             shutil.copyfileobj(src, out, 1 << 20)

@@ -1,7 +1,8 @@
 """What a report covers, and the SQL that selects it: ``ReportFilter`` (dates, lists, countries, campaign, period)
 and the WHERE clauses over the daily rollup (``usage_where``, on ``usage_source``) and over the messages
-(``message_where``, ``search_where``). Reports, valuation and exports build on this module; it builds on none of
-them (no import cycle).
+(``message_where``, ``search_where``), and ``select``: how those modules run their own read SQL (one SELECT on the
+store's read cursor; the store has no raw query to hand out). Reports, valuation and exports build on this module; it
+builds on none of them (no import cycle).
 """
 
 from __future__ import annotations
@@ -10,12 +11,45 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+import pandas as pd
+
 from .calendar import local_midnight_us
 from .errors import CreditsError
 from .journal import ROLLUP_SELECT
 from .store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+class select:  # noqa: N801 - used like a function: select(store, sql, params).df()
+    """One read SELECT of the module that owns it, run on ``store.reading()`` (a ``db.ReadCursor``: one SELECT,
+    nothing else) when its rows are fetched; ``tables``: small frames the query joins, by name (registered for
+    this query only)."""
+
+    __slots__ = ("_store", "_sql", "_params", "_tables")
+
+    def __init__(self, store: CreditStore, sql: str, params: list | None = None,
+                 tables: dict[str, pd.DataFrame] | None = None):
+        self._store, self._sql, self._params, self._tables = store, sql, params or [], tables or {}
+
+    def _run(self, fetch):
+        with self._store.reading() as cur:
+            for name, frame in self._tables.items():
+                cur.register(name, frame)
+            try:
+                return fetch(cur.execute(self._sql, self._params))
+            finally:
+                for name in self._tables:
+                    cur.unregister(name)
+
+    def fetchall(self) -> list[tuple]:
+        return self._run(lambda r: r.fetchall())
+
+    def df(self) -> pd.DataFrame:
+        return self._run(lambda r: r.df())
+
+    def fetchnumpy(self) -> dict:
+        return self._run(lambda r: r.fetchnumpy())
 
 
 @dataclass(frozen=True)

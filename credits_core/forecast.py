@@ -39,6 +39,7 @@ from .calendar import (
     zone,
 )
 from .errors import CreditsError, InsufficientCredits
+from .filters import select
 from .ledger import POOL, Control, MessageArrays, OverdrawError, State
 from .policy import Policy
 from .pricing import message_cost, package, packages
@@ -62,7 +63,7 @@ def campaign_cost(text: str, recipients: dict[str, int]) -> int:
 def campaigns(store: CreditStore, include_cancelled: bool = False) -> pd.DataFrame:
     """Scheduled campaigns: campaign_id, list_id, scheduled_at (UTC), text, recipients (dict), credits, status."""
     where = "" if include_cancelled else "WHERE status = 'scheduled'"
-    df = store.query(f"SELECT campaign_id, list_id, scheduled_at, text, recipients, credits, status FROM campaigns "
+    df = select(store, f"SELECT campaign_id, list_id, scheduled_at, text, recipients, credits, status FROM campaigns "
                      f"{where} ORDER BY scheduled_at, campaign_id").df()
     df["scheduled_at"] = pd.to_datetime(df["scheduled_at"]).dt.tz_localize("UTC")
     df["recipients"] = [json.loads(r) for r in df["recipients"]]
@@ -165,7 +166,7 @@ def daily_rates(store: CreditStore, lookback_days: int = 90, today_us: int | Non
     """Average credits per day per list over the lookback, for working days and for weekends."""
     end = today_us or now_us()
     start = end - lookback_days * DAY_US
-    df = store.query(
+    df = select(store,
         "SELECT list_no, isodow(CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)) >= 6 "
         "AS weekend, sum(credits)::BIGINT AS credits FROM messages WHERE sent_at > make_timestamp(?) "
         "AND sent_at <= make_timestamp(?) GROUP BY ALL", [start, end]).df()

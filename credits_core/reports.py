@@ -26,6 +26,7 @@ from .filters import (  # ReportFilter and the WHERE clauses are re-exported: re
     ReportFilter,
     message_where,  # noqa: F401
     search_where,
+    select,
     usage_source,
     usage_where,
 )
@@ -56,7 +57,7 @@ def countries(store: CreditStore) -> list[str]:
     """Countries a filter can offer: those in the messages (the rollup) and those of the rates file."""
     from .pricing import rates
 
-    got = {r[0] for r in store.query(f"SELECT DISTINCT country FROM {usage_source(store)} "
+    got = {r[0] for r in select(store, f"SELECT DISTINCT country FROM {usage_source(store)} "
                                      f"WHERE country IS NOT NULL").fetchall()}
     return sorted(got | set(rates()["country"]))
 
@@ -117,7 +118,7 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
     trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[f.period]
-    got = store.query(
+    got = select(store,
         f"SELECT date_trunc('{trunc}', day)::DATE AS period, list_no, sum(messages)::BIGINT AS messages, "
         f"sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits FROM {table} WHERE {where} GROUP BY ALL",
         params).df()
@@ -208,7 +209,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -
         raise CreditsError(f"cannot group usage by {dimension!r}")
     table = usage_source(store)
     where, params = usage_where(store, f)
-    df = store.query(
+    df = select(store,
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
         f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
         f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC", params).df()
@@ -231,7 +232,7 @@ def campaign_names(store: CreditStore) -> pd.DataFrame:
     """What names campaigns: the ``campaigns`` import (campaign_info) and the campaigns scheduled in the dashboard
     (named by the start of their text). Columns: campaign_id, name, list_id, t_us (when sent or scheduled), text."""
     info = store.campaign_info()
-    sched = store.query("SELECT campaign_id, list_id, epoch_us(scheduled_at) AS t_us, text FROM campaigns").df()
+    sched = select(store, "SELECT campaign_id, list_id, epoch_us(scheduled_at) AS t_us, text FROM campaigns").df()
     sched["name"] = [t if len(t) <= 40 else t[:39].rstrip() + "…" for t in sched["text"]]
     sched = sched[~sched["campaign_id"].isin(info["campaign_id"])]
     cols = ["campaign_id", "name", "list_id", "t_us", "text"]
@@ -251,7 +252,7 @@ def campaigns_in_view(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.Da
         return pd.DataFrame(columns=cols)
     names = campaign_names(store).set_index("campaign_id")
     where, params = message_where(store, f)
-    first = store.query(f"SELECT campaign_id, min(epoch_us(sent_at)) AS t_us, min_by(text, sent_at) AS text "
+    first = select(store, f"SELECT campaign_id, min(epoch_us(sent_at)) AS t_us, min_by(text, sent_at) AS text "
                         f"FROM messages WHERE {where} AND campaign_id IS NOT NULL GROUP BY ALL",
                         params).df().set_index("campaign_id")
     ids = df["campaign_id"]
@@ -304,7 +305,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     found, found_params = search_where(search)
     where, params = f"{where} AND {found}", params + found_params
     with store.reading():
-        total, credits = store.query(f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
+        total, credits = select(store, f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                      f"WHERE {where}", params).fetchall()[0]
         direction = "DESC" if descending else "ASC"
         offset = (page - 1) * page_size
@@ -313,17 +314,17 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         if sort == "sent_at":
             # keyset: find the page's first key on the two narrow key columns, then read only that page's rows
             cmp = "<=" if descending else ">="
-            first = store.query(f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at {direction}, "
+            first = select(store, f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at {direction}, "
                                 f"seq {direction} LIMIT 1 OFFSET ?", params + [offset]).fetchall()
             if not first:
-                df = store.query(f"SELECT {cols} FROM messages WHERE false").df()
+                df = select(store, f"SELECT {cols} FROM messages WHERE false").df()
             else:
-                df = store.query(
+                df = select(store,
                     f"SELECT {cols} FROM messages WHERE {where} AND (sent_at, seq) {cmp} (?, ?) "
                     f"ORDER BY sent_at {direction}, seq {direction} LIMIT ?",
                     params + [first[0][0], first[0][1], page_size]).df()
         else:
-            df = store.query(
+            df = select(store,
                 f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "
                 f"sent_at, seq LIMIT ? OFFSET ?", params + [page_size, offset]).df()
         eur, _ = message_values(store, df["t_us"], df["seq"], df["credits"])
@@ -340,7 +341,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
     table or a deep OFFSET."""
     table = usage_source(store)
     where, params = usage_where(store, f)
-    days = store.query(f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
+    days = select(store, f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
                        params).fetchall()
     windows: list[tuple[date, date]] = []
     start, size = None, 0
@@ -358,7 +359,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
         where_m, params_m = message_where(store, w)
         found, found_params = search_where(search)
         where_m, params_m = f"{where_m} AND {found}", params_m + found_params
-        df = store.query(
+        df = select(store,
             f"SELECT epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
             f"text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
         if len(df):
@@ -370,7 +371,7 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
     where, params = message_where(store, f)
     found, found_params = search_where(search)
     where, params = f"{where} AND {found}", params + found_params
-    return int(store.query(f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
+    return int(select(store, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
 def _message_frame(store: CreditStore, df: pd.DataFrame, names: bool = False) -> pd.DataFrame:
@@ -443,7 +444,7 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
                          "list back to free access; its credits returned to the pool", *after, by))
     for r in store.audit_trail().itertuples():  # imports: one entry each, with the file and what it wrote
         rows.append((int(r.t_us), r.action, None, None, 0, r.detail, None, None, None, r.author or UNKNOWN))
-    for r in store.query("SELECT campaign_id, list_id, epoch_us(scheduled_at), credits, author, "
+    for r in select(store, "SELECT campaign_id, list_id, epoch_us(scheduled_at), credits, author, "
                          "epoch_us(created_at) FROM campaigns WHERE created_at IS NOT NULL").fetchall():
         cid, lid, when, credits, author, created = r
         rows.append((int(created), "campaign scheduled", None, lid, 0,

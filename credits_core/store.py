@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import bounds, journal, ledger, reservations
 from .calendar import fmt_local, from_us, now_us, utc_us
-from .db import Database
+from .db import Database, ReadCursor
 from .errors import CreditsError
 from .ledger import Checkpoint, Control, MessageArrays, State
 from .messages import prepare_messages
@@ -127,41 +127,6 @@ def describe_policy(policy: Policy) -> str:
     """A policy in words, for errors: its consumption order, extension and validity."""
     return (f"{policy.consumption!r} (extend_on_purchase={policy.extend_on_purchase}, "
             f"validity_years={policy.validity_years})")
-
-
-def _require_select(cur: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """Reading never writes: ``query`` runs exactly one SELECT (parsed by DuckDB, not guessed from the text)."""
-    statements = cur.extract_statements(sql)
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        raise CreditsError("only one SELECT statement can be run as a read; writes go through the journal")
-
-
-class Result:
-    """A read query run when its rows are fetched, on the file held for just that (or for the enclosing
-    ``CreditStore.reading()`` block)."""
-
-    def __init__(self, store: CreditStore, sql: str, params: list, tables: dict[str, pd.DataFrame] | None = None):
-        self._store, self._sql, self._params, self._tables = store, sql, params, tables or {}
-
-    def _run(self, fetch: Callable[[duckdb.DuckDBPyConnection], object]):
-        with self._store.reading() as cur:
-            _require_select(cur, self._sql)
-            for name, frame in self._tables.items():
-                cur.register(name, frame)
-            try:
-                return fetch(cur.execute(self._sql, self._params))
-            finally:
-                for name in self._tables:
-                    cur.unregister(name)
-
-    def fetchall(self) -> list[tuple]:
-        return self._run(lambda r: r.fetchall())
-
-    def df(self) -> pd.DataFrame:
-        return self._run(lambda r: r.df())
-
-    def fetchnumpy(self) -> dict:
-        return self._run(lambda r: r.fetchnumpy())
 
 
 class CreditStore:
@@ -284,29 +249,23 @@ class CreditStore:
         with self._db.turn():
             if self._in_batch or self._db.held or self._db.token() == self._snap.token:
                 return self._snap
-        with self.reading():
+        with self._read_session():
             return self._snap
 
     @contextmanager
-    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Hold the file for several reads (one turn, one consistent snapshot); yields the cursor."""
+    def reading(self) -> Iterator[ReadCursor]:
+        """Hold the file for several reads (one turn, one consistent snapshot). Yields a ``db.ReadCursor``: the read
+        SQL of the modules that own it (reports, valuation, forecast) runs there, one SELECT at a time; the store has
+        no raw query of its own to hand out."""
+        with self._read_session() as cur:
+            yield ReadCursor(cur)
+
+    @contextmanager
+    def _read_session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The store's own read turn (its snapshot, state and reservation readers take the DuckDB cursor)."""
         with self._db.session() as cur:
             self._fresh(cur)
             yield cur
-
-    def query(self, sql: str, params: list | None = None, tables: dict[str, pd.DataFrame] | None = None
-              ) -> Result:
-        """A read query for credits_core modules (pages never call it); rows are fetched from the ``Result``.
-        ``tables``: small frames the query joins, by name (registered for this query only)."""
-        return Result(self, sql, params or [], tables)
-
-    def copy_to_csv(self, select_sql: str, params: list, path: str) -> None:
-        """Write the rows of one SELECT to a CSV file with DuckDB's COPY (header, comma, double quotes): an export
-        that writes a file, never the database."""
-        with self.reading() as cur:
-            _require_select(cur, select_sql)
-            target = str(path).replace("'", "''")
-            cur.execute(f"COPY ({select_sql}) TO '{target}' (HEADER, DELIMITER ',', QUOTE '\"')", params)
 
     # -- writing ---------------------------------------------------------------------------------------------------
 
@@ -483,7 +442,7 @@ class CreditStore:
     def check_messages(self, df: pd.DataFrame) -> int:
         """Validate messages as ``record_messages`` would (columns, values, ids, lists) without the ledger replay and
         without writing; returns how many are new. Raises ``messages.MessagesRejected`` with every problem."""
-        with self.reading() as cur:
+        with self._read_session() as cur:
             new, _ = prepare_messages(self._snap, df, cur)
             return len(new)
 
@@ -531,8 +490,9 @@ class CreditStore:
 
     def campaign_info(self) -> pd.DataFrame:
         """Campaigns named by ``describe_campaigns``: campaign_id, name, list_id, t_us (UTC microseconds), text."""
-        return self.query("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text FROM campaign_info "
-                          "ORDER BY campaign_id").df()
+        with self._read_session() as cur:
+            return cur.execute("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text FROM campaign_info "
+                               "ORDER BY campaign_id").df()
 
     @writes
     def audit(self, action: str, detail: str) -> None:
@@ -542,8 +502,9 @@ class CreditStore:
 
     def audit_trail(self) -> pd.DataFrame:
         """The writes recorded with ``audit``: t_us (UTC microseconds), author, action, detail."""
-        return self.query("SELECT epoch_us(done_at) AS t_us, author, action, detail FROM audit "
-                          "ORDER BY done_at, seq").df()
+        with self._read_session() as cur:
+            return cur.execute("SELECT epoch_us(done_at) AS t_us, author, action, detail FROM audit "
+                               "ORDER BY done_at, seq").df()
 
     @writes
     def cancel_campaign(self, campaign_id: str) -> None:
@@ -565,8 +526,9 @@ class CreditStore:
 
     def mailup_bookmarks(self) -> dict[int, tuple[int, bool]]:
         """id_message -> (sendings MailUp reported, complete) as of the last sync."""
-        return {int(i): (int(n), bool(c)) for i, n, c in self.query(
-            "SELECT id_message, sendings, complete FROM mailup_messages").fetchall()}
+        with self._read_session() as cur:
+            rows = cur.execute("SELECT id_message, sendings, complete FROM mailup_messages").fetchall()
+        return {int(i): (int(n), bool(c)) for i, n, c in rows}
 
     @writes
     def save_mailup_status(self, total: int, by_list: dict[str, int], detail: dict) -> None:
@@ -577,7 +539,8 @@ class CreditStore:
 
     def mailup_status(self) -> dict | None:
         """The last sync: synced_at (UTC), total and by_list (MailUp's figures), detail (what it brought)."""
-        rows = self.query("SELECT list_id, credit, epoch_us(synced_at), detail FROM mailup_status").fetchall()
+        with self._read_session() as cur:
+            rows = cur.execute("SELECT list_id, credit, epoch_us(synced_at), detail FROM mailup_status").fetchall()
         if not rows:
             return None
         total = next(r for r in rows if r[0] is None)
@@ -592,7 +555,8 @@ class CreditStore:
 
     def alerts_sent(self) -> dict[str, int]:
         """Alerts e-mailed in their current episode: key -> figure."""
-        return dict(self.query("SELECT key, figure FROM alerts_sent").fetchall())
+        with self._read_session() as cur:
+            return dict(cur.execute("SELECT key, figure FROM alerts_sent").fetchall())
 
     @writes
     def rebuild(self) -> None:
@@ -610,7 +574,7 @@ class CreditStore:
         snap = self.snapshot()
         if not needs_messages(snap, at_us):
             return state_at(snap, at_us)
-        with self.reading() as cur:
+        with self._read_session() as cur:
             return state_at(self._snap, at_us, cur)
 
     def now_state(self) -> State:
@@ -623,7 +587,7 @@ class CreditStore:
 
     def _now_and_reservations(self) -> tuple[State, reservations.Reservations]:
         """The state as of now and the reservations on it, in one turn (the same committed write)."""
-        with self.reading() as cur:
+        with self._read_session() as cur:
             at_us = now_us()
             state = state_at(self._snap, at_us, cur)
             return state, reservations.load(cur, state, self._snap.rolled_seq, at_us)
@@ -742,5 +706,5 @@ class CreditStore:
 
     def messages_until(self, until_us: int) -> MessageArrays:
         """Every message sent at or before ``until_us`` as arrays (for replays under another policy)."""
-        with self.reading() as cur:
+        with self._read_session() as cur:
             return messages_after(cur, MIN_KEY, until_us)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from .calendar import local_date, local_midnight_us
 from .errors import CreditsError
-from .filters import ReportFilter, message_where, usage_source, usage_where
+from .filters import ReportFilter, message_where, select, usage_source, usage_where
 from .journal import ROME_DAY
 from .ledger import Cut
 from .store import CreditStore
@@ -83,13 +83,13 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
         day += timedelta(days=1)
     names = [name for _, name in groups]
     dims = [f"{expr} AS {name}" for expr, name in groups]
-    select = ", ".join(dims + ["lot_id"])
+    columns = ", ".join(dims + ["lot_id"])
     frames = []
     with store.reading():
         if clean_days:
             where, params = usage_where(store, f)
-            frames.append(store.query(
-                f"SELECT {select}, sum(credits)::BIGINT AS credits FROM {usage_source(store)} "
+            frames.append(select(store,
+                f"SELECT {columns}, sum(credits)::BIGINT AS credits FROM {usage_source(store)} "
                 f"JOIN _v_day_lot USING (day) WHERE {where} GROUP BY ALL", params,
                 tables={"_v_day_lot": pd.DataFrame({"day": clean_days, "lot_id": clean_lots})}).df())
         if dirty:
@@ -117,14 +117,14 @@ def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], dims: li
     inner = (f"SELECT (epoch_us(sent_at)::HUGEINT << 63) + (seq::HUGEINT << 1) AS k, seq, epoch_us(sent_at) AS t_us, "
              f"{ROME_DAY} AS day, list_no, country, campaign_id, credits FROM messages WHERE {where} AND ({spans})")
     keyed = _cut_keys(cuts)
-    out = [store.query(
+    out = [select(store,
         f"SELECT {', '.join(dims + ['lot_id'])}, sum(m.credits)::BIGINT AS credits FROM ({inner}) m "
         f"ASOF JOIN (SELECT k::HUGEINT AS k, lot_id FROM _v_cuts) c ON m.k >= c.k GROUP BY ALL", params,
         tables={"_v_cuts": keyed}).df()]
     inside = [c for c in cuts if c.offset > 0]
     if inside:  # split the messages a cut falls inside: the ASOF join gave them whole to the lot before the cut
         seqs = sorted({c.key[1] for c in inside})
-        rows = store.query(f"SELECT {', '.join(dims + ['seq', 't_us', 'credits'])} FROM ({inner}) m "
+        rows = select(store, f"SELECT {', '.join(dims + ['seq', 't_us', 'credits'])} FROM ({inner}) m "
                            f"WHERE seq IN ({', '.join('?' * len(seqs))})", params + seqs).df()
         fixes = []
         for r in rows.itertuples(index=False):

@@ -120,9 +120,18 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
     assert "describe_campaigns" in WRITES and not WRITES & READS
     with pytest.raises(CreditsError, match="only managers"):
         analyst.describe_campaigns(pd.DataFrame({"campaign_id": ["c1"], "name": ["Renamed"]}))
-    for sql in ("UPDATE lists SET name = 'x'", "DELETE FROM lists", "SELECT 1; DELETE FROM lists"):
-        with pytest.raises(CreditsError, match="only one SELECT"):
-            analyst.query(sql).fetchall()
+    # no raw query on the facade or the gate; the read path runs one SELECT and never hands out the DuckDB cursor
+    assert not hasattr(s, "query") and "query" not in READS
+    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+        analyst.query  # noqa: B018
+    for sql in ("UPDATE lists SET name = 'x'", "DELETE FROM lists", "SELECT 1; DELETE FROM lists",
+                "COPY lists TO '/tmp/x.csv'", "ATTACH ':memory:' AS other", "SET memory_limit = '1MB'"):
+        with analyst.reading() as cur, pytest.raises(CreditsError, match="only one SELECT"):
+            cur.execute(sql)
+    with analyst.reading() as cur:
+        rows = cur.execute("SELECT name FROM lists")
+        assert rows.fetchall() == [("Avvisi",)]
+        assert not hasattr(rows, "execute") and not hasattr(cur, "commit") and not hasattr(cur, "sql")
     with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
         analyst._db  # noqa: B018, SLF001
     with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):

@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 
 from credits_core import CreditStore
 from credits_core.alerts import SmtpSettings, find_alerts
+from credits_core.filters import select
 
 from .conftest import T, _free_port
 
@@ -93,7 +94,7 @@ def test_a_down_smtp_server_fails_clearly_and_marks_nothing(tmp_path):
     out = cli(db, "alerts", port=_free_port())  # nobody listens there
     assert out.returncode == 1 and "did not take the e-mail" in out.stderr
     with CreditStore.open(db) as s:
-        assert s.query("SELECT count(*) FROM alerts_sent").fetchall() == [(0,)]
+        assert select(s, "SELECT count(*) FROM alerts_sent").fetchall() == [(0,)]
 
 
 def test_dry_run_prints_and_sends_nothing(smtp, tmp_path):

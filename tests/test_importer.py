@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
+from credits_core.filters import select
 from credits_core.importer import import_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
@@ -177,7 +178,7 @@ def test_killed_import_leaves_the_store_as_it_was(tmp_path):
         proc.wait()
     with CreditStore.open(db) as s:
         assert (s.message_count, s.balance().total, len(s.controls)) == before
-        assert s.query("SELECT count(*) FROM messages WHERE message_id LIKE 'K%'").fetchall() == [(0,)]
+        assert select(s, "SELECT count(*) FROM messages WHERE message_id LIKE 'K%'").fetchall() == [(0,)]
 
 
 @pytest.mark.parametrize("text, value", [("1234.50", "1234.50"), ("1234,50", "1234.50"), ("1.234,50", "1234.50"),

@@ -20,6 +20,7 @@ import duckdb
 import pytest
 
 from credits_core import CreditStore
+from credits_core.filters import select
 from credits_core.mailup import (
     Client,
     MailUpError,
@@ -119,7 +120,7 @@ def test_sync_records_the_account_as_computed_by_hand(mailup, tmp_path, caplog):
     names = s.campaign_info().set_index("campaign_id")["name"].to_dict()
     assert names == {"mailup-10": "Promo ottobre", "mailup-20": "Promemoria"}
     # parts and countries are recorded with each message
-    rows = s.query("SELECT country, parts, credits FROM messages WHERE campaign_id = 'mailup-20' "
+    rows = select(s, "SELECT country, parts, credits FROM messages WHERE campaign_id = 'mailup-20' "
                    "ORDER BY message_id").fetchall()
     assert sorted(rows) == sorted([("IT", 2, 2), ("IT", 2, 2), ("DE", 2, 8), ("IT", 2, 2)])
     # the secrets are nowhere: not in the log, not in the database

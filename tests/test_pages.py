@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from credits_core import CreditStore
 from credits_core.demo import build_demo
+from credits_core.filters import select
 
 PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py",
          "app_pages/expiry.py", "app_pages/imports.py", "app_pages/history.py"]
@@ -144,7 +145,7 @@ def test_usage_changes_write_the_whole_view_to_the_link(monkeypatch, demo_db):
 
 def test_usage_search_finds_messages_by_words_and_recipient(monkeypatch, demo_db):
     with CreditStore.open(demo_db) as s:
-        row = s.query("SELECT recipient, message_id, list_no FROM messages ORDER BY sent_at DESC LIMIT 1"
+        row = select(s, "SELECT recipient, message_id, list_no FROM messages ORDER BY sent_at DESC LIMIT 1"
                       ).fetchall()[0]
         list_id = s.list_ids[row[2]]
     at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "pick": list_id, "q": row[1]})

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits
+from credits_core.filters import select
 from credits_core.forecast import preview, schedule_campaign
 from credits_core.limits import LimitChange, apply_limits
 from credits_core.reports import ReportFilter, messages_page, usage
@@ -132,7 +133,7 @@ def test_cursors_do_not_grow_with_threads_and_reruns(db_path):
 
         def reads():
             for _ in range(10):
-                assert s.query("SELECT count(*) FROM messages").fetchall() == [(1,)]
+                assert select(s, "SELECT count(*) FROM messages").fetchall() == [(1,)]
 
         for _ in range(200):
             t = threading.Thread(target=reads)

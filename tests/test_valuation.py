@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditStore
+from credits_core.filters import select
 from credits_core.reports import ReportFilter
 from credits_core.valuation import message_pieces, message_values, spend_by_lot, value_spend
 from credits_core.verify import verify
@@ -70,7 +71,7 @@ def test_by_period_country_and_campaign(ledger):
 
 
 def test_each_message_of_the_drill_down_is_valued(ledger):
-    rows = ledger.query("SELECT epoch_us(sent_at), seq, credits FROM messages ORDER BY sent_at").fetchall()
+    rows = select(ledger, "SELECT epoch_us(sent_at), seq, credits FROM messages ORDER BY sent_at").fetchall()
     eur, unpriced = message_values(ledger, *zip(*rows))
     assert eur == [6.00, 5.00, 0.50, 0.20]
     assert unpriced == [0, 0, 0, 10]
