@@ -12,6 +12,7 @@ import copy
 import getpass
 import os
 import pickle
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -225,9 +226,13 @@ def safe_text(value: object, limit: int = MAX_SHOWN) -> str:
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
     if len(text) > limit:
         text = text[:limit - 1] + "…"
+    # GFM autolinks are found in the text after the escapes are read (http://, www., e-mail addresses): a word
+    # joiner (invisible) after the scheme's colon, before the dot of www. and after @ leaves nothing to match
+    text = _AUTOLINK.sub("\u2060", text)
     return "".join("\\" + ch if ch in _MD_PUNCT else ch for ch in text)
 
 
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 _MD_PUNCT = set("\\`*_{}[]()#+-.!|<>~$:&\"'=/@%^?;,")
 
 

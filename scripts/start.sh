@@ -7,4 +7,4 @@ if [ ! -f "$CREDITS_DB" ]; then
   echo "Building the demo database $CREDITS_DB ..."
   .venv/bin/python -m credits_core demo --db "$CREDITS_DB"
 fi
-exec .venv/bin/python -m streamlit run app.py "$@"
+exec .venv/bin/python serve.py app.py "$@"  # streamlit run, without the open /_stcore/metrics endpoint

@@ -48,13 +48,13 @@ def _free_port() -> int:
 @contextmanager
 def running_app(db: Path, extra_env: dict | None = None, extra_args: tuple[str, ...] = (), port: int | None = None,
                 script: str = "app.py"):
-    """`streamlit run app.py` (or another ``script`` of the repository) on a free localhost port over ``db``; yields
-    its URL, stops it afterwards."""
+    """`python serve.py app.py` (`streamlit run` as the README starts it; or another ``script`` of the repository)
+    on a free localhost port over ``db``; yields its URL, stops it afterwards."""
     port = port or _free_port()
     env = {**os.environ, "CREDITS_DB": str(db), "PYTHONPATH": str(ROOT), **(extra_env or {})}
     log_path = db.parent / f"streamlit-{port}.log"  # a file, not a pipe: an unread pipe fills up and blocks
     log = open(log_path, "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+    proc = subprocess.Popen([sys.executable, "serve.py", script, "--server.port", str(port),
                              "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -262,3 +262,74 @@ def test_a_bad_link_shows_a_notice_never_a_traceback(local_page, app_url):
     local_page.get_by_text("The link had a value this page cannot use").first.wait_for()
     assert local_page.get_by_test_id("stException").count() == 0
     assert "Traceback" not in local_page.content() and "/credits_core/" not in local_page.content()
+
+
+EVIL = "![x](http://evil.example/a.png) [Sign in again](http://evil.example/login) <img src=http://evil.example/b.png>"
+
+
+def no_live_markup(page) -> None:
+    """Nothing from data or the URL became a link, an image or a tag (``local_page`` also fails the test on any
+    request that leaves the machine, such as an image fetched from evil.example)."""
+    page.get_by_text("//evil.example/login)").first.wait_for()  # shown, as the text it is
+    assert page.locator('a[href*="evil.example"]').count() == 0
+    assert page.locator('img[src*="evil.example"]').count() == 0
+
+
+def test_a_crafted_link_shows_its_values_as_text(local_page, app_url):
+    """Issue 22.4 in the browser: the list, q, pick and range parameters were echoed as Markdown (a phishing link,
+    an image fetched from evil.example)."""
+    from urllib.parse import quote
+
+    v = quote(EVIL)
+    open_page(local_page, app_url, f"usage?list={v}&q={v}&pick={v}&range={v}&tab=messages")
+    no_live_markup(local_page)
+
+
+@pytest.fixture
+def evil_app(tmp_path):
+    """The demo with a list, a campaign and a message text written as Markdown and HTML."""
+    from datetime import UTC, datetime, timedelta
+
+    import pandas as pd
+
+    from credits_core import CreditStore
+
+    from .conftest import demo_file, running_app
+
+    db = demo_file(tmp_path, messages=2_000)
+    now = datetime.now(UTC)
+    with CreditStore.open(db) as s:
+        s.add_list("evil", EVIL)
+        s.describe_campaigns(pd.DataFrame({"campaign_id": ["c-evil"], "name": [EVIL], "list_id": ["evil"],
+                                           "text": [EVIL]}))
+        s.record_messages(pd.DataFrame({
+            "message_id": [f"e{i}" for i in range(3)], "list_id": "evil",
+            "sent_at": [now - timedelta(days=1 + i) for i in range(3)], "credits": 2, "country": "IT", "parts": 1,
+            "campaign_id": "c-evil", "text": EVIL}))
+    with running_app(db) as url:
+        yield url
+
+
+def test_names_and_texts_from_data_render_as_text(local_page, evil_app):
+    """Issue 22.4 in the browser: names and texts from data were Markdown on the Overview, Usage and Expiry pages,
+    and a Plotly legend made a live link."""
+    for path in ("", "usage?list=evil", "usage?list=evil&tab=messages&drill=campaign", "expiry", "history"):
+        open_page(local_page, evil_app, path)
+        assert local_page.locator('a[href*="evil.example"]').count() == 0, path
+        assert local_page.locator('img[src*="evil.example"]').count() == 0, path
+    open_page(local_page, evil_app, "usage?list=evil")
+    no_live_markup(local_page)
+
+
+def test_streamlit_metrics_are_not_served(app_url):  # started with serve.py, as the README says
+    """Issue 22.9: /_stcore/metrics told anyone who could reach the port about the sessions and caches."""
+    import urllib.error
+    import urllib.request
+
+    assert urllib.request.urlopen(f"{app_url}/_stcore/health", timeout=5).status == 200
+    try:  # without the route the path falls to the app's own page (or a 404): no metric either way
+        with urllib.request.urlopen(f"{app_url}/_stcore/metrics", timeout=5) as r:
+            kind, body = r.headers.get("Content-Type", ""), r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        kind, body = "", str(err.code)
+    assert "openmetrics" not in kind and "# TYPE" not in body, (kind, body[:300])
