@@ -167,9 +167,9 @@ def _frame_rows(df: pd.DataFrame) -> Iterable[tuple]:
     return df.itertuples(index=False, name=None)
 
 
-MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 16),
-                   ("Campaign", "text", 12), ("Country", "text", 9), ("Parts", "int", 7), ("Credits", "int", 9),
-                   ("Recipient", "text", 16), ("Text", "text", 60)]
+MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 18),
+                   ("Campaign", "text", 22), ("Country", "text", 14), ("Parts", "int", 7), ("Credits", "int", 9),
+                   ("Cost (EUR)", EUR_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60)]
 
 
 # how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
@@ -290,7 +290,7 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         # placeholders now (header, styles, one sample row per sheet); the rows are streamed in after saving
         n_messages = count_messages(store, f, search)
         msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
-        sample = (datetime(2000, 1, 1), "id", "list", "campaign", "IT", 1, 1, "recipient", "text")
+        sample = (datetime(2000, 1, 1), "id", "list", "campaign", "Italy", 1, 1, 0.5, "recipient", "text")
         msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
         msg_w.finish()
         msg_w.rows, msg_w.title = n_messages, "Messages"

@@ -341,6 +341,170 @@ class _DryRun(Exception):
     pass
 
 
+Apply = Callable[[], None]  # writes a validated file, inside the import's batch
+
+
+def _mailup_export(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    from .mailup import export_messages
+
+    msgs = export_messages(store, df, report)
+
+    def apply() -> None:
+        for list_id in msgs.attrs.get("new_lists", []):
+            store.add_list(list_id)
+        report.written = store.record_messages(msgs)
+    return apply
+
+
+def _lists(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    ids = df["list_id"].fillna("").str.strip()
+    for i in np.nonzero((ids == "").to_numpy())[0]:
+        report.add(i + 2, "list_id", "", "empty list id")
+    _duplicates(ids, "list_id", report)
+    names = df["name"] if "name" in df else pd.Series(pd.NA, index=df.index)
+
+    def apply() -> None:
+        for lid, name in zip(ids, names):
+            new = None if pd.isna(name) or name == "" else str(name)
+            if new is not None and lid in store.list_ids and store.list_name(lid) not in (new, lid):
+                report.notes.append(f"list {lid} renamed from {store.list_name(lid)!r} to {new!r}")
+                report.renamed += 1
+            store.add_list(lid, new)
+    return apply
+
+
+def _purchases(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    at = _instants(df["purchased_at"], "purchased_at", report)
+    credits = _ints(df["credits"], "credits", report, positive=True)
+    _duplicates(df["lot_id"], "lot_id", report)
+    expiring = pd.Series(True, index=df.index)
+    if "expiring" in df:
+        e = df["expiring"].fillna("").str.strip().str.lower()
+        yes, no = e.isin(["1", "true", "yes", "si", "sì", "y", ""]), e.isin(["0", "false", "no", "n"])
+        for i in np.nonzero((~yes & ~no).to_numpy())[0]:
+            report.add(i + 2, "expiring", df["expiring"].iloc[i], "use true/false")
+        expiring = ~no
+    prices: list[Decimal | None] = [None] * len(df)
+    if "price_eur" in df:
+        for i, v in enumerate(df["price_eur"].fillna("")):
+            v = v.strip()
+            if v:
+                prices[i], why = parse_amount(v)
+                if why:
+                    report.add(i + 2, "price_eur", v, why)
+
+    def apply() -> None:
+        for i in np.argsort(at.to_numpy(), kind="stable"):
+            store.purchase(int(credits.iloc[i]), at.iloc[i].to_pydatetime(), expiring=bool(expiring.iloc[i]),
+                           price=prices[i], lot_id=str(df["lot_id"].iloc[i]).strip())
+    return apply
+
+
+def _assignments(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    at = _instants(df["at"], "at", report)
+    change = df["change"].fillna("").str.strip()
+    shared = change.str.lower() == "shared"
+    amounts = _ints(change.where(~shared, "0"), "change", report, positive=False)
+    for i, lid in enumerate(df["list_id"].fillna("")):
+        if lid not in store.list_ids:
+            report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+
+    def apply() -> None:
+        # assignments carry no id: one identical to a recorded one (list, instant, change) is skipped, so that
+        # importing the same file twice is a no-op like everywhere else
+        seen = {(c.kind, c.list_id, c.at_us, c.credits) for c in store.controls if c.kind != "purchase"}
+        for i in np.argsort(at.to_numpy(), kind="stable"):
+            lid, when = str(df["list_id"].iloc[i]), at.iloc[i].to_pydatetime()
+            key = ("set_shared", lid, utc_us(when), None) if shared.iloc[i] else (
+                "assign", lid, utc_us(when), int(amounts.iloc[i]))
+            if key in seen:
+                continue
+            if shared.iloc[i]:
+                store.set_shared(lid, when)
+            else:
+                store.assign(lid, int(amounts.iloc[i]), when)
+    return apply
+
+
+def _campaigns(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    ids = df["campaign_id"].fillna("").str.strip()
+    for i in np.nonzero((ids == "").to_numpy())[0]:
+        report.add(i + 2, "campaign_id", "", "empty campaign id")
+    _duplicates(ids, "campaign_id", report)
+    names = df["name"].fillna("").str.strip()
+    for i in np.nonzero((names == "").to_numpy())[0]:
+        report.add(i + 2, "name", "", "empty name: a campaign is imported to be named")
+    rows = pd.DataFrame({"campaign_id": ids, "name": names})
+    if "list_id" in df:
+        lids = df["list_id"].fillna("").str.strip()
+        for i, lid in enumerate(lids):
+            if lid and lid not in store.list_ids:
+                report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+        rows["list_id"] = lids.replace("", pd.NA)
+    if "sent_at" in df:
+        given = df["sent_at"].fillna("").str.strip() != ""
+        at = _instants(df["sent_at"].where(given, "2000-01-01T00:00:00Z"), "sent_at", report)
+        rows["sent_at"] = at.astype(object).where(given.to_numpy(), None)
+    if "text" in df:
+        rows["text"] = df["text"].replace("", pd.NA)
+
+    def apply() -> None:
+        report.written = store.describe_campaigns(rows)
+    return apply
+
+
+def _messages(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    at = _instants(df["sent_at"], "sent_at", report)
+    credits = _ints(df["credits"], "credits", report, positive=True)
+    _duplicates(df["message_id"], "message_id", report)
+    msgs = pd.DataFrame({"message_id": df["message_id"], "list_id": df["list_id"], "sent_at": at,
+                         "credits": credits})
+    if "parts" in df:
+        p = df["parts"].fillna("").str.strip()
+        okp = p.str.match(INT, na=False) | (p == "")
+        for i in np.nonzero(~okp.to_numpy())[0][:MAX_PROBLEMS]:
+            report.add(i + 2, "parts", p.iloc[i], "not a whole number")
+        msgs["parts"] = pd.to_numeric(p.where(okp & (p != "")), errors="coerce").astype("Int32")
+    for c in ("country", "campaign_id", "recipient", "text"):
+        if c in df:
+            msgs[c] = df[c].replace("", pd.NA)
+    if "country" in msgs:
+        msgs["country"] = msgs["country"].str.upper()
+    if not report.ok:
+        _engine_checks(store, msgs, report)
+
+    def apply() -> None:
+        try:
+            report.written = store.record_messages(msgs)
+        except MessagesRejected as exc:
+            for row, col, val, why in exc.problems:
+                report.add(int(row) + 2 if row is not None else None, col, val, why)
+            raise
+    return apply
+
+
+def _engine_checks(store: CreditStore, msgs: pd.DataFrame, report: ImportReport) -> None:
+    """When some rows already have problems, still run the engine's checks (ids, lists) on every row, with
+    stand-ins for the values already reported, so that every row's other columns are checked too."""
+    valid = msgs[~msgs["message_id"].duplicated()].copy()
+    valid.loc[valid["credits"] <= 0, "credits"] = 1
+    valid.loc[valid["sent_at"].isna(), "sent_at"] = pd.Timestamp("2000-01-01", tz="UTC")
+    try:
+        store.check_messages(valid)
+    except MessagesRejected as exc:
+        for row, col, val, why in exc.problems:
+            report.add(int(row) + 2 if row is not None else None, col, val, why)
+    except CreditsError as exc:
+        report.add(None, "", "", str(exc))
+    report.problems = sorted(set(report.problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+
+
+PREPARE: dict[str, Callable[[CreditStore, pd.DataFrame, ImportReport], Apply]] = {
+    "lists": _lists, "purchases": _purchases, "assignments": _assignments, "messages": _messages,
+    "campaigns": _campaigns, "mailup-sms-export": _mailup_export}  # one validator per kind, each returns its writer
+COUNTS_ITSELF = {"messages", "campaigns", "mailup-sms-export"}  # their writer sets report.written
+
+
 def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False,
                 progress: Callable[[str], None] | None = None) -> ImportReport:
     """Validate and import one file; returns the report (``ok`` False: nothing was written)."""
@@ -360,161 +524,31 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         df = _known_columns(df, kind, report)
     if not _check_columns(df, kind, report):
         return report
-    if kind == "mailup-sms-export":
-        from .mailup import export_messages
-
-        msgs = export_messages(store, df, report)
-
-        def apply():
-            for list_id in msgs.attrs.get("new_lists", []):
-                store.add_list(list_id)
-            report.written = store.record_messages(msgs)
-    elif kind == "lists":
-        ids = df["list_id"].fillna("").str.strip()
-        for i in np.nonzero((ids == "").to_numpy())[0]:
-            report.add(i + 2, "list_id", "", "empty list id")
-        _duplicates(ids, "list_id", report)
-        names = df["name"] if "name" in df else pd.Series(pd.NA, index=df.index)
-
-        def apply():
-            for lid, name in zip(ids, names):
-                new = None if pd.isna(name) or name == "" else str(name)
-                if new is not None and lid in store.list_ids and store.list_name(lid) not in (new, lid):
-                    report.notes.append(f"list {lid} renamed from {store.list_name(lid)!r} to {new!r}")
-                    report.renamed += 1
-                store.add_list(lid, new)
-    elif kind == "purchases":
-        at = _instants(df["purchased_at"], "purchased_at", report)
-        credits = _ints(df["credits"], "credits", report, positive=True)
-        _duplicates(df["lot_id"], "lot_id", report)
-        expiring = pd.Series(True, index=df.index)
-        if "expiring" in df:
-            e = df["expiring"].fillna("").str.strip().str.lower()
-            yes, no = e.isin(["1", "true", "yes", "si", "sì", "y", ""]), e.isin(["0", "false", "no", "n"])
-            for i in np.nonzero((~yes & ~no).to_numpy())[0]:
-                report.add(i + 2, "expiring", df["expiring"].iloc[i], "use true/false")
-            expiring = ~no
-        prices: list[Decimal | None] = [None] * len(df)
-        if "price_eur" in df:
-            for i, v in enumerate(df["price_eur"].fillna("")):
-                v = v.strip()
-                if v:
-                    prices[i], why = parse_amount(v)
-                    if why:
-                        report.add(i + 2, "price_eur", v, why)
-
-        def apply():
-            for i in np.argsort(at.to_numpy(), kind="stable"):
-                store.purchase(int(credits.iloc[i]), at.iloc[i].to_pydatetime(), expiring=bool(expiring.iloc[i]),
-                               price=prices[i], lot_id=str(df["lot_id"].iloc[i]).strip())
-    elif kind == "assignments":
-        at = _instants(df["at"], "at", report)
-        change = df["change"].fillna("").str.strip()
-        shared = change.str.lower() == "shared"
-        amounts = _ints(change.where(~shared, "0"), "change", report, positive=False)
-        for i, lid in enumerate(df["list_id"].fillna("")):
-            if lid not in store.list_ids:
-                report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
-
-        def apply():
-            # assignments carry no id: one identical to a recorded one (list, instant, change) is skipped, so that
-            # importing the same file twice is a no-op like everywhere else
-            seen = {(c.kind, c.list_id, c.at_us, c.credits) for c in store.controls if c.kind != "purchase"}
-            for i in np.argsort(at.to_numpy(), kind="stable"):
-                lid, when = str(df["list_id"].iloc[i]), at.iloc[i].to_pydatetime()
-                key = ("set_shared", lid, utc_us(when), None) if shared.iloc[i] else (
-                    "assign", lid, utc_us(when), int(amounts.iloc[i]))
-                if key in seen:
-                    continue
-                if shared.iloc[i]:
-                    store.set_shared(lid, when)
-                else:
-                    store.assign(lid, int(amounts.iloc[i]), when)
-    elif kind == "campaigns":
-        ids = df["campaign_id"].fillna("").str.strip()
-        for i in np.nonzero((ids == "").to_numpy())[0]:
-            report.add(i + 2, "campaign_id", "", "empty campaign id")
-        _duplicates(ids, "campaign_id", report)
-        names = df["name"].fillna("").str.strip()
-        for i in np.nonzero((names == "").to_numpy())[0]:
-            report.add(i + 2, "name", "", "empty name: a campaign is imported to be named")
-        rows = pd.DataFrame({"campaign_id": ids, "name": names})
-        if "list_id" in df:
-            lids = df["list_id"].fillna("").str.strip()
-            for i, lid in enumerate(lids):
-                if lid and lid not in store.list_ids:
-                    report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
-            rows["list_id"] = lids.replace("", pd.NA)
-        if "sent_at" in df:
-            given = df["sent_at"].fillna("").str.strip() != ""
-            at = _instants(df["sent_at"].where(given, "2000-01-01T00:00:00Z"), "sent_at", report)
-            rows["sent_at"] = at.astype(object).where(given.to_numpy(), None)
-        if "text" in df:
-            rows["text"] = df["text"].replace("", pd.NA)
-
-        def apply():
-            report.written = store.describe_campaigns(rows)
-    else:
-        at = _instants(df["sent_at"], "sent_at", report)
-        credits = _ints(df["credits"], "credits", report, positive=True)
-        _duplicates(df["message_id"], "message_id", report)
-        msgs = pd.DataFrame({"message_id": df["message_id"], "list_id": df["list_id"], "sent_at": at,
-                             "credits": credits})
-        if "parts" in df:
-            p = df["parts"].fillna("").str.strip()
-            okp = p.str.match(INT, na=False) | (p == "")
-            for i in np.nonzero(~okp.to_numpy())[0][:MAX_PROBLEMS]:
-                report.add(i + 2, "parts", p.iloc[i], "not a whole number")
-            msgs["parts"] = pd.to_numeric(p.where(okp & (p != "")), errors="coerce").astype("Int32")
-        for c in ("country", "campaign_id", "recipient", "text"):
-            if c in df:
-                msgs[c] = df[c].replace("", pd.NA)
-        if "country" in msgs:
-            msgs["country"] = msgs["country"].str.upper()
-
-        if not report.ok:  # still run the engine's checks (ids, lists) on every row that has an instant
-            # stand-ins for what is already reported, so that every row's other columns are checked too
-            valid = msgs[~msgs["message_id"].duplicated()].copy()
-            valid.loc[valid["credits"] <= 0, "credits"] = 1
-            valid.loc[valid["sent_at"].isna(), "sent_at"] = pd.Timestamp("2000-01-01", tz="UTC")
-            try:
-                store.check_messages(valid)
-            except MessagesRejected as exc:
-                for row, col, val, why in exc.problems:
-                    report.add(int(row) + 2 if row is not None else None, col, val, why)
-            except CreditsError as exc:
-                report.add(None, "", "", str(exc))
-            report.problems = sorted(set(report.problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
-
-        def apply():
-            try:
-                report.written = store.record_messages(msgs)
-            except MessagesRejected as exc:
-                for row, col, val, why in exc.problems:
-                    report.add(int(row) + 2 if row is not None else None, col, val, why)
-                raise
-    if not report.ok:
-        return report
-    try:
+    apply = PREPARE[kind](store, df, report)
+    if report.ok:
         step("checking against the ledger and writing" if not dry_run else "checking against the ledger")
+        _write(store, kind, name, df, report, apply)
+    report.problems.sort(key=lambda p: (p[0] is None, p[0] or 0, p[1]))
+    return report
+
+
+def _write(store: CreditStore, kind: str, name: str, df: pd.DataFrame, report: ImportReport, apply: Apply) -> None:
+    """Run ``apply`` in one batch (all or nothing), with one audit entry; a dry run rolls it back."""
+    try:
         with store.batch():
             before = store.message_count + len(store.controls) + len(store.list_ids)
             apply()
-            if kind not in ("messages", "campaigns", "mailup-sms-export"):
+            if kind not in COUNTS_ITSELF:
                 report.written = store.message_count + len(store.controls) + len(store.list_ids) - before
                 report.written += report.renamed  # a rename is a write: in the History with its author
-            if dry_run:
+            if report.dry_run:
                 raise _DryRun
             if report.written:  # one entry in the History: the file, and what it wrote (its events carry the author)
                 store.audit("import", f"{name}: {report.written:,} new {kind} of {report.rows:,} rows")
-    except _DryRun:
-        pass
-    except MessagesRejected:
+    except (_DryRun, MessagesRejected):
         pass
     except CreditsError as exc:
         report.add(_row_of(str(exc), df, kind), "", "", f"the ledger refuses this file: {exc}")
-    report.problems.sort(key=lambda p: (p[0] is None, p[0] or 0, p[1]))
-    return report
 
 
 def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:

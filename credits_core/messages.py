@@ -84,10 +84,7 @@ def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:
     return None, "must be a whole number"
 
 
-def prepare_messages(snap: Snapshot, df: pd.DataFrame, cur: duckdb.DuckDBPyConnection
-                     ) -> tuple[pd.DataFrame, MessageArrays]:
-    """Validate ``df`` against the lists of ``snap`` and the messages stored (``cur``); return (rows to insert with
-    their seqs, their arrays for the replay). Raises ``MessagesRejected``."""
+def _require_frame(df: object) -> None:
     if not isinstance(df, pd.DataFrame):
         raise CreditsError(f"record_messages needs a pandas DataFrame, got {type(df).__name__}")
     missing = [c for c in REQUIRED if c not in df.columns]
@@ -96,83 +93,113 @@ def prepare_messages(snap: Snapshot, df: pd.DataFrame, cur: duckdb.DuckDBPyConne
     unknown = [c for c in df.columns if c not in REQUIRED + OPTIONAL]
     if unknown:
         raise CreditsError(f"messages have unknown column(s) {unknown}; allowed: {list(REQUIRED + OPTIONAL)}")
-    n = len(df)
-    labels = df.index
-    problems: list = []
 
-    ids = df["message_id"]
-    id_kind = pd.api.types.infer_dtype(ids, skipna=False)
-    if id_kind == "string":
+
+def _check_ids(df: pd.DataFrame, problems: list) -> None:
+    ids, labels = df["message_id"], df.index
+    if pd.api.types.infer_dtype(ids, skipna=False) == "string":
         id_ok = (ids.str.strip() != "").to_numpy(bool)
     else:
         id_ok = ids.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
     _bad(problems, labels, ~id_ok, "message_id", ids, "must be a non-empty string")
     _duplicates(problems, labels, ids, id_ok)
 
+
+def _list_numbers(snap: Snapshot, df: pd.DataFrame, problems: list) -> np.ndarray:
+    """Each row's list number in ``snap`` (-1 and a problem where the list is unknown)."""
     try:  # Arrow's hash lookup: a million ids in milliseconds
         found = pc.index_in(pa.array(df["list_id"], from_pandas=True).cast(pa.string()),
                             value_set=pa.array(list(snap.list_ids), pa.string()))
         list_nos = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # not text: every row is unknown
-        list_nos = np.full(n, -1, np.int32)
-    _bad(problems, labels, list_nos < 0, "list_id", df["list_id"], "unknown list; add it first")
+        list_nos = np.full(len(df), -1, np.int32)
+    _bad(problems, df.index, list_nos < 0, "list_id", df["list_id"], "unknown list; add it first")
+    return list_nos
 
-    sent = df["sent_at"]
+
+def _instants_us(df: pd.DataFrame, problems: list) -> np.ndarray | None:
+    """``sent_at`` as UTC microseconds (None when the column is not tz-aware: R2)."""
+    sent, labels = df["sent_at"], df.index
     if not isinstance(sent.dtype, pd.DatetimeTZDtype):
-        problems.append((labels[0] if n else None, "sent_at", str(sent.dtype),
+        problems.append((labels[0] if len(df) else None, "sent_at", str(sent.dtype),
                          "must be tz-aware datetimes (a naive time is ambiguous, R2)"))
-        t_us = None
-    else:
-        nat = sent.isna().to_numpy(bool)
-        _bad(problems, labels, nat, "sent_at", sent, "missing instant")
-        t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
-        far = ~nat & ((t_us < 946_684_800_000_000) | (t_us >= 4_102_444_800_000_000))
-        _bad(problems, labels, far, "sent_at", sent, "out of range: events must fall between 2000 and 2099")
+        return None
+    nat = sent.isna().to_numpy(bool)
+    _bad(problems, labels, nat, "sent_at", sent, "missing instant")
+    t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
+    far = ~nat & ((t_us < 946_684_800_000_000) | (t_us >= 4_102_444_800_000_000))
+    _bad(problems, labels, far, "sent_at", sent, "out of range: events must fall between 2000 and 2099")
+    return t_us
 
+
+def _credits(df: pd.DataFrame, problems: list) -> np.ndarray | None:
+    """``credits`` as exact int64 (None when the column cannot be: R1)."""
     credits, why = _int_column(df["credits"])
+    labels = df.index
     if credits is None:
         if why:
-            problems.append((labels[0] if n else None, "credits", str(df["credits"].dtype), why))
+            problems.append((labels[0] if len(df) else None, "credits", str(df["credits"].dtype), why))
         else:
             _bad(problems, labels, df["credits"].isna().to_numpy(bool), "credits", df["credits"], "missing")
-    else:
-        _bad(problems, labels, credits <= 0, "credits", credits, "must be > 0 (R1)")
-        _bad(problems, labels, credits >= 10**15, "credits", credits, "must stay below 10**15 (R1)")
+        return None
+    _bad(problems, labels, credits <= 0, "credits", credits, "must be > 0 (R1)")
+    _bad(problems, labels, credits >= 10**15, "credits", credits, "must stay below 10**15 (R1)")
+    return credits
 
-    parts = None
-    if "parts" in df.columns and df["parts"].notna().any():
-        p = df["parts"]
-        if pd.api.types.is_float_dtype(p.dtype) or pd.api.types.is_bool_dtype(p.dtype):
-            problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
-        else:
-            try:
-                parts = p.astype("Int32")
-            except (TypeError, ValueError):
-                problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
-            else:
-                _bad(problems, labels, (parts.fillna(1) < 1).to_numpy(bool), "parts", parts, "must be >= 1")
 
-    text_cols = {}
+def _parts(df: pd.DataFrame, problems: list) -> pd.Series:
+    n, labels = len(df), df.index
+    if "parts" not in df.columns or not df["parts"].notna().any():
+        return pd.Series(pd.NA, index=range(n), dtype="Int32")
+    p = df["parts"]
+    if pd.api.types.is_float_dtype(p.dtype) or pd.api.types.is_bool_dtype(p.dtype):
+        problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+        return pd.Series(pd.NA, index=range(n), dtype="Int32")
+    try:
+        parts = p.astype("Int32")
+    except (TypeError, ValueError):
+        problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+        return pd.Series(pd.NA, index=range(n), dtype="Int32")
+    _bad(problems, labels, (parts.fillna(1) < 1).to_numpy(bool), "parts", parts, "must be >= 1")
+    return parts.reset_index(drop=True)
+
+
+def _text_columns(df: pd.DataFrame, problems: list) -> dict[str, pd.Series]:
+    out = {}
     for col in ("country", "campaign_id", "recipient", "text"):
         if col in df.columns:
             s = df[col]
             if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
                 bad = s.notna() & ~s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(True).astype(bool)
-                _bad(problems, labels, bad.to_numpy(bool), col, s, "must be text")
-            text_cols[col] = s.astype("string[pyarrow]").reset_index(drop=True)
+                _bad(problems, df.index, bad.to_numpy(bool), col, s, "must be text")
+            out[col] = s.astype("string[pyarrow]").reset_index(drop=True)
         else:
-            text_cols[col] = pd.Series(pd.NA, index=range(n), dtype="string[pyarrow]")
+            out[col] = pd.Series(pd.NA, index=range(len(df)), dtype="string[pyarrow]")
+    return out
+
+
+def prepare_messages(snap: Snapshot, df: pd.DataFrame, cur: duckdb.DuckDBPyConnection
+                     ) -> tuple[pd.DataFrame, MessageArrays]:
+    """Validate ``df`` against the lists of ``snap`` and the messages stored (``cur``); return (rows to insert with
+    their seqs, their arrays for the replay). Raises ``MessagesRejected`` with every problem found."""
+    _require_frame(df)
+    labels = df.index
+    problems: list = []
+    _check_ids(df, problems)
+    list_nos = _list_numbers(snap, df, problems)
+    t_us = _instants_us(df, problems)
+    credits = _credits(df, problems)
+    parts = _parts(df, problems)
+    text_cols = _text_columns(df, problems)
     if problems and (t_us is None or credits is None):
         raise MessagesRejected(problems)
-
     out = pd.DataFrame({
-        "message_id": ids.astype("string[pyarrow]").reset_index(drop=True),
+        "message_id": df["message_id"].astype("string[pyarrow]").reset_index(drop=True),
         "list_no": list_nos,
         "t_us": t_us,
         "credits": credits,
         "country": text_cols["country"],
-        "parts": (parts.reset_index(drop=True) if parts is not None
-                  else pd.Series(pd.NA, index=range(n), dtype="Int32")),
+        "parts": parts,
         "campaign_id": text_cols["campaign_id"],
         "recipient": text_cols["recipient"],
         "text": text_cols["text"],

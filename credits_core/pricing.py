@@ -82,6 +82,12 @@ def rates() -> pd.DataFrame:
     return df.sort_values("name", ignore_index=True)
 
 
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """ISO code -> the country's name (from the rates file): IT -> Italy."""
+    return dict(zip(rates()["country"], rates()["name"]))
+
+
 def rate(country: str) -> int:
     table = rates().set_index("country")["credits_per_part"]
     code = (country or "").upper()

@@ -33,7 +33,7 @@ from .filters import (  # ReportFilter and the WHERE clauses are re-exported: re
 from .ledger import POOL
 from .periods import Comparison, comparisons, coverage
 from .store import CreditStore
-from .valuation import message_values, value_spend
+from .valuation import message_costs, message_values, value_spend
 
 UNKNOWN = "unknown (recorded before authors were kept)"
 AUTOMATIC = "automatic (expiry rule)"
@@ -360,10 +360,14 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
         found, found_params = search_where(search)
         where_m, params_m = f"{where_m} AND {found}", params_m + found_params
         df = select(store,
-            f"SELECT epoch_us(sent_at) AS t_us, message_id, list_no, campaign_id, country, parts, credits, recipient, "
-            f"text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
+            f"SELECT epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
+            f"recipient, text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
         if len(df):
-            yield _message_frame(store, df, names=True)
+            out = _message_frame(store, df)
+            eur, _ = message_costs(store, df["t_us"], df["seq"], df["credits"])
+            out.insert(out.columns.get_loc("credits") + 1, "eur",
+                       pd.Series(eur).where(~np.isnan(eur), None).astype("Float64"))  # empty: no priced credit
+            yield out
 
 
 @one_turn
@@ -374,15 +378,20 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
     return int(select(store, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
-def _message_frame(store: CreditStore, df: pd.DataFrame, names: bool = False) -> pd.DataFrame:
-    """Message rows as shown and exported: Rome local time, list ids (``names``: list names), masked recipients."""
-    lists = [store.list_name(x) for x in store.list_ids] if names else list(store.list_ids)
+def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
+    """Message rows as shown and exported: Rome local time, names where names exist (the list's name, the
+    campaign's name, the country's name; the id where there is none), masked recipients."""
+    from .pricing import country_names
+
+    lists = [store.list_name(x) for x in store.list_ids]
+    campaigns = campaign_names(store).set_index("campaign_id")["name"].dropna().to_dict()
+    countries = country_names()
     return pd.DataFrame({
         "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
         "message_id": df["message_id"],
         "list_id": np.array(lists, dtype=object)[df["list_no"].to_numpy(np.int64)],
-        "campaign_id": df["campaign_id"],
-        "country": df["country"],
+        "campaign_id": df["campaign_id"].map(lambda c: campaigns.get(c, c), na_action="ignore"),
+        "country": df["country"].map(lambda c: countries.get(c, c), na_action="ignore"),
         "parts": df["parts"].astype("Int64"),
         "credits": df["credits"].astype("int64"),
         "recipient": mask_recipient(df["recipient"]),

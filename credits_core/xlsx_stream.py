@@ -41,10 +41,10 @@ def _cells(values: pd.Series, kind: str, style: str | None) -> pd.Series:
     elif kind == "datetime":
         serial = (pd.to_datetime(values) - EXCEL_EPOCH) / pd.Timedelta(days=1)
         out = "<c" + s_attr + "><v>" + serial.astype("Float64").astype("string") + "</v></c>"
-    else:  # int, pct
-        num = values.astype("Float64") if kind == "pct" else values.astype("Int64")
+    else:  # int; pct and a number format such as euros: decimals
+        num = values.astype("Int64") if kind == "int" else values.astype("Float64")
         out = "<c" + s_attr + "><v>" + num.astype("string") + "</v></c>"
-    return out.fillna("<c/>").astype(object)
+    return out.fillna("<c" + s_attr + "/>").astype(object)  # an empty cell keeps its column's format
 
 
 def rows_xml(df: pd.DataFrame, kinds: list[str], styles: list[str | None], first_row: int) -> str:

@@ -109,13 +109,15 @@ def test_workbook_is_safe_and_finished(acct, tmp_path):
     assert wb.sheetnames == ["Summary", "Usage", "By list", "Cost by period", "By campaign", "By country", "Messages",
                              "History", "Expiries"]
     ws = wb["Messages"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:I")
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:J")
     assert ws["A1"].font.bold
-    texts = [c.value for c in ws["I"][1:]]
+    assert [c.value for c in ws[1]] == ["Sent at (Rome)", "Message id", "List", "Campaign", "Country", "Parts",
+                                         "Credits", "Cost (EUR)", "Recipient", "Text"]
+    texts = [c.value for c in ws["J"][1:]]
     assert '=HYPERLINK("http://x")' in texts and "@SUM(A1)" in texts and "-2+3" in texts
-    for c in ws["I"][1:]:
+    for c in ws["J"][1:]:
         assert c.data_type == "s"          # never a formula
-    assert ws["A2"].is_date and ws["G2"].number_format == "#,##0"
+    assert ws["A2"].is_date and ws["G2"].number_format == "#,##0" and "€" in ws["H2"].number_format
     usage_ws = wb["Usage"]
     assert usage_ws["B1"].value == "=cmd|' /C calc'!A0" and usage_ws["B1"].data_type == "s"
     charts = usage_ws._charts  # noqa: SLF001 - openpyxl has no public list of a sheet's charts
@@ -328,7 +330,7 @@ def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path):
     header, rows = messages[0], [r for r in messages[1:] if any(v is not None for v in r)]
     assert len(rows) == want
     col = {name: i for i, name in enumerate(header)}
-    assert {r[col["Country"]] for r in rows} == {"IT"}
+    assert {r[col["Country"]] for r in rows} == {"Italy"}
     assert all(word in (r[col["Text"]] or "").lower() for r in rows)
     assert set(r[col["List"]] for r in rows) <= {s.list_name(x) for x in s.list_ids}  # names, not ids
     by_list = sheets["By list"][0]

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from credits_core import CreditStore
 from credits_core.filters import select
@@ -133,3 +135,61 @@ def test_campaigns_import_names_campaigns_and_refuses_bad_rows(ledger):
     info = ledger.campaign_info().set_index("campaign_id")
     assert info.loc["C1", "name"] == "Saldi gennaio" and info.loc["C2", "list_id"] == "b"
     assert import_file(ledger, "campaigns", good, "good.csv").written == 0  # the same file again writes nothing
+
+
+def _slow_costs(store, rows):
+    """The reference: every message valued piece by piece (message_pieces + value_of), as the drill-down did."""
+    from credits_core.valuation import CENT, lot_prices, value_of
+
+    cuts, prices = store.snapshot().cuts, lot_prices(store)
+    out = []
+    for t, s, c in rows:
+        value, none = value_of(message_pieces(cuts, t, s, c), prices)
+        out.append((None if value is None else float(value.quantize(CENT)), none))
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lots=st.lists(st.tuples(st.integers(1, 400), st.booleans(),
+                               st.one_of(st.none(), st.decimals("0.01", "99.999", places=3))), min_size=1, max_size=4),
+       sends=st.lists(st.tuples(st.integers(0, 1), st.integers(1, 60), st.integers(0, 400)), max_size=25))
+def test_vectorised_message_costs_equal_piece_by_piece(tmp_path_factory, lots, sends):
+    """The export's per-message cost (one lot looked up per message, integer rounding half to even) gives the same
+    euros and unpriced credits as valuing every message piece by piece, whatever the lots, prices (none, fractions
+    of a cent) and messages straddling lots."""
+    from credits_core.valuation import message_costs
+
+    store = CreditStore.open(tmp_path_factory.mktemp("mc") / "v.duckdb")
+    store.add_list("a")
+    store.add_list("b")
+    for i, (credits, expiring, price) in enumerate(lots):
+        store.purchase(credits, T + timedelta(minutes=i), expiring=expiring, price=price, lot_id=f"L{i}")
+    held = sum(c for c, _, _ in lots)
+    for j, (lst, credits, minute) in enumerate(sends):
+        if credits <= held:
+            store.send("ab"[lst], credits, T + timedelta(minutes=minute), message_id=f"m{j}")
+            held -= credits
+    rows = select(store, "SELECT epoch_us(sent_at), seq, credits FROM messages ORDER BY sent_at, seq").fetchall()
+    eur, unpriced = message_costs(store, *zip(*rows)) if rows else ([], [])
+    fast = [(None if v != v else float(v), int(n)) for v, n in zip(eur, unpriced)]
+    assert fast == _slow_costs(store, rows)
+    store.close()
+
+
+def test_the_workbook_names_and_values_every_message(ledger, tmp_path):
+    """Issue 23.3: the Messages sheet had list ids and no cost; now names where they exist and each message's cost
+    at the lots it came from."""
+    from openpyxl import load_workbook
+
+    from credits_core.export import write_workbook
+
+    ledger.describe_campaigns(pd.DataFrame({"campaign_id": ["C1"], "name": ["Spring sale"]}))
+    out = tmp_path / "v.xlsx"
+    write_workbook(ledger, ReportFilter(), out)
+    rows = list(load_workbook(out)["Messages"].iter_rows(values_only=True))
+    head = rows[0]
+    got = [dict(zip(head, r)) for r in rows[1:]]
+    assert [r["Cost (EUR)"] for r in got] == [6.00, 5.00, 0.50, 0.20]
+    assert [r["List"] for r in got] == ["Alpha", "Beta", "Alpha", "Beta"]
+    assert [r["Campaign"] for r in got] == ["Spring sale", "C2", "Spring sale", None]
+    assert [r["Country"] for r in got] == ["Italy", "France", "Italy", "Italy"]
