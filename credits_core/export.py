@@ -214,14 +214,64 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     wb = Workbook(write_only=True)
     summary_ws = wb.create_sheet("Summary")
     long = usage(store, f)
-    matrix = usage_matrix(long)
     per_list = usage_by_list(store, f, preset)
     prev, last_year = comparison_ranges(store, f, preset) or (None, None)
+    usage_w = _usage_sheet(wb, store, f, long, max_rows)
+    _by_list_sheet(wb, per_list, prev, last_year, max_rows)
+    _cost_by_period_sheet(wb, store, f, long, max_rows)
+    _table_sheet(wb, "By campaign", campaigns_in_view(store, f), CAMPAIGN_COLUMNS, max_rows,
+                 "No campaign message in this view.")
+    countries = usage_by(store, "country", f)[["country", "messages", "parts", "credits", "eur", "unpriced_credits"]]
+    _table_sheet(wb, "By country", countries, COUNTRY_COLUMNS, max_rows, "No credits were spent in this view.")
+    msg_w, n_messages = None, 0
+    if include_messages:
+        n_messages = count_messages(store, f, search)
+        msg_w = _messages_placeholder(wb, n_messages, max_rows)
+    hist_w = _table_sheet(wb, "History", history(store, f.date_from, f.date_to), HISTORY_COLUMNS, max_rows,
+                          "No purchase, assignment or expiry in these dates.")
+    up = upcoming_expiries(store)
+    _table_sheet(wb, "Expiries", up, EXPIRY_COLUMNS, max_rows,
+                 "No credit is due to expire: every credit held is non-expiring, or none is held.")
+    # Summary last in time, first in the workbook
+    lines = _summary_lines(store, f, account, per_list, prev, last_year, up, view, search)
+    for w in (usage_w, msg_w, hist_w):
+        if w is not None and len(w.sheets) > 1:
+            lines.append((f"Note: {w.title}", f"{w.rows:,} rows exceed one Excel sheet; continued on "
+                                              f"{', '.join(w.sheets[1:])}"))
+    _write_summary(summary_ws, lines)
+    wb.save(str(out))
+    if msg_w is not None:
+        xlsx_stream.fill(out, msg_w.sheets, [k for _, k, _ in MESSAGE_COLUMNS], iter_messages(store, f, search=search),
+                         n_messages, max_rows - 1, progress)
+    return {"sheets": wb.sheetnames, "messages": n_messages, "message_sheets": msg_w.sheets if msg_w else []}
 
-    # Usage: periods x lists, then the chart
+
+CAMPAIGN_COLUMNS = [("Campaign", "text", 12), ("Name", "text", 30), ("Sent (Rome)", DATETIME_FORMAT, 18),
+                    ("Lists", "text", 16), ("Text", "text", 50), ("Messages", "int", 11), ("Parts", "int", 11),
+                    ("Credits", "int", 11), ("Cost (EUR)", EUR_FORMAT, 13), ("Unpriced credits", "int", 12)]
+COUNTRY_COLUMNS = [("Country", "text", 10), ("Messages", "int", 12), ("Parts", "int", 12), ("Credits", "int", 12),
+                   ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12)]
+HISTORY_COLUMNS = [("At (Rome)", "datetime", 24), ("Event", "text", 12), ("Lot", "text", 10), ("List", "text", 14),
+                   ("Credits", "int", 11), ("Detail", "text", 60), ("Pool after", "int", 12),
+                   ("Assigned after", "int", 14), ("Total after", "int", 12), ("Author", "text", 28)]
+EXPIRY_COLUMNS = [("Expires at (Rome)", "datetime", 20), ("Who loses", "text", 22), ("Credits", "int", 12)]
+
+
+def _table_sheet(wb: Workbook, title: str, df: pd.DataFrame, columns: list, max_rows: int, empty: str
+                 ) -> SheetWriter:
+    w = SheetWriter(wb, title, columns, max_rows, empty=empty)
+    w.append_rows(_frame_rows(df))
+    w.finish()
+    return w
+
+
+def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int
+                 ) -> SheetWriter:
+    """Usage: periods x lists (periods as real dates, the first day, so that Excel sorts and filters them), a Total
+    row, and a stacked column chart."""
+    matrix = usage_matrix(long)
     lists = [c for c in matrix.columns if c != "Total"] if not matrix.empty else []
     names = [store.list_name(x) for x in lists]
-    # periods are real dates (the first day), shown per period, so that Excel sorts and filters them
     starts = dict(zip(long["label"], long["period"])) if not long.empty else {}
     usage_w = SheetWriter(wb, "Usage", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16)]
                           + [(nm, "int", max(12, len(nm) + 3)) for nm in names] + [("Total", "int", 14)], max_rows,
@@ -243,7 +293,10 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
         ws.add_chart(chart, f"{_col(len(lists) + 3)}2")
+    return usage_w
 
+
+def _by_list_sheet(wb: Workbook, per_list: pd.DataFrame, prev, last_year, max_rows: int) -> None:
     prev_name = prev.label if prev else "Previous period"
     year_name = last_year.label if last_year else "Same period last year"
     same = prev is not None and last_year is not None and (prev.lo, prev.hi) == (last_year.lo, last_year.hi)
@@ -252,10 +305,12 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
                ("Share", "pct", 8), (prev_name, "int", 16), (f"Change vs {prev_name}", "int", 16)]
     if not same:  # each comparison once: last year is the previous period for a year or 12 months
         columns += [(year_name, "int", 16), (f"Change vs {year_name}", "int", 16)]
-    by_list_w = SheetWriter(wb, "By list", columns, max_rows, empty="No list spent credits in this view.")
-    by_list_w.append_rows(_frame_rows(per_list if not same else per_list.iloc[:, :len(columns)]))
-    by_list_w.finish()
+    _table_sheet(wb, "By list", per_list if not same else per_list.iloc[:, :len(columns)], columns, max_rows,
+                 "No list spent credits in this view.")
 
+
+def _cost_by_period_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int
+                          ) -> None:
     by_period = value_spend(store, f, ("period",))
     cover = dict(zip(long["period"], long["coverage"])) if not long.empty else {}
     period_w = SheetWriter(wb, "Cost by period", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16),
@@ -265,58 +320,27 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     period_w.append_rows((p, c, e, u, cover.get(p) or "all") for p, c, e, u in _frame_rows(by_period))
     period_w.finish()
 
-    campaigns = campaigns_in_view(store, f)
-    camp_w = SheetWriter(wb, "By campaign", [("Campaign", "text", 12), ("Name", "text", 30),
-                                             ("Sent (Rome)", DATETIME_FORMAT, 18), ("Lists", "text", 16),
-                                             ("Text", "text", 50), ("Messages", "int", 11), ("Parts", "int", 11),
-                                             ("Credits", "int", 11), ("Cost (EUR)", EUR_FORMAT, 13),
-                                             ("Unpriced credits", "int", 12)], max_rows,
-                         empty="No campaign message in this view.")
-    camp_w.append_rows(_frame_rows(campaigns))
-    camp_w.finish()
 
-    countries = usage_by(store, "country", f)
-    country_w = SheetWriter(wb, "By country", [("Country", "text", 10), ("Messages", "int", 12), ("Parts", "int", 12),
-                                               ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14),
-                                               ("Unpriced credits", "int", 12)], max_rows,
-                            empty="No credits were spent in this view.")
-    country_w.append_rows(_frame_rows(countries[["country", "messages", "parts", "credits", "eur",
-                                                 "unpriced_credits"]]))
-    country_w.finish()
+def _messages_placeholder(wb: Workbook, n_messages: int, max_rows: int) -> SheetWriter:
+    """The Messages sheets as placeholders (header, styles, one sample row per sheet); ``xlsx_stream.fill`` streams
+    the rows in after the workbook is saved."""
+    msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
+    sample = (datetime(2000, 1, 1), "id", "list", "campaign", "Italy", 1, 1, 0.5, "recipient", "text")
+    msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
+    msg_w.finish()
+    msg_w.rows, msg_w.title = n_messages, "Messages"
+    return msg_w
 
-    msg_w = None
-    n_messages = 0
-    if include_messages:
-        # placeholders now (header, styles, one sample row per sheet); the rows are streamed in after saving
-        n_messages = count_messages(store, f, search)
-        msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
-        sample = (datetime(2000, 1, 1), "id", "list", "campaign", "Italy", 1, 1, 0.5, "recipient", "text")
-        msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
-        msg_w.finish()
-        msg_w.rows, msg_w.title = n_messages, "Messages"
 
-    hist = history(store, f.date_from, f.date_to)
-    hist_w = SheetWriter(wb, "History", [("At (Rome)", "datetime", 24), ("Event", "text", 12), ("Lot", "text", 10),
-                                         ("List", "text", 14), ("Credits", "int", 11), ("Detail", "text", 60),
-                                         ("Pool after", "int", 12), ("Assigned after", "int", 14),
-                                         ("Total after", "int", 12), ("Author", "text", 28)], max_rows,
-                         empty="No purchase, assignment or expiry in these dates.")
-    hist_w.append_rows(_frame_rows(hist))
-    hist_w.finish()
-    up = upcoming_expiries(store)
-    exp_w = SheetWriter(wb, "Expiries", [("Expires at (Rome)", "datetime", 20), ("Who loses", "text", 22),
-                                         ("Credits", "int", 12)], max_rows,
-                        empty="No credit is due to expire: every credit held is non-expiring, or none is held.")
-    exp_w.append_rows(_frame_rows(up))
-    exp_w.finish()
-
-    # Summary last in time, first in the workbook
+def _summary_lines(store: CreditStore, f: ReportFilter, account: str | None, per_list: pd.DataFrame, prev,
+                   last_year, up: pd.DataFrame, view: Iterable[tuple[str, str]], search: str | None) -> list[tuple]:
+    """The Summary: what the view is (every filter, pick and search named) and its headline figures."""
     generated = datetime.fromtimestamp(now_us() / 1e6, zone(ROME)).replace(tzinfo=None, microsecond=0)
     total = int(per_list["credits"].sum()) if not per_list.empty else 0
     unpriced = int(per_list["unpriced_credits"].sum()) if not per_list.empty else 0
     previous = int(per_list["previous_credits"].sum()) if not per_list.empty else 0
     year_ago = int(per_list["last_year_credits"].sum()) if not per_list.empty else 0
-    lines: list[tuple] = [
+    return [
         ("SMS credits usage report", None),
         *([("Account", account)] if account else []),
         ("Generated at (Rome)", generated),
@@ -337,10 +361,9 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         ("Messages", int(per_list["messages"].sum()) if not per_list.empty else 0),
         ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
     ]
-    for w in (usage_w, msg_w, hist_w):
-        if w is not None and len(w.sheets) > 1:
-            lines.append((f"Note: {w.title}", f"{w.rows:,} rows exceed one Excel sheet; continued on "
-                                              f"{', '.join(w.sheets[1:])}"))
+
+
+def _write_summary(summary_ws, lines: list[tuple]) -> None:
     summary_ws.column_dimensions["A"].width = 44
     summary_ws.column_dimensions["B"].width = 70
     for i, (k, v) in enumerate(lines):
@@ -363,12 +386,6 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
         if v is not None and not isinstance(vc, str):
             vc.alignment = Alignment(horizontal="left")
         summary_ws.append([kc, vc])
-    wb.save(str(out))
-    if msg_w is not None:
-        xlsx_stream.fill(out, msg_w.sheets, [k for _, k, _ in MESSAGE_COLUMNS], iter_messages(store, f, search=search),
-                         n_messages,
-                         max_rows - 1, progress)
-    return {"sheets": wb.sheetnames, "messages": n_messages, "message_sheets": msg_w.sheets if msg_w else []}
 
 
 def write_csv(store: CreditStore, f: ReportFilter, folder: str | Path,
