@@ -95,6 +95,17 @@ def clicked(key: str) -> None:
     if points and points[0].get("customdata"):
         list_id, start = points[0]["customdata"][:2]
         write_view(current_view().drill_into(str(list_id), date.fromisoformat(str(start)[:10])))
+        st.session_state["u_scroll"] = True  # the next run brings the clicked bar's messages into view
+
+
+# a fixed script (no value from data or the URL in it): scroll the tabs, whose open tab holds the messages, to the
+# top of the window once they are drawn
+SCROLL_TO_MESSAGES = """<script>
+setTimeout(() => {
+  const tabs = document.querySelector('[data-testid="stTabs"]');
+  if (tabs) tabs.scrollIntoView({block: "start"});
+}, 400);
+</script>"""
 
 
 def clear_period() -> None:
@@ -237,6 +248,8 @@ if tab_periods.open:
 
 if tab_messages.open:
     with tab_messages:
+        if st.session_state.pop("u_scroll", False):  # after a click on a bar: its messages, not the chart, in view
+            st.html(SCROLL_TO_MESSAGES, unsafe_allow_javascript=True)
         lo, hi = view.drill_range(period_end(view.drill_period, view.period) if view.drill_period else None)
         base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period)
         show("u_drill", view.drill)

@@ -126,6 +126,9 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     settle(local_page)
     assert "tab=messages" in local_page.url and "dp=" in local_page.url and "pick=" in local_page.url
     assert local_page.get_by_role("button", name=re.compile(r"✕ .* only")).count() == 1
+    # the page scrolled to the clicked bar's messages: the tabs at the top of the window, the chart above it
+    local_page.wait_for_function("() => Math.abs(document.querySelector('[data-testid=\"stTabs\"]')"
+                                 ".getBoundingClientRect().top) < 120")
     assert local_page.get_by_test_id("stException").count() == 0
 
 
@@ -333,3 +336,31 @@ def test_streamlit_metrics_are_not_served(app_url):  # started with serve.py, as
     except urllib.error.HTTPError as err:
         kind, body = "", str(err.code)
     assert "openmetrics" not in kind and "# TYPE" not in body, (kind, body[:300])
+
+
+@pytest.mark.parametrize("preset", ["ytd", "this_quarter"])
+def test_partial_periods_compare_like_with_like(local_page, app_url, preset):
+    """Issue 23.2 in the browser: year to date was compared "vs Feb-Dec 2025" and this quarter "vs Aug-Sep 2026";
+    the caption must name the same span (to the same day) of the period before and of last year."""
+    import calendar
+    from datetime import date
+
+    from credits_core.views import rome_today
+
+    today = rome_today()
+
+    def back(d: date, months: int) -> date:  # the same day `months` earlier; a month's last day to the month's last
+        y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
+        last = calendar.monthrange(y, m + 1)[1]
+        return date(y, m + 1, last if d.day == calendar.monthrange(d.year, d.month)[1] else min(d.day, last))
+
+    lo = date(today.year, 1, 1) if preset == "ytd" else date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    months = 12 if preset == "ytd" else 3
+    prev = f"the previous period, {back(lo, months):%d %b %Y} to {back(today, months):%d %b %Y}"
+    year = (", which is also the same span last year." if preset == "ytd" else
+            f", and of last year, {back(lo, 12):%d %b %Y} to {back(today, 12):%d %b %Y}.")
+    open_page(local_page, app_url, f"usage?range={preset}&tab=lists")
+    caption = local_page.get_by_text("Compared like with like").first
+    caption.wait_for()
+    text = " ".join(caption.inner_text().split())
+    assert prev in text and text.endswith(year), text
