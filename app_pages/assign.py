@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table, safe_text
+from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table, safe_text, table
 from credits_core import CreditsError
 from credits_core.limits import LimitChange, apply_limits, describe
 from credits_core.limits import risks as limit_risks
@@ -23,7 +23,7 @@ if not empty_state():
     free = lists["mode"] == "free access"
     for col, instead in (("assigned", "free access"), ("available", "the pool")):  # text: one type per column
         shown[col] = [instead if f else f"{int(v):,}" for f, v in zip(free, lists[col])]
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    table(shown, hide_index=True, width="stretch", column_config={
         "list_id": "List id", "name": "List", "mode": "Mode",
         "assigned": st.column_config.TextColumn("Spending limit", help="A balance of its own, not a monthly cap"),
         "spent_this_month": st.column_config.NumberColumn("Spent this month", format="localized"),
@@ -59,7 +59,7 @@ if not empty_state():
     if rec is not None:
         st.subheader("Against MailUp")
         st.caption("MailUp's own credits per list and in total at the last sync, beside this ledger's.")
-        st.dataframe(rec, hide_index=True, width="stretch")
+        table(rec, hide_index=True, width="stretch")
         changes = matching_limits(s)
         if changes and not read_only():
             what = describe(s, changes)

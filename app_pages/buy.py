@@ -1,6 +1,6 @@
 import streamlit as st
 
-from app_pages.common import eur, gate, n, read_only
+from app_pages.common import eur, gate, n, read_only, table
 from credits_core import CreditsError
 from credits_core.forecast import purchase_instant, purchase_preview, value_of_next
 from credits_core.pricing import message_cost, packages, rates, sms_per_package
@@ -16,7 +16,7 @@ st.info(f"Credits are paid in advance and valid for **{policy.validity_years} ye
           "platforms.**")
 pk = packages()
 st.subheader("Packages")
-st.dataframe(pk.assign(price_eur=pk["price_eur"].astype(float), eur_per_1000=pk["eur_per_1000"].astype(float)),
+table(pk.assign(price_eur=pk["price_eur"].astype(float), eur_per_1000=pk["eur_per_1000"].astype(float)),
              hide_index=True, column_config={
                  "package": "Package", "credits": st.column_config.NumberColumn("Credits", format="localized"),
                  "price_eur": st.column_config.NumberColumn("Price", format="euro"),
@@ -28,7 +28,7 @@ names = dict(zip(r["country"], r["name"]))
 countries = st.multiselect("Destination countries", list(names), default=["IT", "FR", "DE", "ES", "GB"],
                            format_func=lambda c: f"{names[c]} ({c})")
 if countries:
-    st.dataframe(sms_per_package(countries).rename(columns=names), column_config={
+    table(sms_per_package(countries).rename(columns=names), column_config={
         names[c]: st.column_config.NumberColumn(format="localized") for c in countries})
 
 st.subheader("Message cost calculator")

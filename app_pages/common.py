@@ -282,6 +282,46 @@ PROBLEM_COLUMNS = {  # an import's problems, every reason shown whole
 }
 
 
+BLANK = "—"  # what an empty cell shows: Streamlit's grid draws every null as "None", whatever the format
+
+
+def without_none(df: pd.DataFrame, config: dict | None = None) -> tuple[pd.DataFrame, dict]:
+    """``df`` and its column config with no null left to be drawn as "None": text columns show ``BLANK``; a number,
+    euro or time column with empty cells becomes text written as the format would (1,200 · €12.50 · 2026-11-30
+    14:05), right-aligned, with ``BLANK`` where it is empty. Columns without empty cells are untouched."""
+    config = dict(config or {})
+    out = df.copy()
+    for col in df.columns:
+        values = df[col]
+        if not values.isna().any():
+            continue
+        conf = config.get(col)
+        label = conf.get("label") if isinstance(conf, dict) else conf if isinstance(conf, str) else None
+        kind = (conf.get("type_config") or {}) if isinstance(conf, dict) else {}
+        if pd.api.types.is_bool_dtype(values.dtype) or kind.get("type") == "progress":
+            continue
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            money = kind.get("format") in ("euro", "€%.2f") or str(col).lower() in ("eur", "cost (eur)")
+            whole = pd.api.types.is_integer_dtype(values.dtype) or (not money and values.dropna().mod(1).eq(0).all())
+            shape = "€{:,.2f}" if money else "{:,.0f}" if whole else "{:,.2f}"
+            out[col] = [BLANK if pd.isna(v) else shape.format(v) for v in values]
+            config[col] = st.column_config.TextColumn(label or words(col), alignment="right",
+                                                      pinned=(conf or {}).get("pinned") if isinstance(conf, dict)
+                                                      else None)
+        elif pd.api.types.is_datetime64_any_dtype(values.dtype):
+            out[col] = [BLANK if pd.isna(v) else f"{v:%Y-%m-%d %H:%M}" for v in values]
+            config[col] = st.column_config.TextColumn(label or words(col))
+        else:
+            out[col] = values.astype(object).where(values.notna(), BLANK)
+    return out, config
+
+
+def table(df: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None:
+    """``st.dataframe`` without a "None" in any cell (see ``without_none``)."""
+    shown, config = without_none(df, column_config)
+    st.dataframe(shown, column_config=config, **kwargs)
+
+
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
     return {c: st.column_config.NumberColumn(words(c), format="localized") for c in cols if c in df}
 

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, eur, gate, int_columns, n, read_only, safe_text
+from app_pages.common import cached, empty_state, eur, gate, int_columns, n, read_only, safe_text, table
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.export import frame_to_xlsx
@@ -39,7 +39,7 @@ if not empty_state():
                "list keeps spending its average daily credits of the last 90 days (working days and weekends apart) "
                "plus the scheduled campaigns; a list that runs dry stops. Expiries are computed by the same rule as "
                "the real ones: pool first, then the limited lists in proportion.")
-    st.dataframe(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
+    table(plan.drop(columns=["expires_at"]), hide_index=True, width="stretch", column_config={
         "expires_at_rome": st.column_config.DatetimeColumn("Expires at (Rome)", format="D MMM YYYY, HH:mm"),
         **int_columns(plan, ["if_nothing_spent", "at_current_pace"])})
     if not idle.expiries.empty:
@@ -47,7 +47,7 @@ if not empty_state():
             expires_at=idle.expiries["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None),
             holder=[s.holder_name(h) for h in idle.expiries["holder"]])
         st.subheader("Who loses what (if nothing more is spent)")
-        st.dataframe(who, hide_index=True, width="stretch", column_config={
+        table(who, hide_index=True, width="stretch", column_config={
             "expires_at": st.column_config.DatetimeColumn("Expires at (Rome)", format="D MMM YYYY, HH:mm"),
             "holder": "Who loses", **int_columns(who, ["credits"])})
         st.download_button("Download expiry.xlsx", frame_to_xlsx(who, "Expiry", {"expires_at": "datetime",
@@ -96,7 +96,7 @@ if not empty_state():
                 st.info(safe_text(line, 2000))
             cmp = compare(base, alt)
             shown = cmp.assign(holder=[s.holder_name(h) for h in cmp["holder"]])
-            st.dataframe(shown, hide_index=True, width="stretch", column_config={
+            table(shown, hide_index=True, width="stretch", column_config={
                 "expires_on": st.column_config.DateColumn("Expires on (Rome)", format="D MMM YYYY"),
                 "holder": "Who", **{c: st.column_config.NumberColumn(c.capitalize(), format="localized")
                                    for c in ("lost today", "lost with this change", "difference")}})
@@ -107,11 +107,11 @@ if not empty_state():
     st.caption("A campaign reserves its estimated cost in its bucket (its list if it has a spending limit, else the "
                "unassigned pool) until its messages are recorded; cancelling it releases all of it.")
     camp = campaigns(s)
-    table = campaign_table(s)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    planned = campaign_table(s)
+    table(planned, hide_index=True, width="stretch", column_config={
         "Scheduled (Rome)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
         **{c: st.column_config.NumberColumn(format="localized") for c in ("Credits", "Recorded", "Still reserved")}})
-    overdue = table[table["Status"] == "due, not recorded"]
+    overdue = planned[planned["Status"] == "due, not recorded"]
     for _, r in overdue.iterrows():
         st.warning(f"Campaign {safe_text(r['Campaign'])} ({safe_text(r['List'])}) was due on "
                    f"{r['Scheduled (Rome)']:%d %B %Y %H:%M} and "
@@ -168,7 +168,7 @@ if not empty_state():
         if len(camp):
             c1, c2 = st.columns([3, 1])
             victim = c1.selectbox("Cancel campaign", camp["campaign_id"], key="cancel_id")
-            held = int(table.loc[table["Campaign"] == victim, "Still reserved"].iloc[0])
+            held = int(planned.loc[planned["Campaign"] == victim, "Still reserved"].iloc[0])
             sure = st.checkbox(f"Yes, cancel campaign {safe_text(victim)}: it releases {held:,} reserved credits "
                                f"and cannot be undone", key="cancel_sure")
             if c2.button("Cancel it", disabled=not sure):

@@ -3,7 +3,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, int_columns, store
+from app_pages.common import cached, empty_state, int_columns, store, table
 from credits_core.export import frame_to_xlsx
 from credits_core.reports import history
 
@@ -41,7 +41,7 @@ if not empty_state():
     shown = view.assign(list_id=["—" if x is None or x != x else s.list_name(x) for x in view["list_id"]],
                         lot_id=view["lot_id"].fillna("—"))
     st.caption(f"{len(view):,} events, newest first.")
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    table(shown, hide_index=True, width="stretch", column_config={
         "at_rome": st.column_config.DatetimeColumn("At (Rome)", format="D MMM YYYY, HH:mm", width="medium"),
         "kind": "Event", "lot_id": "Lot", "list_id": "List", "detail": st.column_config.TextColumn("Detail",
                                                                                                   width="large"),

@@ -2,7 +2,16 @@ import hashlib
 
 import streamlit as st
 
-from app_pages.common import PROBLEM_COLUMNS, gate, mailup_settings, read_only, reconciliation_table, safe_text, store
+from app_pages.common import (
+    PROBLEM_COLUMNS,
+    gate,
+    mailup_settings,
+    read_only,
+    reconciliation_table,
+    safe_text,
+    store,
+    table,
+)
 from credits_core import CreditsError
 from credits_core.calendar import ROME
 from credits_core.importer import KINDS, import_file
@@ -48,7 +57,7 @@ rec = reconciliation_table()
 if rec is not None:
     st.markdown("**MailUp's credits against this ledger** (as of the last sync; the Assign page can make the lists "
                 "match)")
-    st.dataframe(rec, hide_index=True, width="stretch")
+    table(rec, hide_index=True, width="stretch")
 st.caption("Purchases are not in MailUp's API: import them from your invoices below, as kind *purchases* "
            "(lot_id, purchased_at, credits, expiring, price_eur). MailUp's SMS statistics export loads as kind "
            "*mailup-sms-export*.")
@@ -88,7 +97,7 @@ else:
                     st.success(f"Imported {done.written:,} new record(s).")
                 else:
                     st.error("Rejected: nothing was written.")
-                    st.dataframe(done.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)
+                    table(done.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)
         else:
             st.error(f"{safe_text(up.name)}: rejected, nothing would be written ({len(check.problems)} problem(s)).")
-            st.dataframe(check.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)
+            table(check.table(), hide_index=True, width="stretch", column_config=PROBLEM_COLUMNS)

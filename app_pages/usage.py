@@ -25,6 +25,7 @@ from app_pages.common import (
     safe_label,
     safe_text,
     store,
+    table,
 )
 from credits_core.export import estimate
 from credits_core.export_jobs import ExportJob
@@ -218,10 +219,10 @@ tab_lists, tab_periods, tab_messages = st.tabs(list(TABS.values()), key="u_tab",
 if tab_lists.open:
     with tab_lists:
         same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
-        table = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
-        st.dataframe(table, hide_index=True, width="stretch", column_config={
+        by_list = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
+        table(by_list, hide_index=True, width="stretch", column_config={
             "list_id": "List id", "name": st.column_config.TextColumn("List", pinned=True),
-            **int_columns(table, ["messages", "parts", "credits", "unpriced_credits"]),
+            **int_columns(by_list, ["messages", "parts", "credits", "unpriced_credits"]),
             "previous_credits": st.column_config.NumberColumn(prev.label, format="localized"),
             "change": st.column_config.NumberColumn(f"Change vs {prev.label}", format="localized"),
             "last_year_credits": st.column_config.NumberColumn(last_year.label, format="localized"),
@@ -241,7 +242,7 @@ if tab_periods.open:
         if not shown.empty:  # what each period cost, all lists together
             cost_of = long.groupby("shown", sort=False)["eur"].sum(min_count=1)
             shown["Cost (EUR)"] = [cost_of.get(i) if i != "Total" else cost_of.sum() for i in shown.index]
-        st.dataframe(shown, width="stretch", column_config={
+        table(shown, width="stretch", column_config={
             "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
             **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()},
             "Cost (EUR)": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
@@ -298,7 +299,7 @@ if tab_messages.open:
             st.metric("Cost", "unpriced" if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
         if view.drill == "campaign":
             with st.expander(f"All {len(totals):,} campaigns in this view"):
-                st.dataframe(totals, hide_index=True, width="stretch", column_config={
+                table(totals, hide_index=True, width="stretch", column_config={
                     "campaign_id": "Campaign", "name": st.column_config.TextColumn("Name", pinned=True),
                     "sent_at": st.column_config.DatetimeColumn("Sent (Rome)", format="YYYY-MM-DD HH:mm"),
                     "lists": "Lists", "text": st.column_config.TextColumn("Text", width="large"),
@@ -333,7 +334,7 @@ if tab_messages.open:
         found = f" matching “{safe_text(view.search)}”" if view.search else ""
         st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
                    "are Rome local time; recipients are masked.")
-        st.dataframe(pg.rows, hide_index=True, width="stretch", column_config={
+        table(pg.rows, hide_index=True, width="stretch", column_config={
             "sent_at_rome": st.column_config.DatetimeColumn("Sent at (Rome)"), "message_id": "Message id",
             "list_id": "List", "campaign_id": "Campaign", "country": "Country",
             "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),

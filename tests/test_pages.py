@@ -35,6 +35,40 @@ def app(monkeypatch, path) -> AppTest:
 
 
 @pytest.mark.parametrize("page", PAGES)
+def test_no_table_cell_shows_none(monkeypatch, demo_db, page):
+    """Issue 23.5: "None" showed in Cost, Campaign, Lot and Assigned cells (Streamlit's grid draws every null so);
+    each table a page shows has a word or a dash there instead."""
+    at = app(monkeypatch, demo_db)
+    at.switch_page(page).run()
+    for extra in ({}, {"tab": "messages", "drill": "campaign"}, {"tab": "periods"}) if "usage" in page else ({},):
+        for k, v in extra.items():
+            at.query_params[k] = v
+        if extra:
+            at.run()
+        assert not at.exception, at.exception
+        for frame in at.dataframe:
+            if "new_limit" in frame.value:  # the Assign editor: an empty cell there is a limit left unchanged
+                continue
+            nulls = frame.value.isna()
+            assert not nulls.any().any(), (page, extra, list(frame.value.columns[nulls.any()]))
+
+
+def test_without_none_keeps_formats_and_says_what_is_empty():
+    import pandas as pd
+    import streamlit as st
+
+    from app_pages.common import BLANK, without_none
+
+    df = pd.DataFrame({"lot": ["A", None], "eur": [1234.5, None], "n": pd.array([1200, None], dtype="Int64"),
+                       "at": pd.to_datetime(["2026-11-30 14:05", None]), "full": [1, 2]})
+    shown, config = without_none(df, {"eur": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+    assert shown.to_dict("list") == {"lot": ["A", BLANK], "eur": ["€1,234.50", BLANK], "n": ["1,200", BLANK],
+                                     "at": ["2026-11-30 14:05", BLANK], "full": [1, 2]}
+    assert config["eur"]["label"] == "Cost (EUR)" and config["eur"]["alignment"] == "right"
+    assert "full" not in config and df["lot"].isna().sum() == 1  # the data itself is untouched
+
+
+@pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_demo(monkeypatch, demo_db, page):
     at = app(monkeypatch, demo_db)
     at.switch_page(page).run()
