@@ -361,8 +361,13 @@ if st.button("Prepare the Excel workbook of this view" if what != "csv.gz" else 
     st.session_state["export_job"] = job_entry = (view_key, job)
 
 
-@st.fragment(run_every=1.0)
-def export_progress() -> None:
+# the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a rerun
+# a second) and made the page slower to settle and to answer
+running = bool(job_entry and job_entry[1].running)
+
+
+@st.fragment(run_every=1.0 if running else None)
+def export_progress(ticking: bool) -> None:
     entry = st.session_state.get("export_job")
     if not entry:
         return
@@ -375,6 +380,8 @@ def export_progress() -> None:
         if st.button("Cancel", key="x_cancel"):
             job.cancel()
         return
+    if ticking:  # the job ended since the last full run: one more draws its result and stops the timer
+        st.rerun()
     if job.ready:
         name = job.path.name
         st.caption(job.status())
@@ -385,4 +392,4 @@ def export_progress() -> None:
         st.warning(safe_text(job.status(), 500))
 
 
-export_progress()
+export_progress(running)

@@ -61,7 +61,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", required=True)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only", default=None, help="comma-separated page paths (usage,expiry; '' is the Overview)")
     args = ap.parse_args()
+    pages = PAGES if args.only is None else {p: PAGES[p] for p in args.only.split(",")}
     db = Path(args.db).resolve()
     args_chromium = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     results: dict[str, list[float]] = {}
@@ -71,21 +73,25 @@ def main() -> None:
             fresh(browser, minimal)  # warm-up
             results["minimal page, fresh load"] = [fresh(browser, minimal) for _ in range(args.runs)]
         with running_app(db) as url:
-            for path in PAGES:
+            for path in pages:
                 fresh(browser, f"{url}/{path}")  # warm-up: the first render fills the caches
-            for path, title in PAGES.items():
+            for path, title in pages.items():
                 results[f"{title}, fresh load"] = [fresh(browser, f"{url}/{path}") for _ in range(args.runs)]
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
             page.goto(url)
             settle(page)
-            for title in PAGES.values():
+            for title in pages.values():
                 times = []
                 for _ in range(args.runs):
                     start = time.perf_counter()
                     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
                     times.append(time.perf_counter() - start + settle(page))
                 results[f"{title}, sidebar click"] = times
+            if "usage" not in pages:
+                ctx.close()
+                browser.close()
+                return report(results, db, args.runs)
             page.goto(f"{url}/usage")
             settle(page)
             for preset in ("Last quarter", "Year to date", "Last 12 full months"):
@@ -102,8 +108,12 @@ def main() -> None:
                 results.setdefault("Usage, search", []).append(time.perf_counter() - start + settle(page))
             ctx.close()
         browser.close()
+    report(results, db, args.runs)
+
+
+def report(results: dict[str, list[float]], db: Path, runs: int) -> None:
     floor = statistics.median(results["minimal page, fresh load"])
-    print(f"{db.name}: median of {args.runs}, seconds (x the minimal page's fresh load, {floor:.2f} s)")
+    print(f"{db.name}: median of {runs}, seconds (x the minimal page's fresh load, {floor:.2f} s)")
     for name, times in results.items():
         med = statistics.median(times)
         print(f"  {name:<32} {med:6.2f} s  {med / floor:5.1f}x")

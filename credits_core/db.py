@@ -58,6 +58,9 @@ if os.environ.get("CREDITS_DUCKDB_MEMORY_LIMIT"):  # e.g. "256MB": DuckDB's buff
     DUCKDB_CONFIG["memory_limit"] = os.environ["CREDITS_DUCKDB_MEMORY_LIMIT"]
 
 
+UTC_SESSIONS = "SET GLOBAL TimeZone = 'UTC'"  # once per connection: every cursor of it reads and writes UTC
+
+
 def _log_wait(message: str) -> None:
     log.warning(message)
 
@@ -140,6 +143,7 @@ class Database:
         self._memory_token: str | None = None
         if self.memory:
             self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
+            self._con.execute(UTC_SESSIONS)
             self._lock = None
             return
         if read_only and not Path(path).exists():
@@ -186,8 +190,7 @@ class Database:
                     self._let_waiters_in()
                 if self._con is None:
                     self._acquire()
-            self._cur = self._con.cursor()
-            self._cur.execute("SET TimeZone = 'UTC'")
+            self._cur = self._con.cursor()  # UTC already (UTC_SESSIONS): a SET here cost 0.15 ms a session
             self._depth = 1
             try:
                 yield self._cur
@@ -228,6 +231,7 @@ class Database:
                 os.close(wait_fd)
         try:
             self._con = duckdb.connect(self.file, read_only=self.read_only, config=DUCKDB_CONFIG)
+            self._con.execute(UTC_SESSIONS)
         except duckdb.Error as exc:
             self._lock.release()
             if "lock" in str(exc).lower():

@@ -158,3 +158,37 @@ def test_one_run_equals_chunked_runs(account):
         assert results[1] == results[0] and results[2] == results[0]
     else:
         assert results[1][0] == "refused" and results[2][0] == "refused"
+
+
+@settings(max_examples=200, deadline=None)
+@given(lots=st.lists(st.tuples(st.integers(1, 50), st.booleans()), min_size=0, max_size=4),
+       limit=st.integers(0, 40), list_id=st.sampled_from(["a", "b"]), credits=st.integers(1, 60),
+       days=st.integers(1, 1200))
+def test_the_single_send_fast_path_equals_the_replay(lots, limit, list_id, credits, days):
+    """ledger.append_one (a single send appended inside the head lot) gives the replay's tail, or declines."""
+    from datetime import UTC, datetime
+
+    import numpy as np
+
+    from credits_core.calendar import utc_us
+    from credits_core.ledger import Control, MessageArrays, State, append_one, replay
+
+    policy = Policy()
+    base = utc_us(datetime(2025, 1, 1, tzinfo=UTC), "start")
+    controls = [Control(seq=i + 1, kind="purchase", at_us=base + i, credits=c, expiring=e, lot_id=f"L{i}")
+                for i, (c, e) in enumerate(lots)]
+    assigned = sum(c for c, _ in lots) >= limit
+    if assigned:
+        controls.append(Control(seq=len(lots) + 1, kind="assign", at_us=base + len(lots), credits=limit,
+                                list_id="a"))
+    _, state = replay(State(), (0, 0), controls, MessageArrays.empty(), ["a", "b"], policy)
+    t_us = base + days * 86_400_000_000
+    fast = append_one(state, list_id, credits, t_us, policy)
+    msgs = MessageArrays(np.array([t_us]), np.array([99]), np.array([["a", "b"].index(list_id)], np.int32),
+                         np.array([credits]))
+    try:
+        _, slow = replay(state, (base + 10, 99), [], msgs, ["a", "b"], policy, [])
+    except (InsufficientCredits, CreditsError):
+        slow = None
+    if fast is not None:
+        assert slow is not None and fast.to_dict() == slow.to_dict()

@@ -4,6 +4,7 @@ journal / snapshot split), plus R1's bound, read-only, bounded resources and "re
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,3 +189,25 @@ def test_check_and_rebuild_commands(db_path, capsys):
     assert "differs from the replay" in out and "R11" in out and "daily rollup" in out, out
     assert main(["rebuild", "--db", str(db_path)]) == 0
     assert main(["check", "--db", str(db_path)]) == 0
+
+
+def test_the_machine_time_zone_changes_nothing(tmp_path):
+    """A process on a machine set to New York records and reports the same instants and Rome days as one set to
+    UTC (guards the move of the session time zone to one SET GLOBAL per connection)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from datetime import datetime, UTC; from credits_core import CreditStore;"
+        "from credits_core.filters import select; from credits_core.reports import ReportFilter, usage;"
+        "s = CreditStore.open(sys.argv[1]); s.add_list('a'); s.purchase(100, datetime(2026, 1, 1, tzinfo=UTC));"
+        "s.send('a', 3, datetime(2026, 3, 1, 23, 30, tzinfo=UTC), message_id='m');"
+        "print(select(s, 'SELECT epoch_us(sent_at), strftime(sent_at, \\'%Y-%m-%d %H:%M\\') FROM messages')"
+        ".fetchall()[0], usage(s, ReportFilter(period='day'))[['period', 'credits']].values.tolist())")
+    out = {}
+    for tz in ("UTC", "America/New_York"):
+        run = subprocess.run([sys.executable, "-c", script, str(tmp_path / f"{tz.replace('/', '_')}.duckdb")],
+                             capture_output=True, text=True, env={**os.environ, "TZ": tz}, check=True)
+        out[tz] = run.stdout
+    assert out["UTC"] == out["America/New_York"]
+    assert "2026-03-01 23:30" in out["UTC"] and "2026-03-02" in out["UTC"]  # Rome's day: 00:30 on 2 March
