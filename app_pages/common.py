@@ -16,6 +16,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -320,6 +321,38 @@ def table(df: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None
     """``st.dataframe`` without a "None" in any cell (see ``without_none``)."""
     shown, config = without_none(df, column_config)
     st.dataframe(shown, column_config=config, **kwargs)
+
+
+TABLE_STYLE = """<style>
+.ct-wrap {overflow-x: auto;}
+.ct {border-collapse: collapse; font-size: 0.875rem; width: 100%;}
+.ct th, .ct td {padding: 0.3rem 0.6rem; border-bottom: 1px solid rgba(49, 51, 63, 0.12); white-space: nowrap;}
+.ct th {font-weight: 600; color: rgba(49, 51, 63, 0.75); text-align: left; white-space: normal; vertical-align: bottom;}
+.ct .n {text-align: right; font-variant-numeric: tabular-nums;}
+</style>"""
+
+
+def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
+    """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
+    Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
+    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur or
+    pct, in the order shown. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
+    shape = {"int": "{:,.0f}", "delta": "{:+,.0f}", "eur": "€{:,.2f}", "pct": "{:.1%}"}
+
+    def cell(v: object, kind: str) -> str:
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            text = BLANK
+        else:
+            text = shape[kind].format(v) if kind in shape else " ".join(str(v).split())[:MAX_SHOWN]
+        return f'<td class="n">{escape(text)}</td>' if kind in shape else f"<td>{escape(text)}</td>"
+
+    shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df]
+    head = "".join(f'<th class="n">{escape(label)}</th>' if kind in shape else f"<th>{escape(label)}</th>"
+                   for _, label, kind in shown)
+    rows = "".join("<tr>" + "".join(cell(v, kind) for v, (_, _, kind) in zip(values, shown)) + "</tr>"
+                   for values in zip(*(df[col] for col, _, _ in shown)))
+    st.html(f'{TABLE_STYLE}<div class="ct-wrap"><table class="ct"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:

@@ -24,6 +24,7 @@ from app_pages.common import (
     n,
     safe_label,
     safe_text,
+    static_table,
     store,
     table,
 )
@@ -220,15 +221,13 @@ if tab_lists.open:
     with tab_lists:
         same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
         by_list = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
-        table(by_list, hide_index=True, width="stretch", column_config={
-            "list_id": "List id", "name": st.column_config.TextColumn("List", pinned=True),
-            **int_columns(by_list, ["messages", "parts", "credits", "unpriced_credits"]),
-            "previous_credits": st.column_config.NumberColumn(prev.label, format="localized"),
-            "change": st.column_config.NumberColumn(f"Change vs {prev.label}", format="localized"),
-            "last_year_credits": st.column_config.NumberColumn(last_year.label, format="localized"),
-            "change_last_year": st.column_config.NumberColumn(f"Change vs {last_year.label}", format="localized"),
-            "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),
-            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0, max_value=1)})
+        static_table(by_list, {
+            "name": ("List", "text"), "list_id": ("List id", "text"), "messages": ("Messages", "int"),
+            "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
+            "unpriced_credits": ("Unpriced credits", "int"), "share": ("Share", "pct"),
+            "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "delta"),
+            "last_year_credits": (last_year.label, "int"),
+            "change_last_year": (f"Change vs {last_year.label}", "delta")})
         st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of the "
                    f"previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
                    + (", which is also the same span last year." if same else

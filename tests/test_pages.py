@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -332,6 +333,29 @@ def test_names_from_data_render_no_markdown(monkeypatch, tmp_path):
     shown = [w.value for w in at.warning] + [e.value for e in at.error] + [m.value for m in at.markdown]
     assert any("evil" in x for x in shown), shown
     assert [x for x in shown if unescaped(x)] == []
+
+
+def test_the_per_list_table_is_plain_escaped_html(monkeypatch, tmp_path):
+    """The Usage page's per-list table is HTML drawn with the page (no grid to load: issue 21's fresh load and preset
+    switch); names from data are escaped text in it, never markup."""
+    from datetime import timedelta
+
+    path = tmp_path / "evil.duckdb"
+    now = datetime.now(UTC)
+    with CreditStore.open(path) as s:
+        s.add_list("a", EVIL)
+        s.add_list("b", "Avvisi & promemoria")
+        s.purchase(1_000, now - timedelta(days=60), expiring=False, price=Decimal("50.00"))
+        s.send("a", 7, now - timedelta(days=1))
+        s.send("b", 3, now - timedelta(days=1))
+    span = {"from": (now - timedelta(days=5)).date().isoformat(), "to": now.date().isoformat(), "tab": "lists"}
+    at = usage_at(monkeypatch, path, span)
+    assert not at.exception
+    tables = [h.proto.body for h in at.get("html") if 'class="ct"' in h.proto.body]
+    assert len(tables) == 1
+    body = tables[0]
+    assert "&lt;img src=x&gt;" in body and "<img" not in body.split("</style>")[1]
+    assert "Avvisi &amp; promemoria" in body and "Cost (EUR)" in body and "€0.35" in body  # 7 credits at €0.05
 
 
 def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(monkeypatch, demo_db):
