@@ -326,25 +326,35 @@ def table(df: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None
 TABLE_STYLE = """<style>
 .ct-wrap {overflow-x: auto;}
 .ct {border-collapse: collapse; font-size: 0.875rem; width: 100%;}
-.ct th, .ct td {padding: 0.3rem 0.6rem; border-bottom: 1px solid rgba(49, 51, 63, 0.12); white-space: nowrap;}
+.ct th, .ct td {padding: 0.3rem 0.45rem; border-bottom: 1px solid rgba(49, 51, 63, 0.12); white-space: nowrap;}
 .ct th {font-weight: 600; color: rgba(49, 51, 63, 0.75); text-align: left; white-space: normal; vertical-align: bottom;}
-.ct .n {text-align: right; font-variant-numeric: tabular-nums;}
+.ct .n, .ct .t {white-space: nowrap; font-variant-numeric: tabular-nums;}
+.ct .n {text-align: right;}
+.ct .long {width: 100%; max-width: 0; min-width: 10rem; overflow: hidden; text-overflow: ellipsis;}
 </style>"""
 
 
 def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
     Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
-    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur or
-    pct, in the order shown. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
+    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur,
+    pct, time (to the second) or long (a text on one line, cut with an ellipsis, whole on hover), in the order
+    shown. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
     shape = {"int": "{:,.0f}", "delta": "{:+,.0f}", "eur": "€{:,.2f}", "pct": "{:.1%}"}
 
     def cell(v: object, kind: str) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             text = BLANK
+        elif kind in shape:
+            text = shape[kind].format(v)
+        elif kind == "time":
+            text = f"{pd.Timestamp(v):%Y-%m-%d %H:%M:%S}"
         else:
-            text = shape[kind].format(v) if kind in shape else " ".join(str(v).split())[:MAX_SHOWN]
-        return f'<td class="n">{escape(text)}</td>' if kind in shape else f"<td>{escape(text)}</td>"
+            text = " ".join(str(v).split())[:500 if kind == "long" else MAX_SHOWN]
+        if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
+            return f'<td class="long" title="{escape(text)}">{escape(text)}</td>'
+        css = "n" if kind in shape else "t" if kind == "time" else ""
+        return f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
 
     shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df]
     head = "".join(f'<th class="n">{escape(label)}</th>' if kind in shape else f"<th>{escape(label)}</th>"

@@ -100,6 +100,11 @@ def clicked(key: str) -> None:
         st.session_state["u_scroll"] = True  # the next run brings the clicked bar's messages into view
 
 
+MESSAGE_COLUMNS = {"sent_at_rome": ("Sent at (Rome)", "time"), "message_id": ("Message id", "text"),
+                   "list_id": ("List", "text"), "campaign_id": ("Campaign", "text"), "country": ("Country", "text"),
+                   "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
+                   "recipient": ("Recipient", "text"), "text": ("Text", "long")}
+
 # a fixed script (no value from data or the URL in it): scroll the tabs, whose open tab holds the messages, to the
 # top of the window once they are drawn
 SCROLL_TO_MESSAGES = """<script>
@@ -333,12 +338,9 @@ if tab_messages.open:
         found = f" matching “{safe_text(view.search)}”" if view.search else ""
         st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
                    "are Rome local time; recipients are masked.")
-        table(pg.rows, hide_index=True, width="stretch", column_config={
-            "sent_at_rome": st.column_config.DatetimeColumn("Sent at (Rome)"), "message_id": "Message id",
-            "list_id": "List", "campaign_id": "Campaign", "country": "Country",
-            "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro"),
-            "recipient": "Recipient", "text": st.column_config.TextColumn("Text", width="large"),
-            **int_columns(pg.rows, ["credits", "parts"])})
+        drilled = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
+        # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one value
+        static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != drilled})
 
 # -- Excel: written in the background, to a file, with progress; served from that file ----------------------------
 st.subheader("Excel")

@@ -5,8 +5,10 @@ page on this machine.
 
     .venv/bin/python bench/browser.py --db data/demo-1m.duckdb [--runs 3]
 
-Measures: each page on a fresh load (a new browser context), each page after a sidebar click, and on the Usage page
-a preset switch and a search.
+Measures: each page on a fresh load (a new browser context), each page on a fresh load right after a write (a
+purchase of one credit recorded by another process, as a CLI command or cron job would), each page after a sidebar
+click, and on the Usage page a preset switch and a search. The write is made on a copy of the database, so the demo
+file is left as it was.
 """
 
 from __future__ import annotations
@@ -55,6 +57,15 @@ def fresh(browser, url: str) -> float:
     return took
 
 
+def purchase(db: Path) -> None:
+    """One credit bought now, by another process (it takes its turn on the file with the running dashboard)."""
+    import subprocess
+
+    code = ("import sys; from datetime import datetime, UTC; from credits_core import CreditStore; "
+            "s = CreditStore.open(sys.argv[1]); s.purchase(1, datetime.now(UTC)); s.close()")
+    subprocess.run([sys.executable, "-c", code, str(db)], check=True, cwd=ROOT, capture_output=True)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -64,7 +75,12 @@ def main() -> None:
     ap.add_argument("--only", default=None, help="comma-separated page paths (usage,expiry; '' is the Overview)")
     args = ap.parse_args()
     pages = PAGES if args.only is None else {p: PAGES[p] for p in args.only.split(",")}
-    db = Path(args.db).resolve()
+    import shutil
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="bench-browser-"))
+    db = work / Path(args.db).name  # a copy: the writes below must not change the demo file
+    shutil.copyfile(Path(args.db).resolve(), db)
     args_chromium = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
     results: dict[str, list[float]] = {}
     with sync_playwright() as p:
@@ -77,6 +93,12 @@ def main() -> None:
                 fresh(browser, f"{url}/{path}")  # warm-up: the first render fills the caches
             for path, title in pages.items():
                 results[f"{title}, fresh load"] = [fresh(browser, f"{url}/{path}") for _ in range(args.runs)]
+            for path, title in pages.items():
+                times = []
+                for _ in range(args.runs):
+                    purchase(db)
+                    times.append(fresh(browser, f"{url}/{path}"))
+                results[f"{title}, after a write"] = times
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = ctx.new_page()
             page.goto(url)
