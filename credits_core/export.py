@@ -173,8 +173,8 @@ MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16
 
 
 # how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
-ROWS_PER_S = 90_000  # workbook message rows a second (bench/README.md: Excel at ~90,000 rows/s)
-BYTES_PER_ROW = 29  # of the workbook, a message row (3.9M rows: 111 MB)
+ROWS_PER_S = 77_000  # workbook message rows a second (bench/README.md: a year at 10M, 3.96M rows in 51 s)
+BYTES_PER_ROW = 31  # of the workbook, a message row with names and cost (3.96M rows: 122.5 MB)
 SUMMARY_S = 2.0
 SUMMARY_ONLY_ABOVE = 1_000_000
 

@@ -354,6 +354,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
             start, size = None, 0
     if start is not None:
         windows.append((start, days[-1][0]))
+    names = _names(store)
     for lo, hi in windows:
         w = ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
         where_m, params_m = message_where(store, w)
@@ -363,7 +364,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
             f"SELECT epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
             f"recipient, text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
         if len(df):
-            out = _message_frame(store, df)
+            out = _message_frame(store, df, names)
             eur, _ = message_costs(store, df["t_us"], df["seq"], df["credits"])
             out.insert(out.columns.get_loc("credits") + 1, "eur",
                        pd.Series(eur).where(~np.isnan(eur), None).astype("Float64"))  # empty: no priced credit
@@ -378,20 +379,33 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
     return int(select(store, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
-def _message_frame(store: CreditStore, df: pd.DataFrame) -> pd.DataFrame:
-    """Message rows as shown and exported: Rome local time, names where names exist (the list's name, the
-    campaign's name, the country's name; the id where there is none), masked recipients."""
+def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, str]]:
+    """What message rows show instead of ids: list names by list number, campaign names, country names."""
     from .pricing import country_names
 
-    lists = [store.list_name(x) for x in store.list_ids]
+    lists = np.array([store.list_name(x) for x in store.list_ids], dtype=object)
     campaigns = campaign_names(store).set_index("campaign_id")["name"].dropna().to_dict()
-    countries = country_names()
+    return lists, campaigns, country_names()
+
+
+def _named(ids: pd.Series, names: dict[str, str]) -> pd.Series:
+    """Each id's name, the id itself where it has none (missing stays missing)."""
+    values = ids.astype(object)
+    named = values.map(names).astype(object)
+    return pd.Series(np.where(named.notna(), named, values), index=ids.index, dtype=object)
+
+
+def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = None) -> pd.DataFrame:
+    """Message rows as shown and exported: Rome local time, names where names exist (the list's name, the
+    campaign's name, the country's name; the id where there is none), masked recipients. ``names``: ``_names``,
+    computed once by a caller that makes many frames (an export)."""
+    lists, campaigns, countries = names or _names(store)
     return pd.DataFrame({
         "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
         "message_id": df["message_id"],
-        "list_id": np.array(lists, dtype=object)[df["list_no"].to_numpy(np.int64)],
-        "campaign_id": df["campaign_id"].map(lambda c: campaigns.get(c, c), na_action="ignore"),
-        "country": df["country"].map(lambda c: countries.get(c, c), na_action="ignore"),
+        "list_id": lists[df["list_no"].to_numpy(np.int64)],
+        "campaign_id": _named(df["campaign_id"], campaigns),
+        "country": _named(df["country"], countries),
         "parts": df["parts"].astype("Int64"),
         "credits": df["credits"].astype("int64"),
         "recipient": mask_recipient(df["recipient"]),

@@ -338,9 +338,10 @@ def test_streamlit_metrics_are_not_served(app_url):  # started with serve.py, as
     assert "openmetrics" not in kind and "# TYPE" not in body, (kind, body[:300])
 
 
-@pytest.mark.parametrize("preset", ["ytd", "this_quarter"])
+@pytest.mark.parametrize("preset", ["ytd", "this_quarter", "this_month"])
 def test_partial_periods_compare_like_with_like(local_page, app_url, preset):
     """Issue 23.2 in the browser: year to date was compared "vs Feb-Dec 2025" and this quarter "vs Aug-Sep 2026";
+    this month is checked the same way;
     the caption must name the same span (to the same day) of the period before and of last year."""
     import calendar
     from datetime import date
@@ -354,8 +355,9 @@ def test_partial_periods_compare_like_with_like(local_page, app_url, preset):
         last = calendar.monthrange(y, m + 1)[1]
         return date(y, m + 1, last if d.day == calendar.monthrange(d.year, d.month)[1] else min(d.day, last))
 
-    lo = date(today.year, 1, 1) if preset == "ytd" else date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    months = 12 if preset == "ytd" else 3
+    months = {"ytd": 12, "this_quarter": 3, "this_month": 1}[preset]
+    lo = {"ytd": date(today.year, 1, 1), "this_quarter": date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
+          "this_month": date(today.year, today.month, 1)}[preset]
     prev = f"the previous period, {back(lo, months):%d %b %Y} to {back(today, months):%d %b %Y}"
     year = (", which is also the same span last year." if preset == "ytd" else
             f", and of last year, {back(lo, 12):%d %b %Y} to {back(today, 12):%d %b %Y}.")
