@@ -356,11 +356,17 @@ def _mailup_export(store: CreditStore, df: pd.DataFrame, report: ImportReport) -
     return apply
 
 
-def _lists(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
-    ids = df["list_id"].fillna("").str.strip()
+def _ids(df: pd.DataFrame, column: str, report: ImportReport, what: str) -> pd.Series:
+    """The ids of ``column``, stripped; an empty one or one repeated inside the file is a problem of its row."""
+    ids = df[column].fillna("").str.strip()
     for i in np.nonzero((ids == "").to_numpy())[0]:
-        report.add(i + 2, "list_id", "", "empty list id")
-    _duplicates(ids, "list_id", report)
+        report.add(i + 2, column, "", f"empty {what} id")
+    _duplicates(ids, column, report)
+    return ids
+
+
+def _lists(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
+    ids = _ids(df, "list_id", report, "list")
     names = df["name"] if "name" in df else pd.Series(pd.NA, index=df.index)
 
     def apply() -> None:
@@ -427,10 +433,7 @@ def _assignments(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> 
 
 
 def _campaigns(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
-    ids = df["campaign_id"].fillna("").str.strip()
-    for i in np.nonzero((ids == "").to_numpy())[0]:
-        report.add(i + 2, "campaign_id", "", "empty campaign id")
-    _duplicates(ids, "campaign_id", report)
+    ids = _ids(df, "campaign_id", report, "campaign")
     names = df["name"].fillna("").str.strip()
     for i in np.nonzero((names == "").to_numpy())[0]:
         report.add(i + 2, "name", "", "empty name: a campaign is imported to be named")
