@@ -147,7 +147,8 @@ def sidebar_user(user: str | None, role: str) -> None:
         if user == LOCAL_USER:
             st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
         else:
-            st.caption(f"Signed in as **{safe_text(user)}** ({role}).")
+            # plain text, never Markdown: the address reads and copies exactly as the provider gave it
+            st.text(f"Signed in as {' '.join(str(user).split())[:MAX_SHOWN]} ({role}).")
             st.button("Sign out", on_click=st.logout, key="sign_out")
 
 

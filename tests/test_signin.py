@@ -115,7 +115,7 @@ def test_an_unverified_email_gets_no_role(local_page, signed_app):
 
 def test_an_analyst_sees_every_page_and_no_write_control(local_page, signed_app):
     sign_in_as(local_page, signed_app, "carl@example.com")
-    local_page.get_by_text("carl@example.com").first.wait_for()
+    local_page.get_by_text("Signed in as carl@example.com (analyst).").wait_for()  # as the provider spelt it
     for path in ("", "buy", "assign", "usage", "expiry", "imports", "history"):
         open_page(local_page, signed_app, path)
         assert local_page.get_by_test_id("stException").count() == 0
