@@ -160,13 +160,14 @@ def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = 
 
 @one_turn
 def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str | None = None, *,
-                  with_cost: bool = True) -> pd.DataFrame:
+                  with_cost: bool = True, compare: bool = True) -> pd.DataFrame:
     """Totals per list for the filter's range, its share of the total, and the same figures for the previous
     calendar period of the same kind (Q3 against Q2) and the same period last year.
 
     Columns: list_id, name, messages, parts, credits, eur, unpriced_credits (see ``usage_by``), share,
     previous_credits, change (credits - previous), last_year_credits, change_last_year. ``attrs["previous"]`` and
-    ``attrs["last_year"]`` name those ranges. ``with_cost=False``: eur left empty, not computed.
+    ``attrs["last_year"]`` name those ranges. ``with_cost=False``: eur left empty, not computed; ``compare=False``:
+    the comparison columns are 0, not computed (totals of a drill-down).
     """
 
     long = usage(store, f)
@@ -177,7 +178,9 @@ def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str 
     tot = long.groupby(["list_id", "name"], as_index=False, sort=False)[["messages", "parts", "credits"]].sum()
     total = int(tot["credits"].sum())
     tot["share"] = tot["credits"] / total if total else 0.0
-    for c, column in zip(comparison_ranges(store, f, preset), ("previous_credits", "last_year_credits")):
+    tot["previous_credits"], tot["last_year_credits"] = 0, 0
+    for c, column in zip(comparison_ranges(store, f, preset) if compare else (),
+                         ("previous_credits", "last_year_credits")):
         pf = ReportFilter(c.lo, c.hi, f.lists, f.countries, f.campaign, "year")
         p = usage(store, pf).groupby("list_id")["credits"].sum()
         tot[column] = tot["list_id"].map(p).fillna(0).astype("int64")
@@ -202,7 +205,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -
     its name."""
 
     if dimension == "list_id":
-        per = usage_by_list(store, f)
+        per = usage_by_list(store, f, compare=False)
         return per[per["messages"] > 0].reset_index(drop=True)[["list_id", "name", "messages", "parts", "credits",
                                                                    "eur", "unpriced_credits"]]
     if dimension not in ("country", "campaign_id"):
