@@ -129,6 +129,27 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     # the page scrolled to the clicked bar's messages: the tabs at the top of the window, the chart above it
     local_page.wait_for_function("() => Math.abs(document.querySelector('[data-testid=\"stTabs\"]')"
                                  ".getBoundingClientRect().top) < 120")
+    # the chart is kept after a click (redrawn, not remounted): another bar drills into that one, and after "✕ only"
+    # the same bar again opens it again
+    heights = local_page.locator(".barlayer .point path").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    last = max(range(1, len(heights)), key=lambda i: heights[i])  # the tallest bar but the first: easy to hit
+    for step in ("another bar", "clear the period", "the same bar again"):
+        before = local_page.url
+        if step == "clear the period":
+            local_page.get_by_role("button", name=re.compile(r"✕ .* only")).click()
+            local_page.wait_for_function("() => !location.search.includes('dp=')")
+            # a new chart replaces the kept one: wait until only it is there, with all its bars
+            local_page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot').length === 1 && "
+                                         "document.querySelectorAll('.barlayer .point path').length === n",
+                                         arg=len(heights))
+        else:
+            other = local_page.locator(".barlayer .point path").nth(last)
+            other.scroll_into_view_if_needed()
+            box = other.bounding_box()
+            local_page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            local_page.wait_for_function("u => location.href !== u && location.search.includes('dp=')", arg=before)
+        settle(local_page)
     assert local_page.get_by_test_id("stException").count() == 0
 
 
