@@ -308,8 +308,14 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
     found, found_params = search_where(search)
     where, params = f"{where} AND {found}", params + found_params
     with store.reading():
-        total, credits = select(store, f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
-                                     f"WHERE {where}", params).fetchall()[0]
+        if search and search.strip():
+            total, credits = select(store, f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
+                                           f"WHERE {where}", params).fetchall()[0]
+        else:  # without a search the daily rollup has the totals: no scan of the messages
+            u_where, u_params = usage_where(store, f)
+            total, credits = select(store, f"SELECT coalesce(sum(messages), 0)::BIGINT, coalesce(sum(credits), 0)"
+                                           f"::BIGINT FROM {usage_source(store)} WHERE {u_where}", u_params
+                                    ).fetchall()[0]
         direction = "DESC" if descending else "ASC"
         offset = (page - 1) * page_size
         cols = ("epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
@@ -387,7 +393,8 @@ def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, st
     from .pricing import country_names
 
     lists = np.array([store.list_name(x) for x in store.list_ids], dtype=object)
-    campaigns = campaign_names(store).set_index("campaign_id")["name"].dropna().to_dict()
+    named = campaign_names(store).dropna(subset=["name"])
+    campaigns = dict(zip(named["campaign_id"].tolist(), named["name"].tolist()))  # tolist: no Arrow scalar per row
     return lists, campaigns, country_names()
 
 
