@@ -221,9 +221,14 @@ def test_usage_presets_and_partial_periods(monkeypatch, demo_db):
     from credits_core.periods import describe, preset_range
     from credits_core.views import rome_today
 
-    at = usage_at(monkeypatch, demo_db, {"range": "this_quarter"})
     lo, hi = preset_range("this_quarter", rome_today())
-    assert at.date_input(key="u_dates").value == (lo, hi)
+    from datetime import timedelta
+
+    start = lo + timedelta(days=1) if hi > lo else lo - timedelta(days=3)  # no preset's dates: a custom range
+    custom = usage_at(monkeypatch, demo_db, {"from": start.isoformat(), "to": hi.isoformat()})
+    assert custom.date_input(key="u_dates").value == (min(start, hi), max(start, hi))  # Custom: the picker
+    at = usage_at(monkeypatch, demo_db, {"range": "this_quarter"})
+    assert not [d for d in at.date_input if d.key == "u_dates"]  # a preset: its dates are in the heading
     assert describe(lo, hi) in at.subheader[0].value
     labels = {m.label for m in at.metric}
     assert "Credits spent" in labels and "Cost" in labels
