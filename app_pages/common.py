@@ -284,6 +284,7 @@ PROBLEM_COLUMNS = {  # an import's problems, every reason shown whole
 }
 
 
+SHAPES = {"int": "{:,.0f}", "delta": "{:+,.0f}", "eur": "€{:,.2f}", "pct": "{:.1%}", "decimal": "{:,.2f}"}
 BLANK = "—"  # what an empty cell shows: Streamlit's grid draws every null as "None", whatever the format
 
 
@@ -305,7 +306,7 @@ def without_none(df: pd.DataFrame, config: dict | None = None) -> tuple[pd.DataF
         if pd.api.types.is_numeric_dtype(values.dtype):
             money = kind.get("format") in ("euro", "€%.2f") or str(col).lower() in ("eur", "cost (eur)")
             whole = pd.api.types.is_integer_dtype(values.dtype) or (not money and values.dropna().mod(1).eq(0).all())
-            shape = "€{:,.2f}" if money else "{:,.0f}" if whole else "{:,.2f}"
+            shape = SHAPES["eur" if money else "int" if whole else "decimal"]
             out[col] = [BLANK if pd.isna(v) else shape.format(v) for v in values]
             config[col] = st.column_config.TextColumn(label or words(col), alignment="right",
                                                       pinned=(conf or {}).get("pinned") if isinstance(conf, dict)
@@ -341,7 +342,7 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur,
     pct, time (to the second) or long (a text on one line, cut with an ellipsis, whole on hover), in the order
     shown. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
-    shape = {"int": "{:,.0f}", "delta": "{:+,.0f}", "eur": "€{:,.2f}", "pct": "{:.1%}"}
+    shape = {k: v for k, v in SHAPES.items() if k != "decimal"}
 
     def cell(v: object, kind: str) -> str:
         if v is None or (not isinstance(v, str) and pd.isna(v)):

@@ -77,6 +77,16 @@ def running_app(db: Path, extra_env: dict | None = None, extra_args: tuple[str, 
         log.close()
 
 
+def demo_store(folder: Path, messages: int) -> Path:
+    """A demo database built in this process (``build_demo``, ending now) in ``folder``; returns its path."""
+    from credits_core.demo import build_demo
+
+    path = folder / "demo.duckdb"
+    with CreditStore.open(path) as s:
+        build_demo(s, messages=messages, end=datetime.now(UTC))
+    return path
+
+
 def demo_file(folder: Path, messages: int = 20_000) -> Path:
     db = folder / "demo.duckdb"
     subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", str(messages)],

@@ -6,24 +6,21 @@ import gzip
 import io
 import os
 import time
-from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 
 from credits_core import CreditStore, export_jobs
-from credits_core.demo import build_demo
 from credits_core.export import estimate
 from credits_core.export_jobs import ExportJob, sweep
 from credits_core.reports import ReportFilter, count_messages
 
+from .conftest import demo_store
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("jobs") / "demo.duckdb"
-    with CreditStore.open(path) as s:
-        build_demo(s, messages=20_000, end=datetime.now(UTC))
-    return path
+    return demo_store(tmp_path_factory.mktemp("jobs"), 20_000)
 
 
 def wait(job: ExportJob) -> None:

@@ -13,16 +13,15 @@ from credits_core import CreditStore
 from credits_core.demo import build_demo
 from credits_core.filters import select
 
+from .conftest import demo_store
+
 PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py",
          "app_pages/expiry.py", "app_pages/imports.py", "app_pages/history.py"]
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    with CreditStore.open(path) as s:
-        build_demo(s, messages=5_000, end=datetime.now(UTC))
-    return path
+    return demo_store(tmp_path_factory.mktemp("demo"), 5_000)
 
 
 def app(monkeypatch, path) -> AppTest:
