@@ -167,7 +167,8 @@ def test_vectorised_message_costs_equal_piece_by_piece(tmp_path_factory, lots, s
     held = sum(c for c, _, _ in lots)
     for j, (lst, credits, minute) in enumerate(sends):
         if credits <= held:
-            store.send("ab"[lst], credits, T + timedelta(minutes=minute), message_id=f"m{j}")
+            # from the instant of the last purchase on (a message at a purchase instant meets a cut there)
+            store.send("ab"[lst], credits, T + timedelta(minutes=len(lots) - 1 + minute), message_id=f"m{j}")
             held -= credits
     rows = select(store, "SELECT epoch_us(sent_at), seq, credits FROM messages ORDER BY sent_at, seq").fetchall()
     eur, unpriced = message_costs(store, *zip(*rows)) if rows else ([], [])
