@@ -33,7 +33,7 @@ from .filters import (  # ReportFilter and the WHERE clauses are re-exported: re
 from .ledger import POOL
 from .periods import Comparison, comparisons, coverage
 from .store import CreditStore
-from .valuation import message_costs, message_values, value_spend
+from .valuation import message_costs, value_spend
 
 UNKNOWN = "unknown (recorded before authors were kept)"
 AUTOMATIC = "automatic (expiry rule)"
@@ -336,9 +336,7 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
             df = select(store,
                 f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "
                 f"sent_at, seq LIMIT ? OFFSET ?", params + [page_size, offset]).df()
-        eur, _ = message_values(store, df["t_us"], df["seq"], df["credits"])
-    rows = _message_frame(store, df)
-    rows.insert(rows.columns.get_loc("credits") + 1, "eur", pd.array(eur, dtype="Float64"))
+        rows = _message_frame(store, df, costs=True)
     return MessagePage(rows, int(total), int(credits), page, page_size)
 
 
@@ -373,11 +371,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
             f"SELECT epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
             f"recipient, text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
         if len(df):
-            out = _message_frame(store, df, names)
-            eur, _ = message_costs(store, df["t_us"], df["seq"], df["credits"])
-            out.insert(out.columns.get_loc("credits") + 1, "eur",
-                       pd.Series(eur).where(~np.isnan(eur), None).astype("Float64"))  # empty: no priced credit
-            yield out
+            yield _message_frame(store, df, names, costs=True)
 
 
 @one_turn
@@ -405,12 +399,14 @@ def _named(ids: pd.Series, names: dict[str, str]) -> pd.Series:
     return pd.Series(np.where(named.notna(), named, values), index=ids.index, dtype=object)
 
 
-def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = None) -> pd.DataFrame:
+def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = None, costs: bool = False
+                   ) -> pd.DataFrame:
     """Message rows as shown and exported: Rome local time, names where names exist (the list's name, the
     campaign's name, the country's name; the id where there is none), masked recipients. ``names``: ``_names``,
-    computed once by a caller that makes many frames (an export)."""
+    computed once by a caller that makes many frames (an export). ``costs``: each message's cost in euros after
+    its credits (``valuation.message_costs``; empty when none of its credits had a price); ``df`` then has seq."""
     lists, campaigns, countries = names or _names(store)
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
         "message_id": df["message_id"],
         "list_id": lists[df["list_no"].to_numpy(np.int64)],
@@ -421,6 +417,11 @@ def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = N
         "recipient": mask_recipient(df["recipient"]),
         "text": df["text"],
     })
+    if costs:
+        eur, _ = message_costs(store, df["t_us"], df["seq"], df["credits"])
+        out.insert(out.columns.get_loc("credits") + 1, "eur",
+                   pd.Series(eur, index=out.index).where(~np.isnan(eur), None).astype("Float64"))
+    return out
 
 
 # -- ledger history ---------------------------------------------------------------------------------------------

@@ -209,14 +209,6 @@ def value_spend(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = (
     return value_rows(store, spend_by_lot(store, f, by), by)
 
 
-def message_values(store: CreditStore, t_us: Sequence[int], seq: Sequence[int], credits: Sequence[int]
-                   ) -> tuple[list[float | None], list[int]]:
-    """Per message: its cost in euros (None when all its credits came from lots with no price) and how many of its
-    credits came from lots with no price (for a page of the drill-down)."""
-    eur, unpriced = message_costs(store, t_us, seq, credits)
-    return [None if np.isnan(v) else float(v) for v in eur], [int(n) for n in unpriced]
-
-
 def message_costs(store: CreditStore, t_us: Sequence[int], seq: Sequence[int], credits: Sequence[int]
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Per message, vectorised (an export's millions of rows): (euros to the cent as floats, NaN when all its

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from credits_core import CreditStore
 from credits_core.filters import select
 from credits_core.reports import ReportFilter
-from credits_core.valuation import message_pieces, message_values, spend_by_lot, value_spend
+from credits_core.valuation import message_costs, message_pieces, spend_by_lot, value_spend
 from credits_core.verify import verify
 
 T = datetime(2025, 1, 10, 9, tzinfo=UTC)
@@ -74,9 +74,9 @@ def test_by_period_country_and_campaign(ledger):
 
 def test_each_message_of_the_drill_down_is_valued(ledger):
     rows = select(ledger, "SELECT epoch_us(sent_at), seq, credits FROM messages ORDER BY sent_at").fetchall()
-    eur, unpriced = message_values(ledger, *zip(*rows))
-    assert eur == [6.00, 5.00, 0.50, 0.20]
-    assert unpriced == [0, 0, 0, 10]
+    eur, unpriced = message_costs(ledger, *zip(*rows))
+    assert eur.tolist() == [6.00, 5.00, 0.50, 0.20]
+    assert unpriced.tolist() == [0, 0, 0, 10]
 
 
 def test_a_message_can_straddle_several_lots():
@@ -157,7 +157,6 @@ def test_vectorised_message_costs_equal_piece_by_piece(tmp_path_factory, lots, s
     """The export's per-message cost (one lot looked up per message, integer rounding half to even) gives the same
     euros and unpriced credits as valuing every message piece by piece, whatever the lots, prices (none, fractions
     of a cent) and messages straddling lots."""
-    from credits_core.valuation import message_costs
 
     store = CreditStore.open(tmp_path_factory.mktemp("mc") / "v.duckdb")
     store.add_list("a")
