@@ -3,19 +3,16 @@ formatting.
 
 The store is shared by every session of this process; it holds the database file only while it works (see
 ``credits_core.db``), so the CLI, cron jobs and other dashboards use the same file at the same time. A write by any
-process changes ``store().revision``; a new Rome day changes ``rome_today()``: either refreshes every cached answer.
+process recomputes the cached answers it may change (``credits_core.answers``: last year's report outlives today's
+purchase); a new Rome day (``rome_today()``) recomputes every answer.
 """
 
 from __future__ import annotations
 
-import copy
 import getpass
 import os
-import pickle
 import re
 import threading
-import time
-from collections import OrderedDict
 from html import escape
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import streamlit as st
 
 from credits_core import CreditsError, CreditStore
 from credits_core.access import ANALYST, MANAGER, Access, WriteGate, cookie_secret_problem, user_from_claims
+from credits_core.answers import AnswerCache
 from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,33 +54,6 @@ def _open(path: str, ro: bool) -> CreditStore:
         if s is None:  # read-only: a missing file is an error, nothing is created
             s = _STORES[(path, ro)] = CreditStore.open(path, read_only=ro)
         return s
-
-
-class AnswerCache:
-    """Answers of data functions by (database, revision, Rome date, function, arguments): at most ``size`` of them,
-    each for at most ``ttl_s``; every hit is a copy, so no page can change what another session sees."""
-
-    def __init__(self, size: int = 128, ttl_s: float = 3600.0):
-        self.size, self.ttl_s = size, ttl_s
-        self._items: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.computed = 0
-
-    def get(self, key: tuple, compute):
-        now = time.monotonic()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and now - hit[0] < self.ttl_s:
-                self._items.move_to_end(key)
-                return copy.deepcopy(hit[1])
-        value = compute()
-        with self._lock:
-            self.computed += 1
-            self._items[key] = (now, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return copy.deepcopy(value)
 
 
 ANSWERS = AnswerCache()
@@ -166,31 +137,15 @@ def store() -> CreditStore:
         st.stop()
 
 
-_FUNCTIONS: dict[str, object] = {}
-
-
-def _cached_call(path: str, revision: str, today: str, name: str, args: tuple, kwargs: tuple):
-    def compute():
-        s = store()
-        with s.reading():  # one turn on the file for all the queries of this answer
-            return _FUNCTIONS[name](s, *args, **dict(kwargs))
-
-    return ANSWERS.get((path, revision, today, name, pickle.dumps((args, kwargs))), compute)
-
-
 def cached(fn):
-    """Cache a data function ``fn(store, *args)`` on (database, revision, Rome date, function, args): a write by any
-    process changes the revision, and answers that depend on "now" (expiries happen at Rome midnight, windows are
-    Rome days) are recomputed when the date changes; an hour at most in any case."""
-    name = f"{fn.__module__}.{fn.__qualname__}:{fn.__code__.co_firstlineno}"
-    _FUNCTIONS[name] = fn
+    """Cache a data function ``fn(store, *args)`` for every session of this process (``credits_core.answers``): a
+    write by any process recomputes the answers it may change (a report whose range ended before the write's events
+    is kept), a new Rome date recomputes everything; an hour at most in any case."""
 
     def call(*args, **kwargs):
-        return _cached_call(db_path(), store().revision, rome_today().isoformat(), name, args,
-                            tuple(sorted(kwargs.items())))
+        return ANSWERS.answer(store(), rome_today().isoformat(), fn, args, kwargs)
 
     return call
-
 
 
 def mailup_settings():

@@ -131,6 +131,24 @@ def search_where(search: str | None) -> tuple[str, list]:
     return "(" + " OR ".join(ors) + ")", params
 
 
+def within_range(fn):
+    """Mark a data function ``fn(store, ..., f: ReportFilter, ...)`` whose answer depends only on the ledger before
+    the end of the filter's last Rome day (its messages, and the lots they drew from): a write whose events are all
+    at or after that instant (``CreditStore.changed_from``) leaves it unchanged. See ``range_horizon``."""
+    fn.within_range = True
+    return fn
+
+
+def range_horizon(fn, args: tuple, kwargs: dict) -> int | None:
+    """The instant (UTC microseconds) before which ``fn``'s answer for these arguments lies wholly: the midnight
+    after the filter's last day for a ``within_range`` function with an end date; None when the answer may depend
+    on anything (no end date: it runs to the last message and to today; or not marked)."""
+    if not getattr(fn, "within_range", False):
+        return None
+    found = [a for a in (*args, *kwargs.values()) if isinstance(a, ReportFilter)]
+    if not found or any(f.date_to is None for f in found):
+        return None
+    return local_midnight_us(max(f.date_to for f in found) + timedelta(days=1))
 
 
 EVERYTHING = ReportFilter()  # every date, list, country and campaign, by month

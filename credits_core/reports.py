@@ -29,6 +29,7 @@ from .filters import (  # ReportFilter and the WHERE clauses are re-exported: re
     select,
     usage_source,
     usage_where,
+    within_range,
 )
 from .ledger import POOL
 from .periods import Comparison, comparisons, coverage
@@ -102,6 +103,7 @@ def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
     return lo, hi
 
 
+@within_range
 @one_turn
 def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """The temporal report, long form: one row per period and list, periods with no spend included (0).
@@ -151,6 +153,7 @@ def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
     return m
 
 
+@within_range
 def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = None
                       ) -> tuple[Comparison, Comparison] | None:
     """The previous calendar period of the same kind and the same period last year (``periods.comparisons``)."""
@@ -158,6 +161,7 @@ def comparison_ranges(store: CreditStore, f: ReportFilter, preset: str | None = 
     return None if rng is None else comparisons(rng[0], rng[1], preset)
 
 
+@within_range
 @one_turn
 def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str | None = None, *,
                   with_cost: bool = True, compare: bool = True) -> pd.DataFrame:
@@ -197,6 +201,7 @@ def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str 
     return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
 
 
+@within_range
 @one_turn
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first, with what they cost:
@@ -242,6 +247,7 @@ def campaign_names(store: CreditStore) -> pd.DataFrame:
     return pd.concat([info[cols], sched[cols]], ignore_index=True) if len(sched) else info[cols]
 
 
+@within_range
 @one_turn
 def campaigns_in_view(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     """The campaigns that spent under ``f``, best first: campaign_id, name (the id when none was given), sent_at
@@ -292,6 +298,7 @@ class MessagePage:
         return max(1, -(-self.total_rows // self.page_size))
 
 
+@within_range
 def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_size: int = 100,
                   sort: str = "sent_at", descending: bool = False, search: str | None = None) -> MessagePage:
     """One page of the messages matching ``f`` (usually one list, or a campaign, or a country) and the search
@@ -374,6 +381,7 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
             yield _message_frame(store, df, names, costs=True)
 
 
+@within_range
 @one_turn
 def count_messages(store: CreditStore, f: ReportFilter, search: str | None = None) -> int:
     where, params = message_where(store, f)

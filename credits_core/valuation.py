@@ -24,7 +24,7 @@ import pandas as pd
 
 from .calendar import local_date, local_midnight_us
 from .errors import CreditsError
-from .filters import ReportFilter, message_where, select, usage_source, usage_where
+from .filters import ReportFilter, message_where, select, usage_source, usage_where, within_range
 from .journal import ROME_DAY
 from .ledger import Cut
 from .store import CreditStore
@@ -202,6 +202,7 @@ def value_rows(store: CreditStore, by_lot: pd.DataFrame, by: Sequence[str]) -> p
     return out[cols]
 
 
+@within_range
 def value_spend(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = ("list_id",)
                 ) -> pd.DataFrame:
     """Spend under ``f`` valued in euros, grouped by ``by`` (any of period, list_id, country, campaign_id; empty:
