@@ -17,7 +17,6 @@ from html import escape
 from pathlib import Path
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from credits_core import CreditsError, CreditStore
@@ -194,8 +193,8 @@ _MD_PUNCT = set("\\`*_{}[]()#+-.!|<>~$:&\"'=/@%^?;,")
 
 
 def safe_label(value: object, limit: int = 60) -> str:
-    """A name for a Plotly legend, axis or hover: Plotly reads a few HTML tags (``<a href>``, ``<b>``) in labels, so
-    angle brackets become look-alikes; cut to ``limit``."""
+    """A name for a chart's legend, axis or tooltip: one line of printable characters, angle brackets as look-alikes
+    (no chart library may ever read a tag in it), cut to ``limit``."""
     text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
     text = text.replace("<", "‹").replace(">", "›")
     return text if len(text) <= limit else text[:limit - 1] + "…"
@@ -326,5 +325,7 @@ def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
     return {c: st.column_config.NumberColumn(words(c), format="localized") for c in cols if c in df}
 
 
-# 24 distinct colours: an account has more lists than plotly's default 10-colour palette
-PALETTE = px.colors.qualitative.Dark24
+# 24 distinct colours (Plotly's "Dark24"): an account has more lists than a 10-colour palette tells apart
+PALETTE = ["#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86", "#EB663B", "#511CFB",
+           "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE", "#862A16", "#A777F1", "#620042", "#1616A7",
+           "#DA60CA", "#6C4516", "#0D2A63", "#AF0038"]

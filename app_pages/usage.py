@@ -10,8 +10,8 @@ from dataclasses import replace
 from datetime import date
 from functools import partial
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.common import (
@@ -102,10 +102,10 @@ def changed(what: str) -> None:
 
 def clicked(key: str) -> None:
     """A bar was clicked: the drill-down of that list and period."""
-    points = (st.session_state.get(key) or {}).get("selection", {}).get("points", [])
-    if points and points[0].get("customdata"):
-        list_id, start = points[0]["customdata"][:2]
-        write_view(current_view().drill_into(str(list_id), date.fromisoformat(str(start)[:10])))
+    points = (st.session_state.get(key) or {}).get("selection", {}).get("bar") or []
+    if points and points[0].get("list_id") and points[0].get("start"):
+        point = points[0]
+        write_view(current_view().drill_into(str(point["list_id"]), date.fromisoformat(str(point["start"])[:10])))
         st.session_state["u_scroll"] = True  # the next run brings the clicked bar's messages into view
 
 
@@ -214,27 +214,29 @@ long = long.assign(
 long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                   on=["period", "list_id"], how="left").astype({"eur": "float64"})
 long["cost"] = [eur(v) if pd.notna(v) else "—" for v in long["eur"]]
-long["name"] = [safe_label(x) for x in long["name"]]  # Plotly reads HTML tags in legends and hovers
-# one trace per list, built directly (plotly express took ~55 ms of every rerun of this page; this ~12 ms)
+long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
+lit = long["start"].eq(view.drill_period.isoformat()) if view.drill_period is not None else None
+if lit is not None and view.drill == "list":
+    lit &= long["list_id"].eq(view.pick)
+long["lit"] = 1.0 if lit is None else lit.map({True: 1.0, False: 0.35})  # the clicked bar stands out
+order = long.sort_values("period", kind="stable")["shown"].unique().tolist()
 colours = list_colours(s)
-fig = go.Figure([go.Bar(x=g["shown"].tolist(), y=g["credits"].tolist(), name=name, marker_color=colours.get(name),
-                        customdata=g[["list_id", "start", "cost", "coverage"]].to_numpy().tolist(),
-                        hovertemplate="%{x}<br>%{fullData.name}: %{y:,} credits, %{customdata[2]}<extra></extra>")
-                 for name, g in long.sort_values("period", kind="stable").groupby("name", sort=False)])
-fig.update_layout(legend_title_text="list", xaxis_title=view.period, yaxis_title="credits")
-fig.update_xaxes(categoryorder="array", categoryarray=long.sort_values("period")["shown"].unique().tolist())
-if view.drill_period is not None:  # the clicked bar stands out: the others fade
-    clicked_start = view.drill_period.isoformat()
-    for trace in fig.data:
-        hit = [c[1] == clicked_start and (view.drill != "list" or c[0] == view.pick) for c in trace.customdata]
-        trace.marker.opacity = [1.0 if h else 0.35 for h in hit]
-fig.update_layout(barmode="stack", yaxis_tickformat=",", height=380, margin={"t": 10}, clickmode="event+select")
-fig.update_xaxes(type="category")  # periods are labels: one period must not become a time axis
+names = list(dict.fromkeys(long["name"]))
+# Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
+# Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
+bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click")
+chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "lit"]]).mark_bar().encode(
+    x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
+    y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
+    color=alt.Color("name:N", title="list", scale=alt.Scale(domain=names, range=[colours[x] for x in names])),
+    opacity=alt.Opacity("lit:Q", scale=None, legend=None),
+    tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
+             alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
+).add_params(bars).properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}})
 if is_partial.any():
     st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
 chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"  # see fresh_chart
-st.plotly_chart(fig, width="stretch", key=chart_key, on_select=partial(clicked, chart_key),
-                selection_mode="points")
+st.altair_chart(chart, width="stretch", key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
 
 # -- tabs: only the open one is computed ------------------------------------------------------------------------
 show("u_tab", TABS[view.tab])

@@ -133,7 +133,7 @@ def main() -> None:
             for i in range(args.runs):  # a click on a bar: that list's messages in that period (a new bar each time)
                 page.goto(f"{url}/usage?range=last_12_months")
                 settle(page)
-                bars = page.locator(".barlayer .point path")
+                bars = page.locator("g.mark-rect path")  # Vega-Lite draws the chart as SVG: a path per bar
                 bar = bars.nth(i * 7 % bars.count())
                 bar.scroll_into_view_if_needed()
                 box = bar.bounding_box()

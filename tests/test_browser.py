@@ -85,8 +85,8 @@ def test_set_a_list_limit(local_page, own_app):
 
 def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
     open_page(local_page, app_url, "usage?by=week&list=newsletter&tab=messages&drill=campaign")
-    local_page.locator(".xtitle").first.wait_for()
-    assert local_page.locator(".xtitle").first.text_content() == "week"  # the chart follows the link filters
+    local_page.locator(X_TITLE).first.wait_for()
+    assert local_page.locator(X_TITLE).first.text_content() == "week"  # the chart follows the link filters
     local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits, .*; times are Rome local time")).wait_for()
     local_page.get_by_role("button", name="Prepare the Excel workbook of this view").click()
     button = local_page.get_by_role("button", name="Download usage-report.xlsx")
@@ -102,14 +102,20 @@ def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
     assert summary["Grouped by"] == "week" and summary["Cost (EUR)"] > 0
 
 
+# the Usage chart is Vega-Lite drawn as SVG: a path per bar, the x axis a group labelled "X-axis ..."
+BARS = "g.mark-rect path"
+X_TITLE = 'g[aria-label^="X-axis"] .role-axis-title text'
+X_TICKS = 'g[aria-label^="X-axis"] .role-axis-label text'
+
+
 def click_bar(page, index: int) -> None:
-    """Click the middle of bar ``index`` of the chart; Plotly may redraw its bars under the pointer just after a
+    """Click the middle of bar ``index`` of the chart; the chart may redraw its bars under the pointer just after a
     run (a drawn bar is replaced, not changed), so a detached bar is looked up again."""
     from playwright.sync_api import Error as PlaywrightError
 
     for attempt in range(3):
         try:
-            bar = page.locator(".barlayer .point path").nth(index)
+            bar = page.locator(BARS).nth(index)
             bar.scroll_into_view_if_needed(timeout=5000)
             box = bar.bounding_box()
             page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -134,11 +140,11 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     settle(local_page)
     assert "range=last_quarter" in local_page.url
     assert "spent the most" in local_page.get_by_text("spent the most").first.inner_text()
-    local_page.wait_for_function("() => document.querySelectorAll('.xtick text').length === 3")
-    ticks = local_page.locator(".xtick text").evaluate_all("els => els.map(e => e.textContent)")
+    local_page.wait_for_function("s => document.querySelectorAll(s).length === 3", arg=X_TICKS)
+    ticks = local_page.locator(X_TICKS).evaluate_all("els => els.map(e => e.textContent)")
     assert len(ticks) == 3 and ticks[0] == f"{lo:%Y-%m}"  # month by month, the quarter's three months
-    local_page.locator(".barlayer .point path").first.scroll_into_view_if_needed()
-    bar = local_page.locator(".barlayer .point path").first.bounding_box()  # click 2: that list in that month
+    local_page.locator(BARS).first.scroll_into_view_if_needed()
+    bar = local_page.locator(BARS).first.bounding_box()  # click 2: that list in that month
     local_page.mouse.click(bar["x"] + bar["width"] / 2, bar["y"] + bar["height"] / 2)
     local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits, ")).wait_for()
     settle(local_page)
@@ -149,7 +155,7 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
                                  ".getBoundingClientRect().top) < 120")
     # the chart is kept after a click (redrawn, not remounted): another bar drills into that one, and after "✕ only"
     # the same bar again opens it again
-    heights = local_page.locator(".barlayer .point path").evaluate_all(
+    heights = local_page.locator(BARS).evaluate_all(
         "els => els.map(e => e.getBoundingClientRect().height)")
     last = max(range(1, len(heights)), key=lambda i: heights[i])  # the tallest bar but the first: easy to hit
     for step in ("another bar", "clear the period", "the same bar again"):
@@ -158,9 +164,9 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
             local_page.get_by_role("button", name=re.compile(r"✕ .* only")).click()
             local_page.wait_for_function("() => !location.search.includes('dp=')")
             # a new chart replaces the kept one: wait until only it is there, with all its bars
-            local_page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot').length === 1 && "
-                                         "document.querySelectorAll('.barlayer .point path').length === n",
-                                         arg=len(heights))
+            local_page.wait_for_function("([n, bars]) => document.querySelectorAll('[data-testid=stVegaLiteChart]')"
+                                         ".length === 1 && document.querySelectorAll(bars).length === n",
+                                         arg=[len(heights), BARS])
         else:
             click_bar(local_page, last)
             local_page.wait_for_function("u => location.href !== u && location.search.includes('dp=')", arg=before)
@@ -353,7 +359,7 @@ def evil_app(tmp_path):
 
 def test_names_and_texts_from_data_render_as_text(local_page, evil_app):
     """Issue 22.4 in the browser: names and texts from data were Markdown on the Overview, Usage and Expiry pages,
-    and a Plotly legend made a live link."""
+    and a chart legend (Plotly's, then) made a live link."""
     for path in ("", "usage?list=evil", "usage?list=evil&tab=messages&drill=campaign", "expiry", "history"):
         open_page(local_page, evil_app, path)
         assert local_page.locator('a[href*="evil.example"]').count() == 0, path
