@@ -67,5 +67,5 @@ if not empty_state():
             x="at:T", y="total:Q", tooltip=[alt.Tooltip("at:T", title="projected", format="%d %b %Y"),
                                             alt.Tooltip("total:Q", title="total", format=",")])
     st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch")
-    st.caption("The dashed line is the projected total: each list keeps its average daily spend of the last 90 days (working days and weekends "
-               "apart), plus scheduled campaigns.")
+    st.caption("The dashed line is the projected total: each list keeps its average daily spend of the last 90 days "
+               "(working days and weekends apart), plus scheduled campaigns.")

@@ -1,13 +1,16 @@
 """One engine figure measured in the code tree on PYTHONPATH (``bench/against.py`` runs it in two trees, one after
 the other): ``record`` (record_messages of 1M synthetic messages into a fresh file store), ``balance`` (balance(at)
 at 20 past instants of a 5M store), ``send`` (2,000 autocommitted single sends with ids on a 1M store, and a bare
-autocommitted DuckDB INSERT into a file table holding 1M rows, the floor). Prints one JSON line. Only the public API
-(CreditStore.open, add_list, purchase, assign, record_messages, balance, send) is used, so older trees run it too."""
+autocommitted DuckDB INSERT into a file table holding 1M rows, the floor); ``send_random`` the same with UUIDs for
+every id, stored and sent (ids in no order: no zone map can skip R13's look for the id). Prints one JSON line. Only
+the public API (CreditStore.open, add_list, purchase, assign, record_messages, balance, send) is used, so older trees
+run it too."""
 
 import json
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,14 +55,17 @@ elif what == "balance":
         s.balance(a)
     out["balance_ms"] = (time.perf_counter() - t) / 20 * 1000
     s.close()
-elif what == "send":
+elif what in ("send", "send_random"):
     df = synthetic(1_000_000)
+    if what == "send_random":  # ids in no order (UUIDs): no zone map can skip a scan of the stored ids
+        df["message_id"] = [uuid.uuid4().hex for _ in range(len(df))]
     s = prepare(f"{tmp}/s.duckdb", int(df["credits"].sum()) * 3)
     s.record_messages(df)
     after = START + timedelta(days=1000)
+    ids = [uuid.uuid4().hex if what == "send_random" else f"a{i}" for i in range(2000)]
     t0 = time.perf_counter()
     for i in range(2000):
-        s.send(LISTS[i % 12], 1, after + timedelta(seconds=10 * i), message_id=f"a{i}")
+        s.send(LISTS[i % 12], 1, after + timedelta(seconds=10 * i), message_id=ids[i])
     ours = time.perf_counter() - t0
     s.close()
     con = duckdb.connect(f"{tmp}/floor.duckdb")

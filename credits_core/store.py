@@ -35,6 +35,7 @@ from .calendar import fmt_local, from_us, now_us, utc_us
 from .db import Database, ReadCursor
 from .errors import CreditsError
 from .ledger import Checkpoint, Control, MessageArrays, State
+from .message_ids import KnownIds
 from .messages import prepare_messages
 from .policy import Policy
 from .snapshot import (
@@ -158,6 +159,7 @@ class CreditStore:
         self._acting = threading.local()
         self._bases: dict[str, Basis] = {}  # basis() per revision, changed_from() per (revision, since)
         self._changes: dict[tuple[str, int], int] = {}
+        self._known_ids = KnownIds()  # R13 without a scan of every stored id (message_ids)
         with db.session() as cur:
             db.migrate(cur)
             stored = stored_policy(cur)
@@ -307,6 +309,7 @@ class CreditStore:
                 cur.execute("COMMIT")
             except BaseException:
                 self._snap = before
+                self._known_ids.forget_from(before.next_seq)  # ids it may have added were not written
                 _rollback(cur)
                 raise
             if self._snap is not before:
@@ -432,16 +435,19 @@ class CreditStore:
             list_no = snap.require_list(list_id)
             check_id = message_id is not None  # an id we make up is new by construction
             message_id = message_id or f"msg-{uuid.uuid4().hex}"
+            if check_id and self._known_ids.worth_building(snap.n_messages):
+                self._known_ids.catch_up(cur, snap.next_seq)
             args = (message_id, list_no, t_us, credits, country, parts, campaign_id)
             if not self._in_batch:
                 # the common case, an append that changes no checkpoint: one autocommitted INSERT
                 new, needs_tx = journal.send_one(cur, snap, *args, in_transaction=False, announce=self._db.publish,
-                                                 check_id=check_id)
+                                                 check_id=check_id, known=self._known_ids)
                 if not needs_tx:
                     self._snap = new
                     return message_id
             with self._writing():
-                self._snap, _ = journal.send_one(cur, self._snap, *args, in_transaction=True, check_id=check_id)
+                self._snap, _ = journal.send_one(cur, self._snap, *args, in_transaction=True, check_id=check_id,
+                                                 known=self._known_ids)
             return message_id
 
     @writes
