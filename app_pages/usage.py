@@ -225,11 +225,14 @@ names = list(dict.fromkeys(long["name"]))
 # Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
 # Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
 bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click")
-chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "lit"]]).mark_bar().encode(
+long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
+                zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
+chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "lit", "said"]]).mark_bar().encode(
     x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
     y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
     color=alt.Color("name:N", title="list", scale=alt.Scale(domain=names, range=[colours[x] for x in names])),
     opacity=alt.Opacity("lit:Q", scale=None, legend=None),
+    description="said:N",
     tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
              alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
 ).add_params(bars).properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}})

@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(tree: Path, what: str) -> dict:
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "engine_one.py"), what], cwd=tree, check=True,
                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)})
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    if got.pop("tree") != str(tree.resolve()):  # the engine measured must be the tree's, not this repository's
+        raise SystemExit(f"{what} in {tree} measured the engine of another tree")
+    return got
 
 
 def main() -> None:

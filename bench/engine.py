@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,20 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from credits_core import CreditStore  # noqa: E402
 from credits_core.filters import select  # noqa: E402
 
-LISTS = [f"list{i:02d}" for i in range(12)]
-START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    t = np.sort(rng.integers(0, 900 * 86_400_000_000, n)) + int(START.timestamp() * 1_000_000)
-    return pd.DataFrame({
-        "message_id": "M" + pd.Series(np.arange(n)).astype(str),
-        "list_id": np.array(LISTS)[rng.integers(0, len(LISTS), n)],
-        "sent_at": pd.to_datetime(t, unit="us", utc=True),
-        "credits": rng.integers(1, 4, n),
-        "country": "IT",
-    })
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import LISTS, START, synthetic  # noqa: E402
 
 
 def prepare(path: str, n_credits: int) -> CreditStore:

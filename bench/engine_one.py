@@ -17,10 +17,11 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from engine import LISTS, START, synthetic  # noqa: E402
-
+import credits_core  # noqa: E402 - the tree on PYTHONPATH, the one under test (against.py checks which)
 from credits_core import CreditStore  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import LISTS, START, synthetic  # noqa: E402 - imports nothing of credits_core
 
 
 def prepare(path: str, n_credits: int) -> CreditStore:
@@ -77,4 +78,5 @@ elif what in ("send", "send_random"):
         con.execute("INSERT INTO m VALUES (?, ?, ?, make_timestamp(?), ?)", [10**7 + i, f"x{i}", 1, 10**15 + i, 1])
     floor = time.perf_counter() - t0
     out.update(sends_per_s=2000 / ours, floor_per_s=2000 / floor, ratio=floor / ours)
+out["tree"] = str(Path(credits_core.__file__).resolve().parents[1])
 print(json.dumps(out))

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import ledger
-from .calendar import fmt_local, local_date, now_us
+from .calendar import ROME, fmt_local, local_date, now_us
 from .db import set_meta
 from .errors import CreditsError, InsufficientCredits
 from .ledger import Checkpoint, Control, Cut, MessageArrays, OverdrawError, State
@@ -40,6 +40,12 @@ FOLD_AFTER = 5_000  # single sends waiting to be folded into the rollup before a
 ROME_DAY = "CAST((sent_at AT TIME ZONE 'UTC') AT TIME ZONE 'Europe/Rome' AS DATE)"
 ROLLUP_SELECT = (f"SELECT {ROME_DAY} AS day, list_no, country, campaign_id, count(*) AS messages, "
                  f"sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM messages")
+
+
+def rome_days(t_us: np.ndarray) -> np.ndarray:
+    """The Rome calendar day (datetime64[D]) of each UTC instant in microseconds: ``ROME_DAY`` in numpy."""
+    local = pd.DatetimeIndex(pd.to_datetime(np.asarray(t_us, np.int64), unit="us", utc=True)).tz_convert(ROME)
+    return local.tz_localize(None).to_numpy().astype("datetime64[D]")
 
 
 def exact_total(credits: np.ndarray) -> int:
@@ -179,10 +185,11 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
         raise CreditsError(f"these {len(new):,} messages cost {total:,} credits in all; ledger totals must stay below "
                            f"10**15 (R1); nothing was recorded")
     seq0 = int(arrays.seq[0])
-    ids = new["message_id"].to_numpy()
-    replayed = replay_with(cur, snap, [], arrays, lambda seq: ids[seq - seq0])
+    ids = new["message_id"]  # named only in an error: a million strings are not copied out for it
+    replayed = replay_with(cur, snap, [], arrays, lambda seq: ids.iloc[seq - seq0])
     # through Arrow: DuckDB scans an Arrow table in parallel and without copying its strings
-    cur.register("_new_messages", pa.Table.from_pandas(new, preserve_index=False))
+    table = pa.Table.from_pandas(new, preserve_index=False)
+    cur.register("_new_messages", table)
     try:
         cur.execute("INSERT INTO messages SELECT seq, message_id, list_no, make_timestamp(t_us), credits, country, "
                     "parts, campaign_id, recipient, text FROM _new_messages")
@@ -190,7 +197,7 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
         cur.unregister("_new_messages")
     snap = _counted(snap, int(arrays.seq.max()), len(new), int(arrays.t.min()), int(arrays.t.max()))
     snap = commit_replay(cur, snap, replayed, arrays.last_key())
-    return fold_usage(cur, snap)
+    return fold_usage(cur, snap, (seq0, table))
 
 
 def _counted(snap: Snapshot, max_seq: int, n: int, t_min: int, t_max: int) -> Snapshot:
@@ -201,13 +208,28 @@ def _counted(snap: Snapshot, max_seq: int, n: int, t_min: int, t_max: int) -> Sn
         last_day=max(snap.last_day, hi) if snap.last_day else hi)
 
 
-def fold_usage(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
-    """Fold the messages not yet in the daily rollup into it (inside the caller's transaction)."""
+def fold_usage(cur: duckdb.DuckDBPyConnection, snap: Snapshot, batch: tuple[int, pa.Table] | None = None
+               ) -> Snapshot:
+    """Fold the messages not yet in the daily rollup into it (inside the caller's transaction). ``batch``: the
+    messages just written from seq ``batch[0]`` on, as the Arrow table they were written from: they are folded from
+    it, their Rome days computed by numpy (about half the time of re-reading them and converting each instant with
+    ICU in SQL); the rest (single sends waiting) from the table."""
     if not snap.unrolled:
         return snap
     upto = snap.next_seq - 1
-    cur.execute(f"INSERT INTO daily_usage {ROLLUP_SELECT} WHERE seq > ? AND seq <= ? GROUP BY ALL",
-                [snap.rolled_seq, upto])
+    first, new = batch if batch is not None else (upto + 1, None)
+    if snap.rolled_seq < first - 1:
+        cur.execute(f"INSERT INTO daily_usage {ROLLUP_SELECT} WHERE seq > ? AND seq < ? GROUP BY ALL",
+                    [snap.rolled_seq, first])
+    if new is not None:
+        days = rome_days(new.column("t_us").to_numpy())
+        cur.register("_new_days", new.select(["list_no", "country", "campaign_id", "parts", "credits"])
+                     .append_column("day", pa.array(days)))
+        try:
+            cur.execute("INSERT INTO daily_usage SELECT day, list_no, country, campaign_id, count(*) AS messages, "
+                        "sum(coalesce(parts, 1)) AS parts, sum(credits) AS credits FROM _new_days GROUP BY ALL")
+        finally:
+            cur.unregister("_new_days")
     set_meta(cur, "usage_seq", str(upto))
     return snap.with_changes(rolled_seq=upto, unrolled=0)
 

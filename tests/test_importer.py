@@ -143,8 +143,8 @@ from credits_core import CreditStore, journal
 from credits_core.importer import import_file
 store = CreditStore.open(sys.argv[1])
 fold = journal.fold_usage
-def fold_then_wait(cur, snap):  # the rows are in the open transaction: tell the test, then wait to be killed
-    snap = fold(cur, snap)
+def fold_then_wait(cur, snap, *batch):  # the rows are in the open transaction: tell the test, then wait to be killed
+    snap = fold(cur, snap, *batch)
     print("written", flush=True)
     time.sleep(120)
 journal.fold_usage = fold_then_wait

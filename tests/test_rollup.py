@@ -1,0 +1,57 @@
+"""The daily rollup written with a batch of messages (its Rome days computed by numpy, journal.rome_days) equals the
+rollup computed by SQL from the stored messages (ROME_DAY, DuckDB's ICU time zones), across daylight-saving changes,
+with single sends waiting to be folded before the batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from credits_core import CreditStore
+from credits_core.filters import select
+from credits_core.journal import ROLLUP_SELECT, rome_days
+
+from .conftest import T
+
+# instants within a day of the Rome DST changes of 2025 and of midnights, where a wrong offset moves the day
+EDGES = [datetime(2025, 3, 29, 23, 0, tzinfo=UTC), datetime(2025, 3, 30, 0, 30, tzinfo=UTC),
+         datetime(2025, 10, 25, 21, 59, tzinfo=UTC), datetime(2025, 10, 26, 22, 30, tzinfo=UTC),
+         datetime(2025, 6, 30, 22, 0, tzinfo=UTC), datetime(2025, 12, 31, 23, 0, tzinfo=UTC)]
+INSTANTS = st.builds(lambda e, s: e + timedelta(seconds=s), st.sampled_from(EDGES), st.integers(-7200, 7200))
+
+
+def test_rome_days_match_the_calendar():
+    t = [int(T(x).timestamp() * 1_000_000) for x in ("2025-03-29T23:00:00", "2025-03-29T22:59:59",
+                                                       "2025-10-25T22:00:00", "2025-10-25T21:59:59")]
+    assert [str(d) for d in rome_days(np.array(t))] == ["2025-03-30", "2025-03-29", "2025-10-26", "2025-10-25"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(INSTANTS, min_size=1, max_size=40), st.lists(INSTANTS, max_size=5))
+def test_a_batch_rollup_equals_the_sql_rollup(batch, singles):
+    s = CreditStore.open(":memory:")
+    try:
+        s.add_list("A")
+        s.add_list("B")
+        s.purchase(10_000, T("2025-01-01T00:00:00"))
+        for i, at in enumerate(sorted(singles)):  # waiting to be folded when the batch comes
+            s.send("A", 1, at, message_id=f"s{i}", country="IT")
+        s.record_messages(pd.DataFrame({
+            "message_id": [f"b{i}" for i in range(len(batch))], "list_id": ["A" if i % 2 else "B" for i in
+                                                                          range(len(batch))],
+            "sent_at": batch, "credits": [1 + i % 3 for i in range(len(batch))],
+            "country": ["IT" if i % 3 else "FR" for i in range(len(batch))],
+            "parts": pd.array([None if i % 4 == 0 else 1 + i % 2 for i in range(len(batch))], "Int64"),
+            "campaign_id": [None if i % 2 else "c1" for i in range(len(batch))]}))
+        cols = "day, list_no, country, campaign_id, messages, parts, credits"
+        stored = select(s, f"SELECT {cols} FROM (SELECT day, list_no, country, campaign_id, sum(messages) AS "
+                           f"messages, sum(parts) AS parts, sum(credits) AS credits FROM daily_usage GROUP BY ALL) "
+                           f"ORDER BY ALL").fetchall()
+        fresh = select(s, f"SELECT {cols} FROM ({ROLLUP_SELECT} GROUP BY ALL) ORDER BY ALL").fetchall()
+        assert stored == fresh
+    finally:
+        s.close()
