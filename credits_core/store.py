@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import bounds, journal, ledger, reservations
-from .calendar import fmt_local, from_us, now_us, utc_us
+from .calendar import expiry_instant_us, fmt_local, from_us, now_us, utc_us
 from .db import Database, ReadCursor
 from .errors import CreditsError
 from .ledger import Checkpoint, Control, MessageArrays, State
@@ -160,6 +160,7 @@ class CreditStore:
         self._bases: dict[str, Basis] = {}  # basis() per revision, changed_from() per (revision, since)
         self._changes: dict[tuple[str, int], int] = {}
         self._known_ids = KnownIds()  # R13 without a scan of every stored id (message_ids)
+        self._checked_in = -1  # the turn on the file (db.opens) in which the token was last compared
         with db.session() as cur:
             db.migrate(cur)
             stored = stored_policy(cur)
@@ -259,9 +260,14 @@ class CreditStore:
         self._snap = load(cur, policy, token, trust_derived=not is_stale(cur, policy))
 
     def _fresh(self, cur: duckdb.DuckDBPyConnection) -> Snapshot:
-        """The current snapshot, reloaded first if another process wrote (called holding the file)."""
-        if not self._in_batch and self._db.token() != self._snap.token:
+        """The current snapshot, reloaded first if another process wrote (called holding the file). While this
+        process has held the file since the last look at the token, no other process can have written: the token is
+        read once per turn on the file, not once per question."""
+        if self._in_batch or self._checked_in == self._db.opens:
+            return self._snap
+        if self._db.token() != self._snap.token:
             self._reload(cur)
+        self._checked_in = self._db.opens
         return self._snap
 
     def snapshot(self) -> Snapshot:
@@ -595,6 +601,9 @@ class CreditStore:
 
     def state_at(self, at_us: int) -> State:
         """The ledger state as of ``at_us`` (everything at or before it, expiries due then included)."""
+        if needs_messages(self._snap, at_us):  # a question about the past: the read turn refreshes the snapshot
+            with self._read_session() as cur:
+                return state_at(self._snap, at_us, cur)
         snap = self.snapshot()
         if not needs_messages(snap, at_us):
             return state_at(snap, at_us)
@@ -627,10 +636,10 @@ class CreditStore:
     def _balance(self, at_us: int, state: State, res: reservations.Reservations | None) -> Balance:
         expiring, non_expiring = ledger.summarize_lots(state.lots.values())
         nxt = state.next_expiry_us(self.policy)
-        nxt_credits = 0
-        if nxt is not None:
-            _, after = ledger.advance(state, nxt, self.policy)
-            nxt_credits = state.total - after.total
+        # R8: an expiry takes exactly the remaining credits of the lots expiring then (no replay needed to know it)
+        nxt_credits = 0 if nxt is None else sum(
+            lot.remaining for lot in state.lots.values()
+            if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on) == nxt)
         return Balance(
             at=from_us(at_us), total=state.total, unassigned=state.pool, assigned=dict(sorted(state.assigned.items())),
             lots={k: lot.remaining for k, lot in state.lots.items()}, expiring=expiring, non_expiring=non_expiring,

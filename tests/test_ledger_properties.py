@@ -60,6 +60,16 @@ class LedgerMachine(RuleBasedStateMachine):
         self.now += timedelta(seconds=seconds)
         self._both(self.now, "send", (list_id, credits), lambda: self.store.send(list_id, credits, self.now))
 
+    @rule(list_id=st.sampled_from(LISTS), credits=st.integers(1, 120), hours=st.integers(0, 72))
+    def record_one(self, list_id, credits, hours):
+        """A message recorded in bulk: the daily rollup takes it and every single send waiting, so balances of the
+        past read whole days from the rollup (snapshot._spend_sql)."""
+        self.now += timedelta(hours=hours)
+        self.n += 1
+        row = pd.DataFrame({"message_id": [f"r{self.n}"], "list_id": [list_id], "sent_at": [self.now],
+                            "credits": [credits]})
+        self._both(self.now, "send", (list_id, credits), lambda: self.store.record_messages(row))
+
     @rule(days=st.integers(1, 400), hours=st.integers(0, 23))
     def advance_clock(self, days, hours):
         self.now += timedelta(days=days, hours=hours)
@@ -76,7 +86,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not hasattr(self, "store"):
             return
         for at in (self.now, self.now + timedelta(days=366), self.now + timedelta(days=800),
-                   t0() + (self.now - t0()) / 2):
+                   t0() + (self.now - t0()) / 2, t0() + (self.now - t0()) / 3, self.now - timedelta(days=3)):
             b = self.store.balance(at)
             r = self.ref.state(at)
             assert b.unassigned == r.pool, at

@@ -55,3 +55,31 @@ def test_a_batch_rollup_equals_the_sql_rollup(batch, singles):
         assert stored == fresh
     finally:
         s.close()
+
+
+OFFSETS = st.integers(0, 40 * 86_400)  # seconds after the purchase: six weeks of messages
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(OFFSETS, st.integers(1, 5)), min_size=1, max_size=30),
+       st.lists(st.tuples(OFFSETS, st.integers(1, 5)), max_size=10),
+       st.lists(OFFSETS, min_size=1, max_size=8))
+def test_balances_of_the_past_read_whole_days_from_the_rollup(batch, singles, asked):
+    """Balance at a past instant = the purchase less every message at or before it, whether a message is in the
+    rollup (recorded in bulk), waiting to be folded (a single send after the batch) or on a partial day."""
+    start = T("2025-03-01T10:00:00")
+    s = CreditStore.open(":memory:")
+    try:
+        s.add_list("A")
+        s.purchase(100_000, start - timedelta(hours=1))
+        s.record_messages(pd.DataFrame({"message_id": [f"b{i}" for i in range(len(batch))], "list_id": "A",
+                                        "sent_at": [start + timedelta(seconds=x) for x, _ in batch],
+                                        "credits": [c for _, c in batch]}))
+        for i, (x, c) in enumerate(singles):
+            s.send("A", c, start + timedelta(seconds=x), message_id=f"s{i}")
+        spent = batch + singles
+        for x in asked:
+            at = start + timedelta(seconds=x)
+            assert s.balance(at).unassigned == 100_000 - sum(c for y, c in spent if y <= x), at
+    finally:
+        s.close()
