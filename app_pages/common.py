@@ -294,8 +294,9 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
     Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
     cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur,
-    pct, time (to the second) or long (a text on one line, cut with an ellipsis, whole on hover), in the order
-    shown. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
+    pct, time (to the second), minute (30 Nov 2026, 14:05) or long (a text on one line, cut with an ellipsis,
+    whole on hover), in the order shown. Every cell and label is HTML-escaped (never markup); an empty cell is
+    ``BLANK``."""
     shape = {k: v for k, v in SHAPES.items() if k != "decimal"}
 
     def cell(v: object, kind: str) -> str:
@@ -305,11 +306,13 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             text = shape[kind].format(v)
         elif kind == "time":
             text = f"{pd.Timestamp(v):%Y-%m-%d %H:%M:%S}"
+        elif kind == "minute":
+            text = f"{pd.Timestamp(v):%d %b %Y, %H:%M}"
         else:
             text = " ".join(str(v).split())[:500 if kind == "long" else MAX_SHOWN]
         if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
             return f'<td class="long" title="{escape(text)}">{escape(text)}</td>'
-        css = "n" if kind in shape else "t" if kind == "time" else ""
+        css = "n" if kind in shape else "t" if kind in ("time", "minute") else ""
         return f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
 
     shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df]

@@ -617,3 +617,17 @@ def test_clearing_streamlits_caches_reopens_nothing_and_recomputes_nothing(monke
     at.run()
     assert common.store() is store_before and store_before.opens == opens
     assert common.ANSWERS.computed == computed  # every answer of the page came from the cache
+
+
+def test_expiry_tables_are_drawn_with_the_page(monkeypatch, demo_db):
+    """Issue 21: the Expiry page's three small tables were interactive grids (a third of its fresh load in Chromium);
+    they are plain HTML tables, escaped, with whole credits and Rome times to the minute."""
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/expiry.py").run()
+    assert not at.exception and not at.dataframe  # no grid before the what-if is asked
+    bodies = [h.proto.body for h in at.get("html") if 'class="ct"' in h.proto.body]
+    assert bodies and "Expires at (Rome)" in bodies[0] and "At current pace" in bodies[0]
+    import re
+
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", bodies[0])
+    assert cells and all(re.fullmatch(r"\d\d \w{3} \d{4}, \d\d:\d\d|[\d,]+|—", c) for c in cells), cells[:6]

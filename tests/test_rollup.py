@@ -64,9 +64,9 @@ OFFSETS = st.integers(0, 40 * 86_400)  # seconds after the purchase: six weeks o
 @given(st.lists(st.tuples(OFFSETS, st.integers(1, 5)), min_size=1, max_size=30),
        st.lists(st.tuples(OFFSETS, st.integers(1, 5)), max_size=10),
        st.lists(OFFSETS, min_size=1, max_size=8))
-def test_balances_of_the_past_read_whole_days_from_the_rollup(batch, singles, asked):
-    """Balance at a past instant = the purchase less every message at or before it, whether a message is in the
-    rollup (recorded in bulk), waiting to be folded (a single send after the batch) or on a partial day."""
+def test_balances_of_the_past_count_every_message_up_to_the_instant(batch, singles, asked):
+    """Balance at a past instant = the purchase less every message at or before it, whether it was recorded in bulk
+    (and folded into the rollup) or sent singly after the batch (waiting to be folded), at any time of day."""
     start = T("2025-03-01T10:00:00")
     s = CreditStore.open(":memory:")
     try:
