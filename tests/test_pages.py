@@ -631,3 +631,23 @@ def test_expiry_tables_are_drawn_with_the_page(monkeypatch, demo_db):
 
     cells = re.findall(r"<td[^>]*>(.*?)</td>", bodies[0])
     assert cells and all(re.fullmatch(r"\d\d \w{3} \d{4}, \d\d:\d\d|[\d,]+|—", c) for c in cells), cells[:6]
+
+
+def test_a_purchase_by_another_process_keeps_last_years_usage_report(monkeypatch, tmp_path, demo_db):
+    """Issue 21: a write dropped every cached answer; a purchase now keeps the answers of a report whose range ended
+    (the Usage page's default, the last 12 full months), and the page shows the same figures."""
+    from app_pages import common
+
+    path = tmp_path / "copy.duckdb"
+    path.write_bytes(demo_db.read_bytes())
+    at = usage_at(monkeypatch, path, {"range": "last_12_months"})
+    shown = [m.value for m in at.metric]
+    computed, kept = common.ANSWERS.computed, common.ANSWERS.kept
+    common.store().release()  # another process takes its turn on the file
+    with CreditStore.open(path) as other:
+        other.purchase(1, datetime.now(UTC))
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric] == shown
+    assert common.ANSWERS.kept - kept >= 4  # usage, per list, comparisons, cost by period
+    assert common.ANSWERS.computed - computed <= 1  # only the countries offered (about every message) again
