@@ -31,7 +31,7 @@ from .calendar import ROME, fmt_local, local_date, now_us
 from .db import set_meta
 from .errors import CreditsError, InsufficientCredits
 from .ledger import Checkpoint, Control, Cut, MessageArrays, OverdrawError, State
-from .message_ids import KnownIds, key_of
+from .message_ids import KnownIds
 from .schema import DERIVED_VERSION
 from .snapshot import MIN_KEY, Snapshot, messages_after, new_revision
 
@@ -134,7 +134,7 @@ def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, li
     R13 (``check_id``, for ids the caller chose): the INSERT itself skips an id already stored, so the common case
     costs one statement; a skipped one is then compared (same content: a no-op; other content: refused), and so is a
     message the replay refuses, since a repeat of a stored message is a no-op even when its bucket is empty now.
-    ``known`` (``message_ids.KnownIds``, caught up by the caller), once built, proves most ids new without the scan."""
+    ``known`` (``message_ids.KnownIds``, the store's), once built, proves most ids new without the scan."""
     check_amount(credits, "credits")
     content = (list_no, t_us, credits, country, parts, campaign_id)
     seq = snap.next_seq
@@ -152,20 +152,21 @@ def send_one(cur: duckdb.DuckDBPyConnection, snap: Snapshot, message_id: str, li
         return snap, True
     token = announce() if simple and announce is not None else snap.token
     values = [seq, message_id, list_no, t_us, credits, country, parts, campaign_id]
-    key = key_of(message_id) if check_id and known is not None else None
-    if check_id and not (key is not None and known.built and not known.may_hold(key)):
+    known = known if check_id else None
+    key = known.proves_new(cur, message_id, snap.n_messages, seq) if known is not None else None
+    if check_id and key is None:
         started = time.perf_counter()
         written = cur.execute(
             "INSERT INTO messages SELECT ?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL "
             "WHERE NOT EXISTS (SELECT 1 FROM messages WHERE message_id = ?)", values + [message_id]).fetchall()[0][0]
-        if known is not None and not known.built:
+        if known is not None:
             known.scanned(time.perf_counter() - started)
         if not written:
             known_message(cur, snap, message_id, content)  # raises when the stored one differs
             return snap.with_changes(token=token), False  # R13: the same message again, nothing written
     else:  # an id we made up, or one the known ids prove new
         cur.execute("INSERT INTO messages VALUES (?, ?, ?, make_timestamp(?), ?, ?, ?, ?, NULL, NULL)", values)
-    if key is not None and known.built:
+    if key is not None:
         known.added(key, seq)
     snap = _counted(snap, seq, 1, t_us, t_us)
     if simple:

@@ -330,15 +330,20 @@ def apply_set_shared(state: State, list_id: str) -> dict:
     return {"returned": returned}
 
 
+def expiring_at(state: State, instant_us: int) -> list[Lot]:
+    """The lots whose remaining credits expire at ``instant_us`` (R3): what an expiry then takes (R8)."""
+    return [lot for lot in state.lots.values()
+            if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on) == instant_us]
+
+
 def apply_expiry(state: State, instant_us: int, policy: Policy) -> dict:
     """R8: every lot expiring at ``instant_us`` loses its remaining credits X; X is taken from the pool first, the
     rest from the limited lists in proportion to their assigned credits (largest remainder)."""
     by_lot = {}
-    for lot in state.lots.values():
-        if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on) == instant_us:
-            by_lot[lot.lot_id] = lot.remaining
-            lot.expired += lot.remaining
-            lot.remaining = 0
+    for lot in expiring_at(state, instant_us):
+        by_lot[lot.lot_id] = lot.remaining
+        lot.expired += lot.remaining
+        lot.remaining = 0
     x = sum(by_lot.values())
     from_pool = min(x, state.pool)
     state.pool -= from_pool

@@ -10,7 +10,7 @@ is not there proves the id new, and the send is a plain INSERT; a key that is th
 It covers every message with a sequence number below ``upto``; before a check it catches up with the messages
 written since (by this process or another: a range of sequence numbers, which DuckDB's zone maps find without a
 scan). Building it costs about 0.12 s per million messages and 8 bytes a message, so it is built like a ski rental:
-once the scans it would have saved have cost as much (``worth_building``); a process that sends one message with an
+once the scans it would have saved have cost as much (``proves_new``); a process that sends one message with an
 id never builds it. A write rolled back forgets what it may have added (``forget_from``).
 """
 
@@ -41,12 +41,20 @@ class KnownIds:
         self._recent: set[int] = set()
         self._scans_s = 0.0
 
-    def scanned(self, seconds: float) -> None:
-        """An id was checked by a scan instead, taking ``seconds`` (its INSERT included)."""
-        self._scans_s += seconds
+    def proves_new(self, cur: duckdb.DuckDBPyConnection, message_id: str, messages: int, next_seq: int
+                   ) -> int | None:
+        """The id's key when no stored message can have this id (caught up with the file first; built once the
+        scans it saves have cost as much as building it, for ``messages`` stored); None: check with SQL."""
+        if not (self.built or self._scans_s >= messages * BUILD_S_PER_MESSAGE):
+            return None
+        self.catch_up(cur, next_seq)
+        key = key_of(message_id)
+        return None if self.may_hold(key) else key
 
-    def worth_building(self, messages: int) -> bool:
-        return self.built or self._scans_s >= messages * BUILD_S_PER_MESSAGE
+    def scanned(self, seconds: float) -> None:
+        """An id was checked by a scan instead, taking ``seconds`` (its INSERT included): the rent paid so far."""
+        if not self.built:
+            self._scans_s += seconds
 
     def catch_up(self, cur: duckdb.DuckDBPyConnection, next_seq: int) -> None:
         """Add the ids of the messages with upto <= seq < next_seq (all of them the first time)."""

@@ -33,6 +33,8 @@ from .policy import Policy
 from .schema import DERIVED_VERSION
 
 MIN_KEY = (-(2**62), -(2**62))
+# messages after the key (instant, seq): the parameters are the instant twice, then seq
+AFTER_KEY = "sent_at >= make_timestamp(?) AND NOT (sent_at = make_timestamp(?) AND seq <= ?)"
 MAX_SEQ = 2**62
 
 
@@ -140,8 +142,7 @@ def messages_after(cur: duckdb.DuckDBPyConnection, key: tuple[int, int], until_u
     if key == MIN_KEY:
         sql, params = "SELECT epoch_us(sent_at) AS t, seq, list_no, credits FROM messages WHERE true", []
     else:
-        sql = ("SELECT epoch_us(sent_at) AS t, seq, list_no, credits FROM messages WHERE sent_at >= make_timestamp(?)"
-               " AND NOT (sent_at = make_timestamp(?) AND seq <= ?)")
+        sql = f"SELECT epoch_us(sent_at) AS t, seq, list_no, credits FROM messages WHERE {AFTER_KEY}"
         params = [key[0], key[0], key[1]]
     if until_us is not None:
         sql += " AND sent_at <= make_timestamp(?)"
@@ -170,10 +171,9 @@ def state_from_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, keep: in
             "WHERE sent_at >= make_timestamp(?) AND sent_at <= make_timestamp(?) GROUP BY list_no",
             [start_key[0], start_key[0], until[0]]).fetchall()
         if any(tie for _, _, tie in rows):
-            rows = cur.execute(
-                "SELECT list_no, sum(credits)::BIGINT FROM messages WHERE sent_at >= make_timestamp(?) "
-                "AND NOT (sent_at = make_timestamp(?) AND seq <= ?) AND sent_at <= make_timestamp(?) GROUP BY list_no",
-                [start_key[0], start_key[0], start_key[1], until[0]]).fetchall()
+            rows = cur.execute(f"SELECT list_no, sum(credits)::BIGINT FROM messages WHERE {AFTER_KEY} "
+                               "AND sent_at <= make_timestamp(?) GROUP BY list_no",
+                               [start_key[0], start_key[0], start_key[1], until[0]]).fetchall()
     state = start.copy()
     if rows:
         failing = ledger.apply_spend(state, {snap.list_ids[r[0]]: int(r[1]) for r in rows}, snap.policy)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import bounds, journal, ledger, reservations
-from .calendar import expiry_instant_us, fmt_local, from_us, now_us, utc_us
+from .calendar import fmt_local, from_us, now_us, utc_us
 from .db import Database, ReadCursor
 from .errors import CreditsError
 from .ledger import Checkpoint, Control, MessageArrays, State
@@ -441,8 +441,6 @@ class CreditStore:
             list_no = snap.require_list(list_id)
             check_id = message_id is not None  # an id we make up is new by construction
             message_id = message_id or f"msg-{uuid.uuid4().hex}"
-            if check_id and self._known_ids.worth_building(snap.n_messages):
-                self._known_ids.catch_up(cur, snap.next_seq)
             args = (message_id, list_no, t_us, credits, country, parts, campaign_id)
             if not self._in_batch:
                 # the common case, an append that changes no checkpoint: one autocommitted INSERT
@@ -601,12 +599,12 @@ class CreditStore:
 
     def state_at(self, at_us: int) -> State:
         """The ledger state as of ``at_us`` (everything at or before it, expiries due then included)."""
-        if needs_messages(self._snap, at_us):  # a question about the past: the read turn refreshes the snapshot
-            with self._read_session() as cur:
-                return state_at(self._snap, at_us, cur)
-        snap = self.snapshot()
-        if not needs_messages(snap, at_us):
-            return state_at(snap, at_us)
+        # a question about the past goes straight to a read turn (which refreshes the snapshot); one about now
+        # needs the file only when another process's write made it a question about the past
+        if not needs_messages(self._snap, at_us):
+            snap = self.snapshot()
+            if not needs_messages(snap, at_us):
+                return state_at(snap, at_us)
         with self._read_session() as cur:
             return state_at(self._snap, at_us, cur)
 
@@ -637,9 +635,7 @@ class CreditStore:
         expiring, non_expiring = ledger.summarize_lots(state.lots.values())
         nxt = state.next_expiry_us(self.policy)
         # R8: an expiry takes exactly the remaining credits of the lots expiring then (no replay needed to know it)
-        nxt_credits = 0 if nxt is None else sum(
-            lot.remaining for lot in state.lots.values()
-            if lot.expiring and lot.remaining > 0 and expiry_instant_us(lot.expires_on) == nxt)
+        nxt_credits = 0 if nxt is None else sum(lot.remaining for lot in ledger.expiring_at(state, nxt))
         return Balance(
             at=from_us(at_us), total=state.total, unassigned=state.pool, assigned=dict(sorted(state.assigned.items())),
             lots={k: lot.remaining for k, lot in state.lots.items()}, expiring=expiring, non_expiring=non_expiring,

@@ -29,9 +29,11 @@ def test_known_ids_catch_up_by_sequence_number():
     con.execute("CREATE TABLE messages (seq BIGINT, message_id VARCHAR)")
     con.execute("INSERT INTO messages SELECT range, 'id' || range FROM range(1, 101)")
     known = KnownIds()
-    assert not known.worth_building(100) and known.worth_building(0)
-    known.catch_up(con, 51)  # seq 1..50
+    assert known.proves_new(con, "id77", 100, 51) is None and not known.built  # not worth building yet: SQL
+    known.scanned(100 * message_ids.BUILD_S_PER_MESSAGE)  # the scans have cost what building would
+    assert known.proves_new(con, "id7", 100, 51) is None  # built (seq 1..50): id7 is there
     assert known.built and known.upto == 51
+    assert known.proves_new(con, "id77", 100, 51) == key_of("id77")  # not among seq 1..50: new for sure
     assert known.may_hold(key_of("id7")) and not known.may_hold(key_of("id77"))
     known.catch_up(con, 101)
     assert known.may_hold(key_of("id77")) and not known.may_hold(key_of("nope"))
