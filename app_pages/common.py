@@ -16,6 +16,7 @@ import threading
 from html import escape
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -206,6 +207,21 @@ def list_colours(s) -> dict[str, str]:
     colours = {safe_label(s.list_name(lid)): PALETTE[i % len(PALETTE)] for i, lid in enumerate(s.list_ids)}
     colours[safe_label("Unassigned pool")] = "#9e9e9e"
     return colours
+
+
+def colour_scale(s, labels) -> alt.Scale:
+    """A chart's colour scale for these holder labels (``safe_label`` of list names, the pool), in their order, in
+    the colours of ``list_colours``: the same list has the same colour on every chart."""
+    colours = list_colours(s)
+    labels = list(dict.fromkeys(labels))
+    return alt.Scale(domain=labels, range=[colours.get(x, "#9e9e9e") for x in labels])
+
+
+def draw_chart(chart, **kwargs) -> None:
+    """A Vega-Lite chart 380 px high across the page, drawn as SVG (every mark an element the browser tests and
+    screen readers can find)."""
+    st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch",
+                    **kwargs)
 
 
 def n(value) -> str:

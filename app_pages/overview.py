@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 import altair as alt
 import streamlit as st
 
-from app_pages.common import cached, empty_state, list_colours, n, safe_label, safe_text, store
+from app_pages.common import cached, colour_scale, draw_chart, empty_state, n, safe_label, safe_text, store
 from credits_core.calendar import ROME
 from credits_core.forecast import at_risk, preview
 from credits_core.ledger import POOL
@@ -51,14 +51,11 @@ if not empty_state():
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()
     tl = tl.assign(holder=[safe_label(h) for h in tl["holder"]])
-    colours = list_colours(s)
-    holders = list(dict.fromkeys(tl["holder"]))
-    # Vega-Lite, as SVG (see the Usage page: Plotly's script alone cost ~0.6 s of a fresh load)
+    # Vega-Lite (see the Usage page: Plotly's script alone cost ~0.6 s of a fresh load)
     chart = alt.Chart(tl).mark_area().encode(
         x=alt.X("at:T", title=None),
         y=alt.Y("credits:Q", title="credits", stack=True, axis=alt.Axis(format=",d")),
-        color=alt.Color("holder:N", title="holder",
-                        scale=alt.Scale(domain=holders, range=[colours.get(h, "#9e9e9e") for h in holders])),
+        color=alt.Color("holder:N", title="holder", scale=colour_scale(s, tl["holder"])),
         tooltip=[alt.Tooltip("at:T", title="week of", format="%d %b %Y"), "holder:N",
                  alt.Tooltip("credits:Q", format=",")])
     if base.path is not None:  # the projection, dashed: steady spend at the recent pace, and each expiry's drop
@@ -66,6 +63,6 @@ if not empty_state():
         chart = chart + alt.Chart(proj).mark_line(strokeDash=[6, 4], color="black").encode(
             x="at:T", y="total:Q", tooltip=[alt.Tooltip("at:T", title="projected", format="%d %b %Y"),
                                             alt.Tooltip("total:Q", title="total", format=",")])
-    st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch")
+    draw_chart(chart)
     st.caption("The dashed line is the projected total: each list keeps its average daily spend of the last 90 days "
                "(working days and weekends apart), plus scheduled campaigns.")

@@ -15,12 +15,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    BLANK,
     cached,
+    colour_scale,
     db_path,
+    draw_chart,
     empty_state,
     eur,
     int_columns,
-    list_colours,
     n,
     safe_label,
     safe_text,
@@ -213,15 +215,13 @@ long = long.assign(
     start=long["period"].dt.strftime("%Y-%m-%d"))
 long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                   on=["period", "list_id"], how="left").astype({"eur": "float64"})
-long["cost"] = [eur(v) if pd.notna(v) else "—" for v in long["eur"]]
+long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
 long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
 lit = long["start"].eq(view.drill_period.isoformat()) if view.drill_period is not None else None
 if lit is not None and view.drill == "list":
     lit &= long["list_id"].eq(view.pick)
 long["lit"] = 1.0 if lit is None else lit.map({True: 1.0, False: 0.35})  # the clicked bar stands out
 order = long.sort_values("period", kind="stable")["shown"].unique().tolist()
-colours = list_colours(s)
-names = list(dict.fromkeys(long["name"]))
 # Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
 # Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
 bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click")
@@ -230,16 +230,16 @@ long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a scre
 chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "lit", "said"]]).mark_bar().encode(
     x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
     y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
-    color=alt.Color("name:N", title="list", scale=alt.Scale(domain=names, range=[colours[x] for x in names])),
+    color=alt.Color("name:N", title="list", scale=colour_scale(s, long["name"])),
     opacity=alt.Opacity("lit:Q", scale=None, legend=None),
     description="said:N",
     tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
              alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
-).add_params(bars).properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}})
+).add_params(bars)
 if is_partial.any():
     st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
 chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"  # see fresh_chart
-st.altair_chart(chart, width="stretch", key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
+draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
 
 # -- tabs: only the open one is computed ------------------------------------------------------------------------
 show("u_tab", TABS[view.tab])
