@@ -12,6 +12,7 @@ sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide r
 from __future__ import annotations
 
 import functools
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -198,7 +199,24 @@ def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str 
         tot = _valued(tot)
     else:  # callers that only need credits (limits, the overview) skip the valuation
         tot["eur"], tot["unpriced_credits"] = float("nan"), 0
-    return tot.sort_values("credits", ascending=False, ignore_index=True)[cols]  # attrs go along
+    # stable: lists that spent the same keep the lists' order (``period_totals`` gives the same order)
+    return tot.sort_values("credits", ascending=False, ignore_index=True, kind="stable")[cols]  # attrs go along
+
+
+def period_totals(long: pd.DataFrame, valued: pd.DataFrame, period: date) -> pd.DataFrame | None:
+    """``usage_by("list_id", g)`` of one period of a report, from two answers the report already has: ``long`` =
+    ``usage(f)``, ``valued`` = ``value_spend(f, ("period", "list_id"))``, and ``g`` = ``f`` narrowed to the days of
+    ``period`` within its range (a click on a bar). None when ``period`` is not one of the report's periods."""
+    at = pd.Timestamp(period)
+    rows = long[long["period"] == at]
+    if rows.empty:
+        return None
+    rows = rows[rows["messages"] > 0]
+    cost = valued[pd.to_datetime(valued["period"]) == at].set_index("list_id")
+    out = rows[["list_id", "name", "messages", "parts", "credits"]].reset_index(drop=True)
+    out["eur"] = out["list_id"].map(cost["eur"])
+    out["unpriced_credits"] = out["list_id"].map(cost["unpriced_credits"])
+    return _valued(out).sort_values("credits", ascending=False, ignore_index=True, kind="stable")
 
 
 @within_range
@@ -327,7 +345,10 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         offset = (page - 1) * page_size
         cols = ("epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
                 "recipient, text")
-        if sort == "sent_at":
+        if sort == "sent_at" and offset == 0:  # the first page (a click on a bar): its rows at once
+            df = select(store, f"SELECT {cols} FROM messages WHERE {where} ORDER BY sent_at {direction}, "
+                               f"seq {direction} LIMIT ?", params + [page_size]).df()
+        elif sort == "sent_at":
             # keyset: find the page's first key on the two narrow key columns, then read only that page's rows
             cmp = "<=" if descending else ">="
             first = select(store, f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at {direction}, "
@@ -390,14 +411,22 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
     return int(select(store, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 
+_NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per store: (names fingerprint, _names)
+
+
 def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, str]]:
-    """What message rows show instead of ids: list names by list number, campaign names, country names."""
+    """What message rows show instead of ids: list names by list number, campaign names, country names. Kept per
+    store until a list or campaign name changes (``Basis.names``): a page of messages does not read them again."""
     from .pricing import country_names
 
-    lists = np.array([store.list_name(x) for x in store.list_ids], dtype=object)
-    named = campaign_names(store).dropna(subset=["name"])
-    campaigns = dict(zip(named["campaign_id"].tolist(), named["name"].tolist()))  # tolist: no Arrow scalar per row
-    return lists, campaigns, country_names()
+    fingerprint = store.basis().names
+    held = _NAMES.get(store)
+    if held is None or held[0] != fingerprint:
+        lists = np.array([store.list_name(x) for x in store.list_ids], dtype=object)
+        named = campaign_names(store).dropna(subset=["name"])
+        campaigns = dict(zip(named["campaign_id"].tolist(), named["name"].tolist()))  # tolist: no Arrow scalars
+        held = _NAMES[store] = (fingerprint, (lists, campaigns, country_names()))
+    return held[1]
 
 
 def _named(ids: pd.Series, names: dict[str, str]) -> pd.Series:

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from credits_core import CreditsError, CreditStore
 from credits_core.export import write_csv, write_workbook
+from credits_core.periods import period_end
 from credits_core.reports import (
     ReportFilter,
     history,
     messages_page,
+    period_totals,
     usage,
     usage_by,
     usage_by_list,
     usage_matrix,
 )
+from credits_core.valuation import value_spend
 
 from .conftest import T
 
@@ -335,3 +341,86 @@ def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path):
     assert set(r[col["List"]] for r in rows) <= {s.list_name(x) for x in s.list_ids}  # names, not ids
     by_list = sheets["By list"][0]
     assert len(by_list) == len(set(by_list))  # each column once (last year is the previous period here)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lots=st.lists(st.tuples(st.integers(50, 2_000), st.booleans(),
+                               st.one_of(st.none(), st.decimals("0.01", "99.99", places=2))), min_size=1, max_size=3),
+       sends=st.lists(st.tuples(st.sampled_from("abc"), st.integers(1, 40), st.integers(0, 200 * 24),
+                                st.sampled_from(["IT", "FR"])), max_size=30),
+       period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
+       start=st.integers(0, 120), days=st.integers(0, 150),
+       lists=st.sampled_from([(), ("a",), ("b", "c")]), countries=st.sampled_from([(), ("IT",)]))
+def test_a_periods_totals_from_the_report_equal_the_drill_downs_own(tmp_path_factory, lots, sends, period, start,
+                                                                     days, lists, countries):
+    """A click on a bar shows the list totals of that period. The page takes them from the report it already holds
+    (``period_totals``), not from a new query: they must be ``usage_by`` of the clicked period's days, to the cent
+    and in the same order, whatever the lots' prices (none, several), the filters and a range that cuts periods."""
+    s = CreditStore.open(tmp_path_factory.mktemp("pt") / "p.duckdb")
+    for x in "abc":
+        s.add_list(x)
+    t0 = T("2025-01-01T00:00")
+    for i, (credits, expiring, price) in enumerate(lots):
+        s.purchase(credits, t0 + timedelta(minutes=i), expiring=expiring, price=price, lot_id=f"L{i}")
+    held = sum(c for c, _, _ in lots)
+    for j, (lst, credits, hour, country) in enumerate(sends):
+        if credits <= held:
+            s.send(lst, credits, t0 + timedelta(hours=hour, minutes=5), message_id=f"m{j}", country=country)
+            held -= credits
+    lo = date(2025, 1, 1) + timedelta(days=start)
+    f = ReportFilter(lo, lo + timedelta(days=days), lists, countries, None, period)
+    long = usage(s, f)
+    valued = value_spend(s, f, ("period", "list_id"))
+    for p in long["period"].unique():
+        first = p.date()
+        g = replace(f, date_from=max(f.date_from, first), date_to=min(f.date_to, period_end(first, period)))
+        pd.testing.assert_frame_equal(period_totals(long, valued, first), usage_by(s, "list_id", g))
+    assert period_totals(long, valued, date(2024, 6, 1)) is None  # not a period of the report
+    s.close()
+
+
+def test_a_page_of_messages_shows_names_given_since_the_last_page(tmp_path):
+    """The names a page of messages shows (lists, campaigns) are read once and kept per store until one changes: a
+    list renamed, or a campaign named, here or by another process, shows on the next page read."""
+    path = tmp_path / "n.duckdb"
+    s = CreditStore.open(path)
+    s.add_list("a", "Alpha")
+    s.purchase(1_000, T("2025-01-01T00:00"))
+    s.send("a", 2, T("2025-01-02T10:00"), message_id="m1", campaign_id="c1")
+    f = ReportFilter(date(2025, 1, 1), date(2025, 1, 31))
+    row = messages_page(s, f).rows.iloc[0]
+    assert (row["list_id"], row["campaign_id"]) == ("Alpha", "c1")
+    s.add_list("a", "Alpha renamed")
+    s.describe_campaigns(pd.DataFrame({"campaign_id": ["c1"], "name": ["Winter sale"]}))
+    row = messages_page(s, f).rows.iloc[0]
+    assert (row["list_id"], row["campaign_id"]) == ("Alpha renamed", "Winter sale")
+    s.release()  # another process names it again
+    other = CreditStore.open(path)
+    other.describe_campaigns(pd.DataFrame({"campaign_id": ["c1"], "name": ["Winter sale 2"]}))
+    other.close()
+    assert messages_page(s, f).rows.iloc[0]["campaign_id"] == "Winter sale 2"
+    s.close()
+
+
+@settings(max_examples=30, deadline=None)
+@given(minutes=st.lists(st.integers(0, 5), min_size=0, max_size=25), size=st.integers(1, 7),
+       descending=st.booleans(), list_a=st.booleans())
+def test_pages_of_messages_by_time_are_the_messages_in_order_once_each(minutes, size, descending, list_a):
+    """Every page sorted by time (the first read at once, the others found by key), put end to end, is each message
+    of the filter once, in (time, recording order), whatever the ties on the same instant and the page size."""
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.add_list("b")
+    s.purchase(10_000, T("2025-01-01T00:00"))
+    for i, m in enumerate(minutes):
+        s.send("ab"[i % 2], 1, T("2025-01-02T10:00") + timedelta(minutes=m), message_id=f"m{i}")
+    f = ReportFilter(lists=("a",) if list_a else ())
+    want = [f"m{i}" for i, m in sorted(enumerate(minutes), key=lambda im: (im[1], im[0]))
+            if not list_a or i % 2 == 0]
+    if descending:
+        want.reverse()
+    first = messages_page(s, f, page=1, page_size=size, descending=descending)
+    got = [x for p in range(1, first.pages + 1) for x in
+           messages_page(s, f, page=p, page_size=size, descending=descending).rows["message_id"]]
+    assert got == want and first.total_rows == len(want)
+    s.close()
