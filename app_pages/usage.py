@@ -37,8 +37,8 @@ from credits_core.reports import (
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
-    count_messages,
     messages_page,
+    period_totals,
     usage,
     usage_by,
     usage_by_list,
@@ -65,14 +65,12 @@ def write_view(view) -> None:
 
 
 def fresh_chart() -> None:
-    """The next run draws a new chart (no bar selected), so that any bar can be clicked. A click on a bar keeps the
-    chart (it is only redrawn, not remounted: ~50 ms less in the browser) and its selection, the bar now shown."""
+    """The next chart is drawn anew, with no bar clicked in it (see ``held`` below)."""
     st.session_state["u_chart_gen"] = st.session_state.get("u_chart_gen", 0) + 1
 
 
 def changed(what: str) -> None:
     """A widget changed: the view it makes goes to the URL; anything but the page number goes back to page 1."""
-    fresh_chart()
     ss = st.session_state
     view, today = current_view(), rome_today()
     if what == "preset":
@@ -127,7 +125,6 @@ setTimeout(() => {
 
 
 def clear_period() -> None:
-    fresh_chart()
     write_view(replace(current_view(), drill_period=None, page=1))
 
 
@@ -176,10 +173,12 @@ if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["
 f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
 excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
 with st.spinner("Computing the report ..."):
-    long = cached(usage)(f)
+    report = long = cached(usage)(f)
     per_list = cached(usage_by_list)(f, view.preset)
     prev, last_year = cached(comparison_ranges)(f, view.preset)
     by_period = cached(value_spend)(f, ("period", "list_id"))
+
+excel_count = int(per_list["messages"].sum())  # the view's messages, as the workbook counts them
 
 # -- headline figures -----------------------------------------------------------------------------------------
 total = int(per_list["credits"].sum())
@@ -217,28 +216,40 @@ long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "dat
                   on=["period", "list_id"], how="left").astype({"eur": "float64"})
 long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
 long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
-lit = long["start"].eq(view.drill_period.isoformat()) if view.drill_period is not None else None
-if lit is not None and view.drill == "list":
-    lit &= long["list_id"].eq(view.pick)
-long["lit"] = 1.0 if lit is None else lit.map({True: 1.0, False: 0.35})  # the clicked bar stands out
 order = long.sort_values("period", kind="stable")["shown"].unique().tolist()
+# the bars lit: the clicked one (the drill-down by list), or every list's in the clicked period (by campaign or
+# country); the others are dimmed. They are the chart's own selection, so a click changes nothing in the chart's
+# spec or data and the browser does not draw it again (bench/README.md); a chart drawn anew starts from the view's.
+target = []
+if view.drill_period is not None:
+    start = view.drill_period.isoformat()
+    target = [{"list_id": x, "start": start} for x in ([view.pick] if view.drill == "list" else
+                                                        dict.fromkeys(long["list_id"]))]
+chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"
+held = st.session_state.get("u_chart_lit")  # (chart key, bars lit when it was drawn)
+clicked_bars = (st.session_state.get(chart_key) or {}).get("selection", {}).get("bar")
+if held is None or held[0] != chart_key or (clicked_bars or held[1]) != target:
+    if held is not None and held[0] == chart_key:  # the view changed otherwise (a link, back): a new chart
+        fresh_chart()
+        chart_key = f"u_chart_{st.session_state['u_chart_gen']}"
+    held = st.session_state["u_chart_lit"] = (chart_key, target)
 # Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
 # Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
-bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click")
+bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click", clear=False, toggle=False,
+                           **({"value": held[1]} if held[1] else {}))
 long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
                 zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
-chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "lit", "said"]]).mark_bar().encode(
+chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
     x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
     y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
     color=alt.Color("name:N", title="list", scale=colour_scale(s, long["name"])),
-    opacity=alt.Opacity("lit:Q", scale=None, legend=None),
+    opacity=alt.condition(bars, alt.value(1.0), alt.value(0.35)),
     description="said:N",
     tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
              alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
 ).add_params(bars)
 if is_partial.any():
     st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
-chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"  # see fresh_chart
 draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
 
 # -- tabs: only the open one is computed ------------------------------------------------------------------------
@@ -289,7 +300,11 @@ if tab_messages.open:
                 totals = cached(campaigns_in_view)(base)
                 names = dict(zip(totals["campaign_id"], totals["name"]))
             else:
-                totals = cached(usage_by)(dim, base)
+                # a click on a bar: that period's totals are in the report shown above (no query, ~50 ms at 10M)
+                totals = period_totals(report, by_period, view.drill_period) if (
+                    view.drill == "list" and view.drill_period is not None) else None
+                if totals is None:
+                    totals = cached(usage_by)(dim, base)
                 totals = totals[totals[dim].notna()]
                 names = dict(zip(totals[dim], totals["name"])) if view.drill == "list" else {}
             values = totals[dim].tolist()
@@ -364,11 +379,12 @@ if tab_messages.open:
         drilled = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
         # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one value
         static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != drilled})
+        excel_count = pg.total_rows  # the messages of the drill-down and its search: the workbook's
 
 # -- Excel: written in the background, to a file, with progress; served from that file ----------------------------
 st.subheader("Excel")
 view_key = (excel_f, excel_search, tuple(excel_words), s.revision)
-est = estimate(cached(count_messages)(excel_f, excel_search))
+est = estimate(excel_count)
 st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
            "CSV.gz.")
 choices = {"summary": "Summary sheets only", "xlsx": "Summary and messages (Excel)", "csv.gz": "Messages (CSV.gz)"}

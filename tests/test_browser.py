@@ -126,6 +126,12 @@ def click_bar(page, index: int) -> None:
             page.wait_for_timeout(300)
 
 
+def lit_bars(page) -> list[str]:
+    """What the bars drawn at full opacity say (the others are dimmed to 0.35)."""
+    return page.locator(BARS).evaluate_all("els => els.filter(e => e.getAttribute('opacity') !== '0.35')"
+                                           ".map(e => e.getAttribute('aria-label'))")
+
+
 def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     """Which list spent the most in the last full quarter (one click), how its spend went month by month (on
     screen), and the messages of one of its months (a click on the bar)."""
@@ -153,6 +159,7 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     settle(local_page)
     assert "tab=messages" in local_page.url and "dp=" in local_page.url and "pick=" in local_page.url
     assert local_page.get_by_role("button", name=re.compile(r"✕ .* only")).count() == 1
+    assert lit_bars(local_page) == [said[first]]  # the clicked bar stands out
     # the page scrolled to the clicked bar's messages: the tabs at the top of the window, the chart above it
     local_page.wait_for_function("() => Math.abs(document.querySelector('[data-testid=\"stTabs\"]')"
                                  ".getBoundingClientRect().top) < 120")
@@ -174,7 +181,30 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
             click_bar(local_page, last)
             local_page.wait_for_function("u => location.href !== u && location.search.includes('dp=')", arg=before)
         settle(local_page)
+        assert lit_bars(local_page) == (said if step == "clear the period" else [said[last]])
     assert local_page.get_by_test_id("stException").count() == 0
+
+
+def test_a_link_to_a_clicked_bar_lights_it(local_page, app_url):
+    """A link (or a reload) to a bar's messages lights that bar; drilled by country, the whole period is lit."""
+    from datetime import date
+
+    from credits_core.periods import preset_range
+
+    lo, _ = preset_range("last_12_months", date.today())
+    open_page(local_page, app_url, f"usage?tab=messages&pick=newsletter&dp={lo}")
+    local_page.locator(BARS).first.wait_for(state="attached")  # a list that spent nothing has a bar of no height
+    lit = lit_bars(local_page)
+    assert len(lit) == 1 and lit[0].startswith(f"{lo:%Y-%m}, Newsletter Italia: ")
+    local_page.get_by_text("Country", exact=True).first.click()
+    local_page.wait_for_function("() => location.search.includes('drill=country')")
+    settle(local_page)
+    local_page.wait_for_function("([s, p]) => [...document.querySelectorAll(s)].filter(e => "
+                                 "e.getAttribute('opacity') !== '0.35').every(e => e.getAttribute('aria-label')"
+                                 ".startsWith(p))", arg=[BARS, f"{lo:%Y-%m}, "])
+    every = local_page.locator(BARS).evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert sorted(lit_bars(local_page)) == sorted(x for x in every if x.startswith(f"{lo:%Y-%m}, "))
+    assert len(lit_bars(local_page)) > 1
 
 
 def test_usage_page_is_usable_800_pixels_wide(local_page, app_url):
