@@ -128,6 +128,14 @@ def clear_period() -> None:
     write_view(replace(current_view(), drill_period=None, page=1))
 
 
+def answers(view):
+    """The report of the view's range and filters: (its filter, usage, usage_by_list, comparison_ranges, the cost
+    per period and list), each a kept answer."""
+    f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
+    return (f, cached(usage)(f), cached(usage_by_list)(f, view.preset), cached(comparison_ranges)(f, view.preset),
+            cached(value_spend)(f, ("period", "list_id")))
+
+
 def show(key: str, value) -> None:
     """Set a widget to the view's value before it is drawn (the URL is the truth; widgets follow it)."""
     if st.session_state.get(key) != value:
@@ -170,15 +178,8 @@ if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["
     st.info(f"Pick the last day of the range too. Until then the report shows {describe(view.date_from, view.date_to)}"
             f" ({view.date_from} to {view.date_to}).")
 
-f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
-excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
 with st.spinner("Computing the report ..."):
-    report = long = cached(usage)(f)
-    per_list = cached(usage_by_list)(f, view.preset)
-    prev, last_year = cached(comparison_ranges)(f, view.preset)
-    by_period = cached(value_spend)(f, ("period", "list_id"))
-
-excel_count = int(per_list["messages"].sum())  # the view's messages, as the workbook counts them
+    _, _, per_list, (prev, last_year), _ = answers(view)
 
 # -- headline figures -----------------------------------------------------------------------------------------
 total = int(per_list["credits"].sum())
@@ -207,229 +208,246 @@ if unpriced:
     st.caption(f"{unpriced:,} credits came from lots bought without a price: they are shown as unpriced, not as "
                "free.")
 
-# -- the chart: one bar per period and list; a click drills into it ----------------------------------------------
-is_partial = long["coverage"].ne("")
-long = long.assign(
-    shown=long["label"].where(~is_partial, long["label"] + " (" + long["coverage"] + ")"),
-    start=long["period"].dt.strftime("%Y-%m-%d"))
-long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
-                  on=["period", "list_id"], how="left").astype({"eur": "float64"})
-long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
-long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
-order = long.sort_values("period", kind="stable")["shown"].unique().tolist()
-# the bars lit: the clicked one (the drill-down by list), or every list's in the clicked period (by campaign or
-# country); the others are dimmed. They are the chart's own selection, so a click changes nothing in the chart's
-# spec or data and the browser does not draw it again (bench/README.md); a chart drawn anew starts from the view's.
-target = []
-if view.drill_period is not None:
-    start = view.drill_period.isoformat()
-    target = [{"list_id": x, "start": start} for x in ([view.pick] if view.drill == "list" else
-                                                        dict.fromkeys(long["list_id"]))]
-chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"
-held = st.session_state.get("u_chart_lit")  # (chart key, bars lit when it was drawn)
-clicked_bars = (st.session_state.get(chart_key) or {}).get("selection", {}).get("bar")
-if held is None or held[0] != chart_key or (clicked_bars or held[1]) != target:
-    if held is not None and held[0] == chart_key:  # the view changed otherwise (a link, back): a new chart
-        fresh_chart()
-        chart_key = f"u_chart_{st.session_state['u_chart_gen']}"
-    held = st.session_state["u_chart_lit"] = (chart_key, target)
-# Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
-# Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
-bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click", clear=False, toggle=False,
-                           **({"value": held[1]} if held[1] else {}))
-long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
-                zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
-chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
-    x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
-    y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
-    color=alt.Color("name:N", title="list", scale=colour_scale(s, long["name"])),
-    opacity=alt.condition(bars, alt.value(1.0), alt.value(0.35)),
-    description="said:N",
-    tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
-             alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
-).add_params(bars)
-if is_partial.any():
-    st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
-draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
 
-# -- tabs: only the open one is computed ------------------------------------------------------------------------
-show("u_tab", TABS[view.tab])
-tab_lists, tab_periods, tab_messages = st.tabs(list(TABS.values()), key="u_tab", on_change=changed, args=("tab",))
+@st.fragment
+def report_body() -> None:
+    """The chart, its tabs and the Excel section. A click on a bar and the drill-down's own widgets (search, sort,
+    page ...) rerun only this part: the filters and headline figures above are not sent or drawn again (in the
+    browser either, bench/README.md). It reads the view from the URL, which the click has just changed."""
+    s = store()
+    view = current_view()
+    f, long, per_list, (prev, last_year), by_period = answers(view)
+    report = long  # as computed (``long`` gets the chart's columns)
+    excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
+    excel_count = int(per_list["messages"].sum())  # the view's messages, as the workbook counts them
 
-if tab_lists.open:
-    with tab_lists:
-        same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
-        by_list = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
-        static_table(by_list, {
-            "name": ("List", "text"), "list_id": ("List id", "text"), "messages": ("Messages", "int"),
-            "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
-            "unpriced_credits": ("Unpriced credits", "int"), "share": ("Share", "pct"),
-            "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "delta"),
-            "last_year_credits": (last_year.label, "int"),
-            "change_last_year": (f"Change vs {last_year.label}", "delta")})
-        st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of the "
-                   f"previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
-                   + (", which is also the same span last year." if same else
-                      f", and of last year, {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}."))
+    # -- the chart: one bar per period and list; a click drills into it ------------------------------------------
+    is_partial = long["coverage"].ne("")
+    long = long.assign(
+        shown=long["label"].where(~is_partial, long["label"] + " (" + long["coverage"] + ")"),
+        start=long["period"].dt.strftime("%Y-%m-%d"))
+    long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
+                      on=["period", "list_id"], how="left").astype({"eur": "float64"})
+    long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
+    long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
+    order = long.sort_values("period", kind="stable")["shown"].unique().tolist()
+    # the bars lit: the clicked one (the drill-down by list), or every list's in the clicked period (by campaign or
+    # country); the others are dimmed. They are the chart's own selection, so a click changes nothing in the chart's
+    # spec or data and the browser does not draw it again (bench/README.md); a chart drawn anew starts from the view's.
+    target = []
+    if view.drill_period is not None:
+        start = view.drill_period.isoformat()
+        target = [{"list_id": x, "start": start} for x in ([view.pick] if view.drill == "list" else
+                                                            dict.fromkeys(long["list_id"]))]
+    chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"
+    held = st.session_state.get("u_chart_lit")  # (chart key, bars lit when it was drawn)
+    clicked_bars = (st.session_state.get(chart_key) or {}).get("selection", {}).get("bar")
+    if held is None or held[0] != chart_key or (clicked_bars or held[1]) != target:
+        if held is not None and held[0] == chart_key:  # the view changed otherwise (a link, back): a new chart
+            fresh_chart()
+            chart_key = f"u_chart_{st.session_state['u_chart_gen']}"
+        held = st.session_state["u_chart_lit"] = (chart_key, target)
+    # Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
+    # Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
+    bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click", clear=False, toggle=False,
+                               **({"value": held[1]} if held[1] else {}))
+    long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
+                    zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
+    chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
+        x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
+        y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
+        color=alt.Color("name:N", title="list", scale=colour_scale(s, long["name"])),
+        opacity=alt.condition(bars, alt.value(1.0), alt.value(0.35)),
+        description="said:N",
+        tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
+                 alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
+    ).add_params(bars)
+    if is_partial.any():
+        st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
+    draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
 
-if tab_periods.open:
-    with tab_periods:
-        matrix = usage_matrix(long.assign(label=long["shown"]))
-        names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
-        shown = matrix.rename(columns=names)
-        if not shown.empty:  # what each period cost, all lists together
-            cost_of = long.groupby("shown", sort=False)["eur"].sum(min_count=1)
-            shown["Cost (EUR)"] = [cost_of.get(i) if i != "Total" else cost_of.sum() for i in shown.index]
-        table(shown, width="stretch", column_config={
-            "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
-            **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()},
-            "Cost (EUR)": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+    # -- tabs: only the open one is computed --------------------------------------------------------------------
+    show("u_tab", TABS[view.tab])
+    tab_lists, tab_periods, tab_messages = st.tabs(list(TABS.values()), key="u_tab", on_change=changed, args=("tab",))
 
-if tab_messages.open:
-    with tab_messages:
-        if st.session_state.pop("u_scroll", False):  # after a click on a bar: its messages, not the chart, in view
-            st.html(SCROLL_TO_MESSAGES, unsafe_allow_javascript=True)
-        lo, hi = view.drill_range(period_end(view.drill_period, view.period) if view.drill_period else None)
-        base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period)
-        show("u_drill", view.drill)
-        with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
-            st.segmented_control("Drill down by", DRILLS, format_func=DRILL_WORDS.get, key="u_drill",
-                                 required=True, on_change=changed, args=("drill",))
-            dim = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
+    if tab_lists.open:
+        with tab_lists:
+            same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
+            by_list = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
+            static_table(by_list, {
+                "name": ("List", "text"), "list_id": ("List id", "text"), "messages": ("Messages", "int"),
+                "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
+                "unpriced_credits": ("Unpriced credits", "int"), "share": ("Share", "pct"),
+                "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "delta"),
+                "last_year_credits": (last_year.label, "int"),
+                "change_last_year": (f"Change vs {last_year.label}", "delta")})
+            st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of "
+                       f"the previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
+                       + (", which is also the same span last year." if same else
+                          f", and of last year, {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}."))
+
+    if tab_periods.open:
+        with tab_periods:
+            matrix = usage_matrix(long.assign(label=long["shown"]))
+            names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
+            shown = matrix.rename(columns=names)
+            if not shown.empty:  # what each period cost, all lists together
+                cost_of = long.groupby("shown", sort=False)["eur"].sum(min_count=1)
+                shown["Cost (EUR)"] = [cost_of.get(i) if i != "Total" else cost_of.sum() for i in shown.index]
+            table(shown, width="stretch", column_config={
+                "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
+                **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()},
+                "Cost (EUR)": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+
+    if tab_messages.open:
+        with tab_messages:
+            if st.session_state.pop("u_scroll", False):  # after a click on a bar: its messages, not the chart, in view
+                st.html(SCROLL_TO_MESSAGES, unsafe_allow_javascript=True)
+            lo, hi = view.drill_range(period_end(view.drill_period, view.period) if view.drill_period else None)
+            base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period)
+            show("u_drill", view.drill)
+            with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+                st.segmented_control("Drill down by", DRILLS, format_func=DRILL_WORDS.get, key="u_drill",
+                                     required=True, on_change=changed, args=("drill",))
+                dim = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
+                if view.drill == "campaign":
+                    totals = cached(campaigns_in_view)(base)
+                    names = dict(zip(totals["campaign_id"], totals["name"]))
+                else:
+                    # a click on a bar: that period's totals are in the report shown above (no query, ~50 ms at 10M)
+                    totals = period_totals(report, by_period, view.drill_period) if (
+                        view.drill == "list" and view.drill_period is not None) else None
+                    if totals is None:
+                        totals = cached(usage_by)(dim, base)
+                    totals = totals[totals[dim].notna()]
+                    names = dict(zip(totals[dim], totals["name"])) if view.drill == "list" else {}
+                values = totals[dim].tolist()
+                pick = resolve_pick(view.pick, values, names) or (values[0] if values else None)
+                if pick is not None:
+                    show("u_pick", pick)
+                    # the label is the pick's identity only: a figure in it changed with the period and was taken for
+                    # the pick itself (pick=IT · 16,380 credits in the link); the figures are shown below it
+                    st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
+                                 width=380, format_func=lambda v: f"{names[v]} ({v})" if names.get(v) not in (None, v)
+                                 else v)
+                show("u_q", view.search)
+                st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=300,
+                              placeholder="recipient digits, message id or words of the text")
+                if view.drill_period is not None:
+                    st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
+                              help="Show the messages of the whole range again")
+            if view.pick and pick != view.pick and resolve_pick(view.pick, values, names) is None:
+                st.warning(f"{safe_text(repr(view.pick))} has no spend in this view: showing "
+                           f"{safe_text(names.get(pick) or pick)} instead.")
+            if pick is None:
+                st.info("Nothing was spent in this view: no messages to show.")
+                return
+            row = totals.set_index(dim).loc[pick]
             if view.drill == "campaign":
-                totals = cached(campaigns_in_view)(base)
-                names = dict(zip(totals["campaign_id"], totals["name"]))
-            else:
-                # a click on a bar: that period's totals are in the report shown above (no query, ~50 ms at 10M)
-                totals = period_totals(report, by_period, view.drill_period) if (
-                    view.drill == "list" and view.drill_period is not None) else None
-                if totals is None:
-                    totals = cached(usage_by)(dim, base)
-                totals = totals[totals[dim].notna()]
-                names = dict(zip(totals[dim], totals["name"])) if view.drill == "list" else {}
-            values = totals[dim].tolist()
-            pick = resolve_pick(view.pick, values, names) or (values[0] if values else None)
-            if pick is not None:
-                show("u_pick", pick)
-                # the label is the pick's identity only: a figure in it changed with the period and was taken for
-                # the pick itself (pick=IT · 16,380 credits in the link); the figures are shown below it
-                st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
-                             width=380, format_func=lambda v: f"{names[v]} ({v})" if names.get(v) not in (None, v)
-                             else v)
-            show("u_q", view.search)
-            st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=300,
-                          placeholder="recipient digits, message id or words of the text")
+                st.markdown(f"**{safe_text(row['name'])}** · {safe_text(pick)} · sent {row['sent_at']:%d %b %Y %H:%M} "
+                            f"(Rome) · lists {safe_text(row['lists'])}")
+                if isinstance(row["text"], str):
+                    st.caption(f"“{safe_text(row['text'], 1000)}”")
+            with st.container(horizontal=True, wrap=True):
+                st.metric("Messages", n(row["messages"]), width=140)
+                st.metric("Parts", n(row["parts"]), width=140)
+                st.metric("Credits", n(row["credits"]), width=140)
+                st.metric("Cost", "unpriced" if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
+            if view.drill == "campaign":
+                with st.expander(f"All {len(totals):,} campaigns in this view"):
+                    table(totals, hide_index=True, width="stretch", column_config={
+                        "campaign_id": "Campaign", "name": st.column_config.TextColumn("Name", pinned=True),
+                        "sent_at": st.column_config.DatetimeColumn("Sent (Rome)", format="YYYY-MM-DD HH:mm"),
+                        "lists": "Lists", "text": st.column_config.TextColumn("Text", width="large"),
+                        **int_columns(totals, ["messages", "parts", "credits", "unpriced_credits"]),
+                        "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+
+            drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
+                              countries=(pick,) if view.drill == "country" else base.countries,
+                              campaign=pick if view.drill == "campaign" else None)
+            excel_f, excel_search = drill_f, view.search or None
+            excel_words = [("Drill-down", f"{DRILL_WORDS.get(view.drill, view.drill)}: {names.get(pick) or pick}")]
             if view.drill_period is not None:
-                st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
-                          help="Show the messages of the whole range again")
-        if view.pick and pick != view.pick and resolve_pick(view.pick, values, names) is None:
-            st.warning(f"{safe_text(repr(view.pick))} has no spend in this view: showing "
-                       f"{safe_text(names.get(pick) or pick)} instead.")
-        if pick is None:
-            st.info("Nothing was spent in this view: no messages to show.")
-            st.stop()
-        row = totals.set_index(dim).loc[pick]
-        if view.drill == "campaign":
-            st.markdown(f"**{safe_text(row['name'])}** · {safe_text(pick)} · sent {row['sent_at']:%d %b %Y %H:%M} "
-                        f"(Rome) · lists {safe_text(row['lists'])}")
-            if isinstance(row["text"], str):
-                st.caption(f"“{safe_text(row['text'], 1000)}”")
-        with st.container(horizontal=True, wrap=True):
-            st.metric("Messages", n(row["messages"]), width=140)
-            st.metric("Parts", n(row["parts"]), width=140)
-            st.metric("Credits", n(row["credits"]), width=140)
-            st.metric("Cost", "unpriced" if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
-        if view.drill == "campaign":
-            with st.expander(f"All {len(totals):,} campaigns in this view"):
-                table(totals, hide_index=True, width="stretch", column_config={
-                    "campaign_id": "Campaign", "name": st.column_config.TextColumn("Name", pinned=True),
-                    "sent_at": st.column_config.DatetimeColumn("Sent (Rome)", format="YYYY-MM-DD HH:mm"),
-                    "lists": "Lists", "text": st.column_config.TextColumn("Text", width="large"),
-                    **int_columns(totals, ["messages", "parts", "credits", "unpriced_credits"]),
-                    "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+                excel_words.append(("Clicked period", describe(lo, hi)))
+            show("u_sort", view.sort)
+            show("u_desc", view.descending)
+            show("u_size", view.page_size)
+            first = cached(messages_page)(drill_f, page=1, page_size=view.page_size, sort=view.sort,
+                                          descending=view.descending, search=view.search or None)
+            page_no = min(view.page, first.pages)
+            show("u_page", page_no)
+            with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
+                st.selectbox("Sort by", SORTS, format_func=SORT_WORDS.get, key="u_sort", on_change=changed,
+                             args=("sort",), width=160)
+                st.toggle("Descending", key="u_desc", on_change=changed, args=("descending",))
+                st.selectbox("Rows per page", PAGE_SIZES, key="u_size", on_change=changed, args=("page_size",),
+                             width=130)
+                st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, key="u_page",
+                                on_change=changed, args=("page",), width=150)
+            pg = first if page_no == 1 else cached(messages_page)(
+                drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending,
+                search=view.search or None)
+            found = f" matching “{safe_text(view.search)}”" if view.search else ""
+            st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
+                       "are Rome local time; recipients are masked.")
+            drilled = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
+            # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one
+            # value
+            static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != drilled})
+            excel_count = pg.total_rows  # the messages of the drill-down and its search: the workbook's
 
-        drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
-                          countries=(pick,) if view.drill == "country" else base.countries,
-                          campaign=pick if view.drill == "campaign" else None)
-        excel_f, excel_search = drill_f, view.search or None
-        excel_words = [("Drill-down", f"{DRILL_WORDS.get(view.drill, view.drill)}: {names.get(pick) or pick}")]
-        if view.drill_period is not None:
-            excel_words.append(("Clicked period", describe(lo, hi)))
-        show("u_sort", view.sort)
-        show("u_desc", view.descending)
-        show("u_size", view.page_size)
-        first = cached(messages_page)(drill_f, page=1, page_size=view.page_size, sort=view.sort,
-                                      descending=view.descending, search=view.search or None)
-        page_no = min(view.page, first.pages)
-        show("u_page", page_no)
-        with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
-            st.selectbox("Sort by", SORTS, format_func=SORT_WORDS.get, key="u_sort", on_change=changed,
-                         args=("sort",), width=160)
-            st.toggle("Descending", key="u_desc", on_change=changed, args=("descending",))
-            st.selectbox("Rows per page", PAGE_SIZES, key="u_size", on_change=changed, args=("page_size",),
-                         width=130)
-            st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, key="u_page",
-                            on_change=changed, args=("page",), width=150)
-        pg = first if page_no == 1 else cached(messages_page)(
-            drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending,
-            search=view.search or None)
-        found = f" matching “{safe_text(view.search)}”" if view.search else ""
-        st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
-                   "are Rome local time; recipients are masked.")
-        drilled = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
-        # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one value
-        static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != drilled})
-        excel_count = pg.total_rows  # the messages of the drill-down and its search: the workbook's
-
-# -- Excel: written in the background, to a file, with progress; served from that file ----------------------------
-st.subheader("Excel")
-view_key = (excel_f, excel_search, tuple(excel_words), s.revision)
-est = estimate(excel_count)
-st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
-           "CSV.gz.")
-choices = {"summary": "Summary sheets only", "xlsx": "Summary and messages (Excel)", "csv.gz": "Messages (CSV.gz)"}
-what = st.radio("What to write", list(choices), format_func=choices.get, horizontal=True, key="x_kind",
-                index=0 if est.summary_by_default else 1)
-job_entry = st.session_state.get("export_job")
-if st.button("Prepare the Excel workbook of this view" if what != "csv.gz" else "Prepare the messages as CSV.gz",
-             key="x_go"):
-    if job_entry:
-        job_entry[1].remove()
-    job = ExportJob(db_path(), excel_f, "csv.gz" if what == "csv.gz" else "xlsx", with_messages=what != "summary",
-                    preset=view.preset, search=excel_search, view=tuple(excel_words),
-                    owner=str(st.session_state.get("credits_user", ("local",))[0] or "local"), total=est.messages)
-    st.session_state["export_job"] = job_entry = (view_key, job)
+    # -- Excel: written in the background, to a file, with progress; served from that file ------------------------
+    st.subheader("Excel")
+    view_key = (excel_f, excel_search, tuple(excel_words), s.revision)
+    est = estimate(excel_count)
+    st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
+               "CSV.gz.")
+    choices = {"summary": "Summary sheets only", "xlsx": "Summary and messages (Excel)", "csv.gz": "Messages (CSV.gz)"}
+    what = st.radio("What to write", list(choices), format_func=choices.get, horizontal=True, key="x_kind",
+                    index=0 if est.summary_by_default else 1)
+    job_entry = st.session_state.get("export_job")
+    if st.button("Prepare the Excel workbook of this view" if what != "csv.gz" else "Prepare the messages as CSV.gz",
+                 key="x_go"):
+        if job_entry:
+            job_entry[1].remove()
+        job = ExportJob(db_path(), excel_f, "csv.gz" if what == "csv.gz" else "xlsx", with_messages=what != "summary",
+                        preset=view.preset, search=excel_search, view=tuple(excel_words),
+                        owner=str(st.session_state.get("credits_user", ("local",))[0] or "local"), total=est.messages)
+        st.session_state["export_job"] = job_entry = (view_key, job)
 
 
-# the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a rerun
-# a second) and made the page slower to settle and to answer
-running = bool(job_entry and job_entry[1].running)
+    # the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a rerun
+    # a second) and made the page slower to settle and to answer
+    running = bool(job_entry and job_entry[1].running)
 
 
-@st.fragment(run_every=1.0 if running else None)
-def export_progress(ticking: bool) -> None:
-    entry = st.session_state.get("export_job")
-    if not entry:
-        return
-    key, job = entry
-    if key != view_key:
-        st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
-        return
-    if job.running:
-        st.progress(job.fraction, text=job.status())
-        if st.button("Cancel", key="x_cancel"):
-            job.cancel()
-        return
-    if ticking:  # the job ended since the last full run: one more draws its result and stops the timer
-        st.rerun()
-    if job.ready:
-        name = job.path.name
-        st.caption(job.status())
-        st.download_button(f"Download {name}", data=lambda p=job.path: open(p, "rb"), file_name=name,
-                           mime="application/gzip" if name.endswith(".gz") else
-                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="x_download")
-    else:
-        st.warning(safe_text(job.status(), 500))
+    @st.fragment(run_every=1.0 if running else None)
+    def export_progress(ticking: bool) -> None:
+        entry = st.session_state.get("export_job")
+        if not entry:
+            return
+        key, job = entry
+        if key != view_key:
+            st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
+            return
+        if job.running:
+            st.progress(job.fraction, text=job.status())
+            if st.button("Cancel", key="x_cancel"):
+                job.cancel()
+            return
+        if ticking:  # the job ended since the last full run: one more draws its result and stops the timer
+            st.rerun()
+        if job.ready:
+            name = job.path.name
+            st.caption(job.status())
+            st.download_button(f"Download {name}", data=lambda p=job.path: open(p, "rb"), file_name=name,
+                               mime="application/gzip" if name.endswith(".gz") else
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="x_download")
+        else:
+            st.warning(safe_text(job.status(), 500))
 
 
-export_progress(running)
+    export_progress(running)
+
+
+report_body()
