@@ -345,21 +345,17 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         offset = (page - 1) * page_size
         cols = ("epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
                 "recipient, text")
-        if sort == "sent_at" and offset == 0:  # the first page (a click on a bar): its rows at once
-            df = select(store, f"SELECT {cols} FROM messages WHERE {where} ORDER BY sent_at {direction}, "
+        if sort == "sent_at":
+            # keyset: past page 1, find the page's first key on the two narrow key columns, then read only that
+            # page's rows from it (page 1 reads its rows at once)
+            after = ""
+            if offset:
+                first = select(store, f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at "
+                                    f"{direction}, seq {direction} LIMIT 1 OFFSET ?", params + [offset]).fetchall()
+                after = f" AND (sent_at, seq) {'<=' if descending else '>='} (?, ?)" if first else " AND false"
+                params = params + list(first[0] if first else ())
+            df = select(store, f"SELECT {cols} FROM messages WHERE {where}{after} ORDER BY sent_at {direction}, "
                                f"seq {direction} LIMIT ?", params + [page_size]).df()
-        elif sort == "sent_at":
-            # keyset: find the page's first key on the two narrow key columns, then read only that page's rows
-            cmp = "<=" if descending else ">="
-            first = select(store, f"SELECT sent_at, seq FROM messages WHERE {where} ORDER BY sent_at {direction}, "
-                                f"seq {direction} LIMIT 1 OFFSET ?", params + [offset]).fetchall()
-            if not first:
-                df = select(store, f"SELECT {cols} FROM messages WHERE false").df()
-            else:
-                df = select(store,
-                    f"SELECT {cols} FROM messages WHERE {where} AND (sent_at, seq) {cmp} (?, ?) "
-                    f"ORDER BY sent_at {direction}, seq {direction} LIMIT ?",
-                    params + [first[0][0], first[0][1], page_size]).df()
         else:
             df = select(store,
                 f"SELECT {cols} FROM messages WHERE {where} ORDER BY {SORTABLE[sort]} {direction} NULLS LAST, "

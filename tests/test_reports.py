@@ -407,7 +407,8 @@ def test_a_page_of_messages_shows_names_given_since_the_last_page(tmp_path):
        descending=st.booleans(), list_a=st.booleans())
 def test_pages_of_messages_by_time_are_the_messages_in_order_once_each(minutes, size, descending, list_a):
     """Every page sorted by time (the first read at once, the others found by key), put end to end, is each message
-    of the filter once, in (time, recording order), whatever the ties on the same instant and the page size."""
+    of the filter once, in (time, recording order), whatever the ties on the same instant and the page size; a
+    page past the last has no rows."""
     s = CreditStore.open(":memory:")
     s.add_list("a")
     s.add_list("b")
@@ -423,4 +424,6 @@ def test_pages_of_messages_by_time_are_the_messages_in_order_once_each(minutes, 
     got = [x for p in range(1, first.pages + 1) for x in
            messages_page(s, f, page=p, page_size=size, descending=descending).rows["message_id"]]
     assert got == want and first.total_rows == len(want)
+    past = messages_page(s, f, page=first.pages + 1, page_size=size, descending=descending)
+    assert past.rows.empty and past.total_rows == len(want)  # past the last page: no rows, the same totals
     s.close()
