@@ -64,11 +64,6 @@ def write_view(view) -> None:
     st.query_params.from_dict(view.to_params())
 
 
-def fresh_chart() -> None:
-    """The next chart is drawn anew, with no bar clicked in it (see ``held`` below)."""
-    st.session_state["u_chart_gen"] = st.session_state.get("u_chart_gen", 0) + 1
-
-
 def changed(what: str) -> None:
     """A widget changed: the view it makes goes to the URL; anything but the page number goes back to page 1."""
     ss = st.session_state
@@ -216,16 +211,15 @@ def report_body() -> None:
     browser either, bench/README.md). It reads the view from the URL, which the click has just changed."""
     s = store()
     view = current_view()
-    f, long, per_list, (prev, last_year), by_period = answers(view)
-    report = long  # as computed (``long`` gets the chart's columns)
+    f, report, per_list, (prev, last_year), by_period = answers(view)
     excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
     excel_count = int(per_list["messages"].sum())  # the view's messages, as the workbook counts them
 
     # -- the chart: one bar per period and list; a click drills into it ------------------------------------------
-    is_partial = long["coverage"].ne("")
-    long = long.assign(
-        shown=long["label"].where(~is_partial, long["label"] + " (" + long["coverage"] + ")"),
-        start=long["period"].dt.strftime("%Y-%m-%d"))
+    is_partial = report["coverage"].ne("")
+    long = report.assign(
+        shown=report["label"].where(~is_partial, report["label"] + " (" + report["coverage"] + ")"),
+        start=report["period"].dt.strftime("%Y-%m-%d"))
     long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                       on=["period", "list_id"], how="left").astype({"eur": "float64"})
     long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
@@ -239,18 +233,16 @@ def report_body() -> None:
         start = view.drill_period.isoformat()
         target = [{"list_id": x, "start": start} for x in ([view.pick] if view.drill == "list" else
                                                             dict.fromkeys(long["list_id"]))]
-    chart_key = f"u_chart_{st.session_state.get('u_chart_gen', 0)}"
-    held = st.session_state.get("u_chart_lit")  # (chart key, bars lit when it was drawn)
-    clicked_bars = (st.session_state.get(chart_key) or {}).get("selection", {}).get("bar")
-    if held is None or held[0] != chart_key or (clicked_bars or held[1]) != target:
-        if held is not None and held[0] == chart_key:  # the view changed otherwise (a link, back): a new chart
-            fresh_chart()
-            chart_key = f"u_chart_{st.session_state['u_chart_gen']}"
-        held = st.session_state["u_chart_lit"] = (chart_key, target)
+    gen, drawn = st.session_state.get("u_chart", (0, None))  # the chart's generation, the bars lit when drawn
+    clicked_bars = (st.session_state.get(f"u_chart_{gen}") or {}).get("selection", {}).get("bar")
+    if (clicked_bars or drawn) != target:  # a first chart, or the view changed otherwise (a link, back, another
+        gen, drawn = gen + 1, target       # drill, a cleared period): a new chart, with no stale selection in it
+        st.session_state["u_chart"] = (gen, drawn)
+    chart_key = f"u_chart_{gen}"
     # Vega-Lite (bundled with Streamlit, 0.8 MB of script; Plotly's is 4.7 MB and cost ~0.6 s of every fresh load in
     # Chromium, bench/README.md), drawn as SVG: every bar is an element, periods are labels on a category axis
     bars = alt.selection_point(name="bar", fields=["list_id", "start"], on="click", clear=False, toggle=False,
-                               **({"value": held[1]} if held[1] else {}))
+                               **({"value": drawn} if drawn else {}))
     long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
                     zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
     chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
@@ -390,10 +382,9 @@ def report_body() -> None:
             found = f" matching “{safe_text(view.search)}”" if view.search else ""
             st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
                        "are Rome local time; recipients are masked.")
-            drilled = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
             # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one
             # value
-            static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != drilled})
+            static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != dim})
             excel_count = pg.total_rows  # the messages of the drill-down and its search: the workbook's
 
     # -- Excel: written in the background, to a file, with progress; served from that file ------------------------
@@ -414,7 +405,6 @@ def report_body() -> None:
                         preset=view.preset, search=excel_search, view=tuple(excel_words),
                         owner=str(st.session_state.get("credits_user", ("local",))[0] or "local"), total=est.messages)
         st.session_state["export_job"] = job_entry = (view_key, job)
-
 
     # the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a rerun
     # a second) and made the page slower to settle and to answer
