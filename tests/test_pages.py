@@ -224,7 +224,6 @@ def test_usage_search_finds_messages_by_words_and_recipient(monkeypatch, demo_db
 
 
 def test_usage_presets_and_partial_periods(monkeypatch, demo_db):
-
     from credits_core.periods import describe, preset_range
     from credits_core.views import rome_today
 
@@ -435,7 +434,6 @@ def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp
 
 def test_usage_chart_of_one_period_keeps_a_category_axis(monkeypatch, demo_db):
     """One period on the chart is a label, never a time axis with ticks like 23:59:59.9996."""
-
     at = usage_at(monkeypatch, demo_db, {"range": "this_month"})
     at.selectbox(key="u_by").set_value("year").run()
     x = chart_spec(at)["encoding"]["x"]
@@ -570,7 +568,6 @@ def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch
 
 def test_history_is_newest_first_with_a_date_range(monkeypatch, demo_db):
     """Issue 23.6: History was oldest first with no date filter."""
-
     at = app(monkeypatch, demo_db)
     at.switch_page("app_pages/history.py").run()
     rows = at.dataframe[0].value
@@ -586,7 +583,6 @@ def test_history_is_newest_first_with_a_date_range(monkeypatch, demo_db):
 def test_a_list_keeps_its_colour_whatever_the_filter_and_the_pick_is_an_id(monkeypatch, demo_db):
     """Issue 23.4: with two lists chosen, Newsletter was drawn in another list's colour; the drill box's label held
     a figure that went into the link as the pick."""
-
     def colours(at) -> dict:
         scale = chart_spec(at)["encoding"]["color"]["scale"]
         return dict(zip(scale["domain"], scale["range"], strict=True))
