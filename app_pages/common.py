@@ -59,6 +59,17 @@ def _open(path: str, ro: bool) -> CreditStore:
 ANSWERS = AnswerCache()
 
 
+def cold_start() -> None:
+    """Close this process's stores and drop every answer, as in a process just started (benchmarks of a first
+    render; nothing in the dashboard calls it)."""
+    global ANSWERS
+    with _STORES_LOCK:
+        for s in _STORES.values():
+            s.close()
+        _STORES.clear()
+    ANSWERS = AnswerCache()
+
+
 LOOPBACK = ("localhost", "127.0.0.1", "::1")  # empty or unset is NOT loopback: Streamlit then binds every interface
 
 

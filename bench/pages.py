@@ -24,8 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from app_pages.common import cold_start  # noqa: E402
+
+
+def message_count(db: Path) -> int:
+    from credits_core import CreditStore
+
+    with CreditStore.open(db, read_only=True) as s:
+        return s.message_count
 
 
 def change_usage(at):
@@ -52,8 +60,7 @@ def usage_interactions(runs: int) -> None:
     }
     got: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(runs):
-        st.cache_resource.clear()
-        st.cache_data.clear()
+        cold_start()
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.run()
         at.switch_page("app_pages/usage.py").run()
@@ -104,8 +111,7 @@ def main() -> None:
     for page, change in PAGES.items():
         first, warm = [], []
         for _ in range(args.runs):
-            st.cache_resource.clear()
-            st.cache_data.clear()
+            cold_start()
             at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
             t0 = time.perf_counter()
             at.run()
@@ -123,7 +129,7 @@ def main() -> None:
               f"{statistics.median(warm) * 1000:>11.0f} ms ({what})", flush=True)
     usage_interactions(args.runs)
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{args.messages:,}-message demo, median of {args.runs} runs")
+          f"{db.name} ({message_count(db):,} messages), median of {args.runs} runs")
 
 
 if __name__ == "__main__":
