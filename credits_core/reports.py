@@ -222,10 +222,10 @@ def period_totals(long: pd.DataFrame, valued: pd.DataFrame, period: date) -> pd.
 @within_range
 @one_turn
 def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
-    """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first, with what they cost:
-    messages, parts, credits, eur, unpriced_credits (credits from lots bought without a price: not valued, never
-    counted as free); by country or campaign also first_day, last_day, lists (ids, comma separated); by list
-    its name."""
+    """Totals by ``list_id``, ``country`` or ``campaign_id`` for the filter, best first (ties in the lists' order or
+    by id), with what they cost: messages, parts, credits, eur, unpriced_credits (credits from lots bought without a
+    price: not valued, never counted as free); by country or campaign also first_day, last_day, lists (ids, comma
+    separated); by list its name."""
 
     if dimension == "list_id":
         per = usage_by_list(store, f, compare=False)
@@ -238,7 +238,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -
     df = select(store,
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
         f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
-        f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC", params).df()
+        f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC, {dimension} NULLS LAST", params).df()
     ids = store.snapshot().list_ids
     df["lists"] = [", ".join(ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
     valued = value_spend(store, f, (dimension,)).set_index(dimension)
