@@ -246,11 +246,24 @@ def eur(value) -> str:
 
 
 def empty_state() -> bool:
-    """True (and a helpful message shown) when the database holds no purchase yet."""
-    if store().controls:
+    """True (and a message saying what this database lacks and how to add it) when it holds no purchase yet."""
+    from credits_core.views import account_state
+
+    state = account_state(store())
+    if not state.empty:
         return False
-    st.info("This database is empty. Record a first purchase on **Buy credits**, import your data on **Import**, "
-            "or build the demo account: `python -m credits_core demo --db data/demo.duckdb`.")
+    if state.synced or state.lists:
+        found = f"{state.lists:,} list(s)" + (" from MailUp" if state.synced else "")
+        problems = (f" The last sync could not record {state.sync_problems:,} sending(s) for that reason."
+                    if state.synced and state.sync_problems else "")
+        st.info(f"This database has {found} but no purchase yet, so no credit can be spent and no sending can be "
+                "recorded." + problems + " Add your purchases: on **Import**, a file of kind *purchases* (lot_id, "
+                "purchased_at, credits, expiring, price_eur, from your invoices), or one purchase on **Buy "
+                "credits**. Then sync MailUp again: the sendings are recorded then.")
+    else:
+        st.info("This database is empty: it holds no purchase and no list yet. Add your purchases on **Import** (a "
+                "file of kind *purchases*) or **Buy credits**, and connect MailUp to bring lists and sendings (see "
+                "**Import**). To explore the dashboard first, start it without `CREDITS_DB`: it opens a demo account.")
     return True
 
 

@@ -151,7 +151,7 @@ if not empty_state():
             m[3].metric(f"Available on {safe_text(q.bucket, 60)}", n(q.available))
             if q.unicode_char:
                 st.caption(f"The text is sent as Unicode (UCS-2, 70 characters a part) because of {q.unicode_char!r}.")
-            (st.success if q.fits else st.error)(
+            (st.success if q.fits else st.warning)(  # a preview of what is typed, not an error
                 f"{safe_text(q.bucket.capitalize())} " + ("can hold it now." if q.fits else
                                                f"cannot hold it now: {q.credits:,} needed, {q.available:,} available."))
             if q.projected is not None:

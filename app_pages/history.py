@@ -6,6 +6,7 @@ import streamlit as st
 from app_pages.common import cached, empty_state, int_columns, store, table
 from credits_core.export import frame_to_xlsx
 from credits_core.reports import history
+from credits_core.views import rome_today
 
 st.title("📜 History")
 st.caption("Every purchase, assignment change, expiry extension and expiry deduction, with the balances right after "
@@ -18,7 +19,7 @@ if not empty_state():
     kinds = st.multiselect("Events", options, default=[k for k in qp.get_all("kind") if k in options], key="kinds")
     lists = st.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
                            format_func=lambda x: f"{s.list_name(x)} ({x})", key="hlists")
-    first = h["at_rome"].min().date() if len(h) else date.today()
+    first = h["at_rome"].min().date() if len(h) else rome_today()
     last = max(h["at_rome"].max().date(), first) if len(h) else first
     try:  # the date range lives in the link too; a bad value falls back to everything
         picked = (date.fromisoformat(qp.get("from", "")), date.fromisoformat(qp.get("to", "")))

@@ -13,7 +13,7 @@ from app_pages.common import (
     table,
 )
 from credits_core import CreditsError
-from credits_core.calendar import ROME
+from credits_core.calendar import ROME, zone
 from credits_core.importer import KINDS, import_file
 from credits_core.mailup import Client, sync, sync_status
 
@@ -30,7 +30,7 @@ else:
     st.caption(f"Connected as {settings.username} to {settings.api_url.split('/')[2]}.")
 if status is not None:
     d = status["detail"]
-    st.text(f"Last sync {status['synced_at'].astimezone(ROME):%d %B %Y %H:%M} (Rome): {d.get('lists', 0)} lists, "
+    st.text(f"Last sync {status['synced_at'].astimezone(zone(ROME)):%d %B %Y %H:%M} (Rome): {d.get('lists', 0)} lists, "
             f"{d.get('messages', 0)} messages, {d.get('sendings', 0):,} sendings read, {d.get('recorded', 0):,} new "
             f"messages recorded, {d.get('problems', 0)} problem(s).")
 elif settings is not None:

@@ -32,15 +32,29 @@ def _instant(text: str) -> datetime:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo into a file of its own beside ``--db`` and move it into place only once it is whole: a build
+    that fails (or is killed) leaves no database behind, and ``--force`` replaces the old file in one step."""
+    import os
+
     from .demo import build_demo
 
-    if Path(args.db).exists():
-        if not args.force:
-            raise CreditsError(f"{args.db} exists; use --force to replace it")
-        Path(args.db).unlink()
-        Path(args.db + ".wal").unlink(missing_ok=True)
-    with _open(args.db) as store:
-        summary = build_demo(store, messages=args.messages, seed=args.seed)
+    target = Path(args.db)
+    if target.exists() and not args.force:
+        raise CreditsError(f"{args.db} exists; use --force to replace it")
+    if args.messages < 0:
+        raise CreditsError(f"--messages {args.messages}: give a number of messages >= 0")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    try:
+        with _open(str(building)) as store:
+            summary = build_demo(store, messages=args.messages, seed=args.seed)
+        Path(str(target) + ".wal").unlink(missing_ok=True)  # a closed store leaves no WAL; an old file's may remain
+        # the write token moves with the file, so a dashboard open on the old one sees a new ledger (db.py)
+        os.replace(str(building) + ".rev", str(target) + ".rev")
+        os.replace(building, target)  # the whole file, or nothing: rename is atomic within a folder
+    finally:
+        for suffix in ("", ".wal", ".rev", ".wait"):
+            Path(str(building) + suffix).unlink(missing_ok=True)
     print(f"demo database {args.db}: {summary['messages']:,} messages in {summary['lists']} lists, "
           f"{summary['lots']} lots, {summary['from']:%Y-%m-%d} to {summary['to']:%Y-%m-%d}")
     return 0

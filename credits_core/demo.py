@@ -7,7 +7,11 @@ packages in the first months, then non-expiring top-ups. The last expiring packa
 ``end``; by R4 every expiring credit now expires with it, about two months after ``end``, so the expiry preview has
 something to show (and, under the default policy, the non-expiring top-ups were spent first, R5).
 
-Everything is generated with numpy in bulk and recorded with one ``record_messages`` call.
+Everything is generated with numpy in bulk and recorded with one ``record_messages`` call. The account builds for
+every ``end`` instant and size: each limited list gets its credits at the very instant of the purchase it comes from
+(recorded after the purchase, before any message at that instant, R9), and every list's credits cover the messages of
+the window that follows with room to spare. Each recipient's number belongs to the message's country (its country
+code and a mobile range of that country), so a country read from the number is the country charged.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import phonenumbers
 
 from .pricing import packages, rates, text_parts
 from .store import CreditStore
@@ -81,8 +86,25 @@ def _package_for(credits: int) -> tuple[int, Decimal]:
     return n * int(big["credits"]), n * big["price_eur"]
 
 
+COLUMNS = ["message_id", "list_id", "sent_at", "credits", "country", "parts", "campaign_id", "recipient", "text"]
+
+
+def mobile_numbers(countries: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A mobile number of each country, in international form (``+39312...``): the country's example mobile number
+    (libphonenumber's data) with its last six digits drawn at random, which stays in that country's mobile range."""
+    out = np.empty(len(countries), dtype=object)
+    for country in np.unique(countries):
+        example = phonenumbers.example_number_for_type(str(country), phonenumbers.PhoneNumberType.MOBILE)
+        national = phonenumbers.national_significant_number(example)
+        where = countries == country
+        tail = pd.Series(rng.integers(0, 1_000_000, int(where.sum()))).astype(str).str.zfill(6)
+        out[where] = (f"+{example.country_code}{national[:-6]}" + tail).to_numpy()
+    return out
+
+
 def generate_messages(n: int, start: datetime, end: datetime, rng: np.random.Generator) -> pd.DataFrame:
-    """``n`` messages between ``start`` and ``end``, sorted by time."""
+    """``n`` messages between ``start`` and ``end``, sorted by time (fewer when some fall outside: a Rome time that
+    does not exist, or a burst running past ``end``)."""
     list_ids = np.array([x[0] for x in LISTS])
     weights = np.array([x[2] for x in LISTS])
     weights = weights / weights.sum()
@@ -132,17 +154,18 @@ def generate_messages(n: int, start: datetime, end: datetime, rng: np.random.Gen
             "list_id": list_id, "sent_at": sent, "credits": credits.astype(np.int64), "country": country,
             "parts": parts.astype(np.int32), "campaign_id": campaign, "text": texts,
         }))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(COLUMNS, [
+            "string", "string", "datetime64[us, UTC]", "int64", "string", "int32", "string", "string", "string"])})
     df = pd.concat(frames, ignore_index=True)
     df = df[df["sent_at"].notna()]
     df["sent_at"] = df["sent_at"].dt.tz_convert("UTC")
     df = df[(df["sent_at"] > pd.Timestamp(start)) & (df["sent_at"] <= pd.Timestamp(end))]
     df = df.sort_values("sent_at", kind="stable", ignore_index=True)
-    phone = rng.integers(3_200_000_000, 3_499_999_999, len(df))
-    df["recipient"] = "+39" + pd.Series(phone).astype(str)
+    df["recipient"] = mobile_numbers(df["country"].to_numpy(), rng)
     df["message_id"] = "M" + pd.Series(np.arange(1, len(df) + 1)).astype(str).str.zfill(9)
     df["campaign_id"] = df["campaign_id"].astype("string")
-    return df[["message_id", "list_id", "sent_at", "credits", "country", "parts", "campaign_id", "recipient",
-               "text"]]
+    return df[COLUMNS]
 
 
 def build_demo(store: CreditStore, messages: int = 200_000, seed: int = 7, end: datetime | None = None) -> dict:
@@ -166,6 +189,8 @@ def build_demo(store: CreditStore, messages: int = 200_000, seed: int = 7, end: 
     legacy = int(msgs["credits"].sum() * 0.04) + 500
     # credits carried over from the previous platform: their price is not known (valued apart, never as free)
     store.purchase(legacy, start - timedelta(days=20), expiring=False, price=None, lot_id="LEGACY")
+    # Each window (times[i], times[i + 1]] is paid by the purchase at times[i] and the assignments made at that same
+    # instant (recorded after it, R9): a message can never fall between a purchase and the limits it funds.
     for i, (_, expiring) in enumerate(plan):
         window = msgs[(t_sent > pd.Timestamp(times[i])) & (t_sent <= pd.Timestamp(times[i + 1]))]
         need = int(window["credits"].sum())
@@ -175,15 +200,16 @@ def build_demo(store: CreditStore, messages: int = 200_000, seed: int = 7, end: 
         store.purchase(credits, times[i], expiring=expiring, price=price, lot_id=lot_id)
         by_list = window.groupby("list_id")["credits"].sum()
         for list_id in limited:
-            store.assign(list_id, int(by_list.get(list_id, 0) * 1.2) + 20, times[i] + timedelta(minutes=5))
-    # one list moved from a spending limit back to free access along the way
-    window = msgs[(t_sent > pd.Timestamp(times[2])) & (t_sent <= pd.Timestamp(times[4]))]
-    events_need = int(window.loc[window["list_id"] == "events", "credits"].sum() * 1.2) + 20
-    store.assign("events", events_need, times[2] + timedelta(minutes=10))
-    store.set_shared("events", times[4] + timedelta(minutes=10))
+            store.assign(list_id, int(by_list.get(list_id, 0) * 1.2) + 20, times[i])
+        if i == 2:  # one list moved from a spending limit back to free access along the way, at times[4]
+            both = msgs[(t_sent > pd.Timestamp(times[2])) & (t_sent <= pd.Timestamp(times[4]))]
+            store.assign("events", int(both.loc[both["list_id"] == "events", "credits"].sum() * 1.2) + 20, times[2])
+        if i == 4:
+            store.set_shared("events", times[4])
 
     stored = store.record_messages(msgs)
-    store.describe_campaigns(campaign_catalogue(msgs))
+    if len(msgs):
+        store.describe_campaigns(campaign_catalogue(msgs))
     return {"messages": stored, "lists": len(LISTS), "lots": len(store.lots(end)), "from": start, "to": end}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,6 +12,31 @@ from .forecast import campaigns
 from .ledger import POOL
 from .reports import ReportFilter, usage_by_list
 from .store import CreditStore
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """What a database holds, for the pages' empty states: a page that needs purchases says which of them is missing
+    and how to add it (facts; the page words them)."""
+
+    lists: int
+    purchases: int
+    messages: int
+    synced: bool  # a MailUp sync ran on this file
+    sync_problems: int  # problems the last sync reported (sendings it could not record)
+
+    @property
+    def empty(self) -> bool:
+        """No purchase yet: nothing to spend, so no balance, report or expiry to show."""
+        return self.purchases == 0
+
+
+def account_state(store: CreditStore) -> AccountState:
+    status = store.mailup_status()
+    detail = (status or {}).get("detail", {})
+    return AccountState(lists=len(store.list_ids), purchases=sum(c.kind == "purchase" for c in store.controls),
+                        messages=store.message_count, synced=status is not None,
+                        sync_problems=int(detail.get("problems", 0) or 0))
 
 
 def list_overview(store: CreditStore) -> pd.DataFrame:
@@ -45,10 +71,13 @@ def list_overview(store: CreditStore) -> pd.DataFrame:
 
 
 def balance_timeline(store: CreditStore, months: int = 30) -> pd.DataFrame:
-    """Balance at the end of each Rome day, sampled weekly, for the last ``months``: at, holder (the pool or a
-    list's name), credits."""
+    """Balance at the end of each Rome day, sampled weekly, for the last ``months`` (from the first purchase when
+    the account is younger): at, holder (the pool or a list's name), credits."""
     now = now_us()
     start = local_date(now) - timedelta(days=int(months * 30.44))
+    purchases = [c.at_us for c in store.controls if c.kind == "purchase"]
+    if purchases:
+        start = max(start, local_date(min(purchases)))
     rows = []
     d = start
     while True:

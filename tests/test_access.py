@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -36,7 +35,7 @@ def test_a_user_in_both_lists_is_a_manager():
     assert Access.from_mapping({}).role_of("ana@example.com") is None
 
 
-def test_the_gate_refuses_every_write_of_an_analyst_and_names_the_manager():
+def test_the_gate_refuses_every_write_of_an_analyst_and_names_the_manager(now):
     s = CreditStore.open(":memory:")
     s.add_list("a", "Alerts")
     analyst = WriteGate(s, "carl@example.com", ANALYST)
@@ -44,12 +43,12 @@ def test_the_gate_refuses_every_write_of_an_analyst_and_names_the_manager():
     with pytest.raises(CreditsError, match="carl@example.com is an analyst"):
         analyst.purchase(100, T("2026-01-01T10:00"))
     with pytest.raises(CreditsError, match="analyst"):
-        apply_limits(analyst, [LimitChange("a", 0)], datetime.now(UTC))
+        apply_limits(analyst, [LimitChange("a", 0)], now)
     r = import_file(analyst, "purchases", b"lot_id,purchased_at,credits\nP1,2026-01-01T10:00:00Z,5\n", "p.csv")
     assert not r.ok and "analyst" in r.problems[0][3]
     assert s.controls == [] and analyst.list_name("a") == "Alerts"  # reads pass
     manager.purchase(100, T("2026-01-01T10:00"), expiring=False, lot_id="L1")
-    apply_limits(manager, [LimitChange("a", 40)], datetime.now(UTC))
+    apply_limits(manager, [LimitChange("a", 40)], now)
     r = import_file(manager, "purchases", b"lot_id,purchased_at,credits,expiring\nP1,2026-01-02T10:00:00Z,5,no\n",
                     "p.csv")
     assert r.ok, r.text()
@@ -89,7 +88,7 @@ def test_cli_names_its_author(tmp_path, capsys):
         assert set(history(s)["author"]) == {"cron-nightly"}
 
 
-def test_campaigns_scheduled_and_cancelled_are_named_in_the_history():
+def test_campaigns_scheduled_and_cancelled_are_named_in_the_history(now):
     from datetime import timedelta
 
     from credits_core.forecast import cancel_campaign, schedule_campaign
@@ -98,7 +97,7 @@ def test_campaigns_scheduled_and_cancelled_are_named_in_the_history():
     s.add_list("a", "Alerts")
     s.purchase(1000, T("2026-01-01T10:00"), expiring=False)
     manager = WriteGate(s, "ana@example.com", MANAGER)
-    cid = schedule_campaign(manager, "a", datetime.now(UTC) + timedelta(days=3), "hi", {"IT": 10})
+    cid = schedule_campaign(manager, "a", now + timedelta(days=3), "hi", {"IT": 10})
     with pytest.raises(CreditsError, match="analyst"):
         cancel_campaign(WriteGate(s, "carl@example.com", ANALYST), cid)
     cancel_campaign(manager, cid)
@@ -171,14 +170,13 @@ def test_an_unverified_email_gets_no_role_and_addresses_compare_in_lower_case():
                             require_verified=False)[1] == "analyst"
 
 
-def test_the_gate_records_authors_in_lower_case(tmp_path):
-    from datetime import UTC, datetime
+def test_the_gate_records_authors_in_lower_case(tmp_path, now):
 
     from credits_core import CreditStore
     from credits_core.access import WriteGate
 
     s = CreditStore.open(tmp_path / "a.duckdb")
-    WriteGate(s, "ANA@Example.COM", "manager").purchase(10, datetime.now(UTC))
+    WriteGate(s, "ANA@Example.COM", "manager").purchase(10, now)
     assert s.controls[-1].author == "ana@example.com"
     s.close()
 

@@ -6,7 +6,7 @@ import email
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,8 @@ from credits_core.alerts import SmtpSettings, find_alerts
 from credits_core.filters import select
 
 from .conftest import T, _free_port
+
+pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,17 +44,16 @@ def smtp():
     controller.stop()
 
 
-def bought(days_ahead: int) -> datetime:
-    """An instant whose purchase expires in about ``days_ahead`` days (noon UTC, two years before)."""
-    return (datetime.now(UTC) - timedelta(days=730 - days_ahead)).replace(hour=12, minute=0, second=0, microsecond=0)
+def bought(now: datetime, days_ahead: int) -> datetime:
+    """An instant whose purchase expires in about ``days_ahead`` days after ``now`` (noon UTC, two years before)."""
+    return (now - timedelta(days=730 - days_ahead)).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
-def expiring_store(path: Path, days_ahead: int) -> None:
-    """Credits that expire in ``days_ahead`` days."""
-    now = datetime.now(UTC)
+def expiring_store(path: Path, days_ahead: int, now: datetime) -> None:
+    """Credits that expire in ``days_ahead`` days after ``now``."""
     with CreditStore.open(path) as s:
         s.add_list("a", "Avvisi consegna")
-        s.purchase(5000, bought(days_ahead), lot_id="X")
+        s.purchase(5000, bought(now, days_ahead), lot_id="X")
         s.send("a", 100, now - timedelta(days=3))
 
 
@@ -67,10 +68,10 @@ def cli(path: Path, *args: str, port: int | None = None) -> subprocess.Completed
                           text=True, timeout=120)
 
 
-def test_alerts_arrive_once_and_again_when_the_figure_changes(smtp, tmp_path):
+def test_alerts_arrive_once_and_again_when_the_figure_changes(smtp, tmp_path, now):
     inbox, port = smtp
     db = tmp_path / "a.duckdb"
-    expiring_store(db, 20)
+    expiring_store(db, 20, now)
     out = cli(db, "alerts", port=port)
     assert out.returncode == 0, out.stderr
     assert len(inbox.messages) == 1
@@ -83,35 +84,34 @@ def test_alerts_arrive_once_and_again_when_the_figure_changes(smtp, tmp_path):
     assert cli(db, "alerts", port=port).returncode == 0
     assert len(inbox.messages) == 1  # nothing new: nothing sent
     with CreditStore.open(db) as s:
-        s.purchase(2000, bought(20) + timedelta(hours=1), lot_id="Y")  # the same day: 2,000 more expire then
+        s.purchase(2000, bought(now, 20) + timedelta(hours=1), lot_id="Y")  # the same day: 2,000 more expire then
     assert cli(db, "alerts", port=port).returncode == 0
     assert [m["Subject"][:17] for m in inbox.messages] == ["4,900 SMS credits", "6,900 SMS credits"]
 
 
-def test_a_down_smtp_server_fails_clearly_and_marks_nothing(tmp_path):
+def test_a_down_smtp_server_fails_clearly_and_marks_nothing(tmp_path, now):
     db = tmp_path / "a.duckdb"
-    expiring_store(db, 20)
+    expiring_store(db, 20, now)
     out = cli(db, "alerts", port=_free_port())  # nobody listens there
     assert out.returncode == 1 and "did not take the e-mail" in out.stderr
     with CreditStore.open(db) as s:
         assert select(s, "SELECT count(*) FROM alerts_sent").fetchall() == [(0,)]
 
 
-def test_dry_run_prints_and_sends_nothing(smtp, tmp_path):
+def test_dry_run_prints_and_sends_nothing(smtp, tmp_path, now):
     inbox, port = smtp
     db = tmp_path / "a.duckdb"
-    expiring_store(db, 20)
+    expiring_store(db, 20, now)
     out = cli(db, "alerts", "--dry-run", port=port)
     assert out.returncode == 0 and "--- would send: 4,900 SMS credits expire" in out.stdout
     assert inbox.messages == []
 
 
-def test_windows_and_runout_alerts():
+def test_windows_and_runout_alerts(now):
     s = CreditStore.open(":memory:")
     s.add_list("b", "Bulk")
     s.purchase(10_000, T("2026-01-01T10:00"), expiring=False)
     s.assign("b", 300, T("2026-01-01T11:00"))
-    now = datetime.now(UTC)
     for i in range(58):  # b spent 290 in the last 90 days (3.2 a day): its last 10 go within a week
         s.send("b", 5, now - timedelta(days=1 + i * 1.5))
     got = find_alerts(s, today_us=int(now.timestamp() * 1e6))
@@ -132,10 +132,10 @@ def test_a_pool_emptied_by_a_saturday_expiry_gets_the_expiry_alert_only():
     assert "19 December 2026" in got[0].subject
 
 
-def test_weekly_report_by_email(smtp, tmp_path):
+def test_weekly_report_by_email(smtp, tmp_path, now):
     inbox, port = smtp
     db = tmp_path / "a.duckdb"
-    expiring_store(db, 200)
+    expiring_store(db, 200, now)
     out = cli(db, "report", "--db", str(db), "--xlsx", str(tmp_path / "w.xlsx"), "--email-to", "team@example.com",
               port=port)
     assert out.returncode == 0, out.stderr
@@ -154,10 +154,10 @@ def test_settings_from_the_environment():
         SmtpSettings.from_env({"CREDITS_SMTP_HOST": "mail", "CREDITS_ALERTS_TO": "a@x", "CREDITS_SMTP_SECURITY": "x"})
 
 
-def test_alerts_without_smtp_settings_exit_2_and_dry_run_still_works(tmp_path):
+def test_alerts_without_smtp_settings_exit_2_and_dry_run_still_works(tmp_path, now):
     """Issue 23.6: without SMTP settings `alerts` exited 0 with "nothing sent", so a cron job failed silently."""
     db = tmp_path / "a.duckdb"
-    expiring_store(db, 20)
+    expiring_store(db, 20, now)
     out = cli(db, "alerts")
     assert out.returncode == 2 and "not configured" in out.stderr and "CREDITS_SMTP_HOST" in out.stderr
     dry = cli(db, "alerts", "--dry-run")

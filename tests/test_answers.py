@@ -140,13 +140,13 @@ def test_a_kept_answer_is_the_fresh_answer(writes):
         s.close()
 
 
-def test_a_purchase_today_keeps_last_years_report_and_a_backdated_send_does_not():
+def test_a_purchase_today_keeps_last_years_report_and_a_backdated_send_does_not(now):
     s = build()
     cache = AnswerCache()
     try:
         first = cache.answer(s, TODAY, usage_by_list, (RANGE, "custom"))
         n = cache.computed
-        s.purchase(1_000, datetime.now(UTC) - timedelta(minutes=1), price=Decimal("10.00"))
+        s.purchase(1_000, now - timedelta(minutes=1), price=Decimal("10.00"))
         assert cache.answer(s, TODAY, usage_by_list, (RANGE, "custom"))["credits"].sum() == first["credits"].sum()
         assert (cache.computed, cache.kept) == (n, 1)
         overview = cache.answer(s, TODAY, list_overview)  # about now: recomputed after any write

@@ -6,7 +6,7 @@ import io
 import subprocess
 import sys
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -70,7 +70,7 @@ def test_a_rename_by_import_is_in_the_history_with_its_author(tmp_path):
     assert list(trail["author"]) == ["ana@example.com"] and "lists" in trail["detail"].iloc[0]
 
 
-def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch, tmp_path):
+def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch, tmp_path, now):
     """Issue 22.6: a CRLF in a list name (stored before names were cleaned) raised 'Header values may not contain
     linefeed' and no alert went out; and one alert the server refuses must not stop the others."""
     import duckdb
@@ -79,7 +79,6 @@ def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch, tmp_path):
     from credits_core.forecast import schedule_campaign
 
     path = tmp_path / "crlf.duckdb"
-    now = datetime.now(UTC)
     with CreditStore.open(path) as s:
         s.add_list("a", "placeholder")
         s.add_list("b", "Bulk")

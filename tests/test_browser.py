@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from .conftest import SHOTS
+from .conftest import SHOTS, rome_date
 
 pytestmark = pytest.mark.browser
 
@@ -143,16 +143,15 @@ def lit_bars(page, expected: list[str] | None = None) -> list[str]:
     return page.locator(BARS).evaluate_all(LIT)
 
 
-def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
+def test_analyst_questions_take_one_or_two_clicks(local_page, app_url, now):
     """Which list spent the most in the last full quarter (one click), how its spend went month by month (on
     screen), and the messages of one of its months (a click on the bar)."""
-    from datetime import date
 
     from credits_core.periods import describe, preset_range
 
     open_page(local_page, app_url, "usage")
     local_page.get_by_text("Last quarter", exact=True).first.click()  # click 1
-    lo, hi = preset_range("last_quarter", date.today())
+    lo, hi = preset_range("last_quarter", rome_date(now))
     local_page.get_by_role("heading", name=re.compile(describe(lo, hi))).wait_for()
     settle(local_page)
     assert "range=last_quarter" in local_page.url
@@ -197,13 +196,12 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url):
     assert local_page.get_by_test_id("stException").count() == 0
 
 
-def test_a_link_to_a_clicked_bar_lights_it(local_page, app_url):
+def test_a_link_to_a_clicked_bar_lights_it(local_page, app_url, now):
     """A link (or a reload) to a bar's messages lights that bar; drilled by country, the whole period is lit."""
-    from datetime import date
 
     from credits_core.periods import preset_range
 
-    lo, _ = preset_range("last_12_months", date.today())
+    lo, _ = preset_range("last_12_months", rome_date(now))
     open_page(local_page, app_url, f"usage?tab=messages&pick=newsletter&dp={lo}")
     local_page.locator(BARS).first.wait_for(state="attached")  # a list that spent nothing has a bar of no height
     every = local_page.locator(BARS).evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
@@ -425,16 +423,15 @@ def test_streamlit_metrics_are_not_served(app_url):  # started with serve.py, as
 
 
 @pytest.mark.parametrize("preset", ["ytd", "this_quarter", "this_month"])
-def test_partial_periods_compare_like_with_like(local_page, app_url, preset):
+def test_partial_periods_compare_like_with_like(local_page, app_url, preset, now):
     """Issue 23.2 in the browser: year to date was compared "vs Feb-Dec 2025" and this quarter "vs Aug-Sep 2026";
     this month is checked the same way;
     the caption must name the same span (to the same day) of the period before and of last year."""
     import calendar
     from datetime import date
 
-    from credits_core.views import rome_today
 
-    today = rome_today()
+    today = rome_date(now)
 
     def back(d: date, months: int) -> date:  # the same day `months` earlier; a month's last day to the month's last
         y, m = divmod(d.year * 12 + d.month - 1 - months, 12)
@@ -452,3 +449,52 @@ def test_partial_periods_compare_like_with_like(local_page, app_url, preset):
     caption.wait_for()
     text = " ".join(caption.inner_text().split())
     assert prev in text and text.endswith(year), text
+
+
+def test_the_customer_path_purchases_then_a_sync_then_every_page(local_page, tmp_path):
+    """Issue 29: the whole path of a new customer, as the README tells it: an empty database the user named, their
+    purchases imported from a file, a sync from MailUp (the fake, on loopback), then every page in Chromium, with no
+    error and the figures of the sync on screen."""
+    import os
+    import subprocess
+    import sys
+
+    from pytest_httpserver import HTTPServer
+
+    from .conftest import ROOT, running_app
+    from .fake_mailup import API
+    from .test_mailup import account
+
+    fake = account()
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request(re.compile(".*")).respond_with_handler(fake)
+    server.start()
+    base = server.url_for("").rstrip("/")
+    mailup = {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
+              "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
+              "MAILUP_API_URL": base + API}
+    db = tmp_path / "live.duckdb"
+    invoices = tmp_path / "invoices.csv"
+    invoices.write_text("lot_id,purchased_at,credits,expiring,price_eur\n"
+                        "INV-2026-001,2026-01-10 10:00,1000,no,80.00\n")
+    try:
+        def cli(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([sys.executable, "-m", "credits_core", *args], cwd=ROOT, capture_output=True,
+                                  text=True, timeout=120, env={**os.environ, **mailup})
+
+        out = cli("import", "--db", str(db), "purchases", str(invoices))
+        assert out.returncode == 0, out.stderr
+        out = cli("sync", "--db", str(db))
+        assert "8 new recorded" in out.stdout, out.stdout + out.stderr  # exit 1: one number cannot be placed
+        with running_app(db, extra_env=mailup) as url:
+            for path, title in PAGES.items():
+                open_page(local_page, url, path)
+                assert title in local_page.get_by_role("heading", level=1).first.inner_text()
+                assert local_page.get_by_test_id("stException").count() == 0, path
+                assert local_page.get_by_test_id("stAlertContentError").count() == 0, path
+            open_page(local_page, url, "imports")
+            local_page.get_by_text(re.compile(r"Last sync .* \(Rome\): 2 lists, 2 messages")).wait_for()
+            open_page(local_page, url, "")
+            assert metric(local_page, "Total credits") == 1000 - 19  # 19 credits of sendings, as computed by hand
+    finally:
+        server.stop()

@@ -27,6 +27,8 @@ from credits_core.ledger import POOL
 
 from .conftest import T
 
+pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
+
 
 def doc_account() -> CreditStore:
     """The platform's own example: 50 expiring and 20 non-expiring credits."""
@@ -76,13 +78,16 @@ def test_headline_with_a_pace_that_uses_part_of_them_and_a_list_that_runs_dry():
     assert not any("R4" in t or "UTC" in t or " b " in t for t in text)
 
 
-def test_reservations_and_refusal():
-    s = doc_account()
-    cid = schedule_campaign(s, "a", T("2026-12-01T09:00"), "Hello", {"IT": 40})
+def test_reservations_and_refusal(now):
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    s.purchase(20, now - timedelta(days=30), expiring=False, lot_id="N")
+    s.purchase(50, now - timedelta(days=30), lot_id="X")
+    cid = schedule_campaign(s, "a", now + timedelta(days=3), "Hello", {"IT": 40})
     assert reserved(s) == {POOL: 40}
     with pytest.raises(InsufficientCredits, match="30 credits available"):
-        schedule_campaign(s, "a", T("2026-12-02T09:00"), "Hello", {"IT": 31})
-    s.send("a", 40, T("2026-06-01T10:00"))  # recorded messages are never refused for reservations
+        schedule_campaign(s, "a", now + timedelta(days=4), "Hello", {"IT": 31})
+    s.send("a", 40, now - timedelta(days=1))  # recorded messages are never refused for reservations
     risk = at_risk(s)
     assert risk["campaigns_at_risk"].tolist() == [cid]
     cancel_campaign(s, cid)
@@ -212,17 +217,17 @@ def test_purchase_instant_and_preview():
     assert purchase_preview(s, T("2026-11-28T15:00"), expiring=False).expires_on is None
 
 
-def test_campaign_refusals_and_readable_table():
+def test_campaign_refusals_and_readable_table(now):
     from credits_core import CreditsError
     from credits_core.forecast import schedule_campaign
     from credits_core.views import campaign_table
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Avvisi consegna")
-    s.purchase(10_000, T("2026-01-01T10:00"), expiring=False)
-    soon = datetime.now(ZoneInfo("UTC")) + timedelta(days=3)
+    s.purchase(10_000, now - timedelta(days=300), expiring=False)
+    soon = now + timedelta(days=3)
     with pytest.raises(CreditsError, match="future"):
-        schedule_campaign(s, "a", datetime.now(ZoneInfo("UTC")) - timedelta(hours=1), "hi", {"IT": 10})
+        schedule_campaign(s, "a", now - timedelta(hours=1), "hi", {"IT": 10})
     with pytest.raises(CreditsError, match="needs a text"):
         schedule_campaign(s, "a", soon, "  ", {"IT": 10})
     with pytest.raises(CreditsError, match="not scheduled"):
@@ -267,7 +272,7 @@ def test_policy_is_explained_not_offered():
         f"{other.total_expiring:,} credits instead of {base.total_expiring:,} (this is not a setting you can choose).")
 
 
-def test_campaign_quote_values_the_credits_it_would_use():
+def test_campaign_quote_values_the_credits_it_would_use(now):
     """R5 valuation: the first credits come from the non-expiring lot (free), the rest from X at 0.07 each."""
     from decimal import Decimal
 
@@ -275,9 +280,10 @@ def test_campaign_quote_values_the_credits_it_would_use():
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Avvisi consegna")
-    s.purchase(100, T("2026-01-10T10:00"), expiring=False, price=Decimal("0"), lot_id="N")
-    s.purchase(1000, T("2026-01-10T11:00"), price=Decimal("70.00"), lot_id="X")
-    s.assign("a", 500, T("2026-01-10T12:00"))
+    bought = now - timedelta(days=120)  # X expires 20 months after now: no expiry in this test
+    s.purchase(100, bought, expiring=False, price=Decimal("0"), lot_id="N")
+    s.purchase(1000, bought + timedelta(hours=1), price=Decimal("70.00"), lot_id="X")
+    s.assign("a", 500, bought + timedelta(hours=2))
     q = campaign_quote(s, "a", "Ciao €uro", {"IT": 150, "FR": 10})
     assert (q.parts, q.encoding) == (1, "GSM-7")
     fr = int(q.by_country.set_index("country").loc["FR", "credits"])
@@ -287,9 +293,9 @@ def test_campaign_quote_values_the_credits_it_would_use():
     assert u.unicode_char is None and not u.fits  # é is GSM-7; 600 > 500
     assert campaign_quote(s, "a", "Ciao ç", {"IT": 1}).unicode_char == "ç"
     for i in range(90):  # a now spends 4 a day: 500 - 360 = 140 left, about 35 days at this pace
-        s.send("a", 4, datetime.now(ZoneInfo("UTC")) - timedelta(days=90 - i, hours=1))
-    soon = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=datetime.now(ZoneInfo("UTC")) + timedelta(days=5))
-    late = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=datetime.now(ZoneInfo("UTC")) + timedelta(days=60))
+        s.send("a", 4, now - timedelta(days=90 - i, hours=1))
+    soon = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=now + timedelta(days=5))
+    late = campaign_quote(s, "a", "Ciao", {"IT": 100}, at=now + timedelta(days=60))
     assert soon.fits and soon.fits_then and 100 <= soon.projected <= 140 - 16
     assert late.fits and late.fits_then is False and late.projected < 100
 

@@ -7,7 +7,7 @@ next-expiry figure (``balance()``) all agree with ``CreditStore.expiries(until)`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -17,10 +17,11 @@ from credits_core.export import write_csv, write_workbook
 from credits_core.forecast import Scenario, expiry_plan, preview
 from credits_core.reports import ReportFilter, upcoming_expiries
 
+pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
 
-def store_expiring_in(months: int) -> CreditStore:
-    """Two lots, the second extending the first (R4): everything held expires in about ``months`` months."""
-    now = datetime.now(UTC)
+
+def store_expiring_in(months: int, now: datetime) -> CreditStore:
+    """Two lots, the second extending the first (R4): everything held expires about ``months`` months after now."""
     s = CreditStore.open(":memory:")
     s.add_list("a", "Alerts")
     s.add_list("b", "Bulk")
@@ -34,9 +35,8 @@ def store_expiring_in(months: int) -> CreditStore:
 
 
 @pytest.mark.parametrize("months", [1, 13, 23])
-def test_views_and_exports_agree_with_expiries(months, tmp_path):
-    s = store_expiring_in(months)
-    now = datetime.now(UTC)
+def test_views_and_exports_agree_with_expiries(months, tmp_path, now):
+    s = store_expiring_in(months, now)
     truth = s.expiries(now + timedelta(days=3 * 366))
     truth = truth[truth["expired_at"] > pd.Timestamp(now)]
     total = int(truth["credits"].sum())

@@ -278,11 +278,11 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
     assert import_file(dst, "messages", (out / "messages.csv").read_bytes(), "messages.csv").written == 0  # R13
 
 
-def test_bundled_samples_import_into_the_demo_database():
+def test_bundled_samples_import_into_the_demo_database(now):
     from credits_core.demo import build_demo
 
     s = CreditStore.open(":memory:")
-    build_demo(s, messages=2_000, end=datetime.now(UTC))
+    build_demo(s, messages=2_000, end=now)
     for kind in ("lists", "purchases", "assignments", "messages"):
         r = import_file(s, kind, (SAMPLES / f"{kind}.csv").read_bytes(), f"{kind}.csv")
         assert r.ok, r.text()
@@ -296,7 +296,7 @@ def test_a_clashing_lot_id_is_reported_on_its_row():
     assert r.problems[0][0] == 3 and "X1" in r.problems[0][3]
 
 
-def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path):
+def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path, now):
     """Issue 23.6: a message dated next month passed a dry run without a word; 30/11/2026 was refused without the
     expected format."""
     from datetime import UTC, datetime, timedelta
@@ -309,7 +309,7 @@ def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path):
     s.purchase(1000, datetime(2026, 1, 1, tzinfo=UTC), expiring=False)
     bad = import_file(s, "messages", b"message_id,list_id,sent_at,credits\nm1,a,30/11/2026,1\n", "m.csv")
     assert not bad.ok and "ISO 8601: 2026-11-30" in bad.text() and "write 2026-11-30" in bad.text()
-    soon = (datetime.now(UTC) + timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    soon = (now + timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")
     dry = import_file(s, "messages", f"message_id,list_id,sent_at,credits\nm2,a,{soon},1\n".encode(), "m.csv",
                       dry_run=True)
     assert dry.ok and "in the future (first: row 2" in dry.text()

@@ -5,7 +5,6 @@ COMMIT hiding its own error)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -134,7 +133,7 @@ def spend_in_another_process(path: Path, credits: int) -> None:
     code = ("import sys; from datetime import datetime, UTC; from credits_core import CreditStore\n"
             "with CreditStore.open(sys.argv[1]) as s: s.send('a', int(sys.argv[2]), datetime.now(UTC))")
     out = subprocess.run([sys.executable, "-c", code, str(path), str(credits)], cwd=ROOT, capture_output=True,
-                         text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         text=True, timeout=60)
     assert out.returncode == 0, out.stderr
 
 

@@ -34,6 +34,8 @@ from credits_core.reports import ReportFilter, usage
 
 from .fake_mailup import API, FakeMailUp
 
+pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
+
 ROOT = Path(__file__).resolve().parents[1]
 UNICODE_TEXT = "Zażółć gęślą jaźń: " + "x" * 60  # 79 UTF-16 units, UCS-2 (ż): 2 parts of 67
 
@@ -71,7 +73,7 @@ def account() -> FakeMailUp:
 # List 1 in October: IT 1 (the repeated sending counts once) + IT 1 (error: handed to a carrier) + GB 2 = 4;
 # in November (Rome time): US 1. The queued one without a send time and 999123 are not charged.
 # List 2 in November: IT 2 + IT 2 + DE 8 + IT 2 (queued with a send time: charged by default) = 14.
-BY_HAND = {("1", "2026-10"): 4, ("1", "2026-11"): 1, ("2", "2026-10"): 0, ("2", "2026-11"): 14}
+BY_HAND = {("1", "2026-10"): 4, ("1", "2026-11"): 1, ("2", "2026-11"): 14}
 
 
 def settings_for(httpserver, fake: FakeMailUp, **kw) -> MailUpSettings:
@@ -94,8 +96,10 @@ def ledger_store(path) -> CreditStore:
 
 
 def by_list_and_month(s: CreditStore) -> dict:
+    """Credits per list and Rome month, the months with no spend left out: the report runs to today, so the months
+    since the data (any number of them, whatever the clock says) are zeros that say nothing of the sync."""
     u = usage(s, ReportFilter(period="month"))
-    return {(r.list_id, r.period.strftime("%Y-%m")): int(r.credits) for r in u.itertuples()}
+    return {(r.list_id, r.period.strftime("%Y-%m")): int(r.credits) for r in u.itertuples() if r.credits}
 
 
 def test_sync_records_the_account_as_computed_by_hand(mailup, tmp_path, caplog):
@@ -222,7 +226,7 @@ def test_the_cli_sync_shows_progress_and_keeps_secrets_off_the_terminal(mailup, 
     with ledger_store(db):
         pass
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILUP_")}
-    env.update({"PYTHONPATH": str(ROOT), "MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
+    env.update({"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password,
                 "MAILUP_AUTH_URL": settings.auth_url, "MAILUP_API_URL": settings.api_url})
     out = subprocess.run([sys.executable, "-m", "credits_core", "sync", "--db", str(db)], cwd=tmp_path, env=env,
@@ -258,7 +262,7 @@ def test_a_killed_sync_resumes_to_the_same_ledger(tmp_path):
         with ledger_store(db):
             pass
         base = server.url_for("").rstrip("/")
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILUP_")}, "PYTHONPATH": str(ROOT),
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("MAILUP_")},
                "MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
                "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password,
                "MAILUP_AUTH_URL": base, "MAILUP_API_URL": base + API, "MAILUP_PAGE_SIZE": "10"}

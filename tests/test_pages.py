@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -10,10 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from credits_core import CreditStore
+from credits_core.calendar import local_date
 from credits_core.demo import build_demo
 from credits_core.filters import select
 
-from .conftest import demo_store
+from .conftest import demo_store, rome_date
+
+pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
 
 PAGES = ["app_pages/overview.py", "app_pages/buy.py", "app_pages/assign.py", "app_pages/usage.py",
          "app_pages/expiry.py", "app_pages/imports.py", "app_pages/history.py"]
@@ -86,7 +88,7 @@ def test_page_renders_on_empty_database(monkeypatch, tmp_path, page):
         assert any("empty" in i.value for i in at.info)
 
 
-def test_purchase_records_exactly_what_was_previewed_once(monkeypatch, tmp_path):
+def test_purchase_records_exactly_what_was_previewed_once(monkeypatch, tmp_path, now):
     path = tmp_path / "p.duckdb"
     at = app(monkeypatch, path)
     at.switch_page("app_pages/buy.py").run()
@@ -102,7 +104,7 @@ def test_purchase_records_exactly_what_was_previewed_once(monkeypatch, tmp_path)
     with CreditStore.open(path) as s:
         lots = s.lots()
         assert lots["credits"].tolist() == [25_000]
-        assert (datetime.now(UTC) - lots["purchased_at"].iloc[0].to_pydatetime()).total_seconds() < 120  # now
+        assert (now - lots["purchased_at"].iloc[0].to_pydatetime()).total_seconds() < 120  # now
 
 
 def test_assign_page_shows_pool_and_every_list(monkeypatch, demo_db):
@@ -174,15 +176,14 @@ def names_of_lists(path) -> list[str]:
         return [s.list_name(x) for x in s.list_ids]
 
 
-def test_usage_pick_accepts_a_campaign_name(monkeypatch, demo_db):
+def test_usage_pick_accepts_a_campaign_name(monkeypatch, demo_db, now):
     with CreditStore.open(demo_db) as s:
         info = s.campaign_info()
     from credits_core.reports import ReportFilter, campaigns_in_view
     from credits_core.usage_view import parse_view
-    from credits_core.views import rome_today
 
     with CreditStore.open(demo_db) as s:
-        v = parse_view({}, rome_today(), s.list_ids, [])
+        v = parse_view({}, rome_date(now), s.list_ids, [])
         in_view = campaigns_in_view(s, ReportFilter(v.date_from, v.date_to))
     name = in_view["name"].iloc[-1]
     at = usage_at(monkeypatch, demo_db, {"tab": "messages", "drill": "campaign", "pick": name.upper()})
@@ -206,28 +207,31 @@ def test_usage_changes_write_the_whole_view_to_the_link(monkeypatch, demo_db):
 
 
 def test_usage_search_finds_messages_by_words_and_recipient(monkeypatch, demo_db):
+    """The newest message, searched on the Rome day it was sent (year to date held nothing at 00:30 on 1 January:
+    the range is taken from the message, never from the clock)."""
     with CreditStore.open(demo_db) as s:
-        row = select(s, "SELECT recipient, message_id, list_no FROM messages ORDER BY sent_at DESC LIMIT 1"
-                      ).fetchall()[0]
+        row = select(s, "SELECT recipient, message_id, list_no, epoch_us(sent_at) FROM messages "
+                        "ORDER BY sent_at DESC LIMIT 1").fetchall()[0]
         list_id = s.list_ids[row[2]]
-    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "pick": list_id, "q": row[1]})
+    day = str(local_date(row[3]))
+    on_its_day = {"from": day, "to": day, "tab": "messages", "pick": list_id}
+    at = usage_at(monkeypatch, demo_db, {**on_its_day, "q": row[1]})
     shown = html_rows(at)
     assert shown["Message id"].tolist() == [row[1]]
     assert any("1 messages matching" in c.value for c in at.caption)
-    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "pick": list_id, "q": row[0][-7:]})
+    at = usage_at(monkeypatch, demo_db, {**on_its_day, "q": row[0][-7:]})
     assert row[1] in html_rows(at)["Message id"].tolist()  # by the recipient's last digits
-    at = usage_at(monkeypatch, demo_db, {"range": "ytd", "tab": "messages", "drill": "country", "pick": "IT",
-                                         "q": "codice verifica"})
+    at = usage_at(monkeypatch, demo_db, {"range": "last_12_months", "tab": "messages", "drill": "country",
+                                         "pick": "IT", "q": "codice verifica"})
     shown = html_rows(at)
     assert len(shown) and shown["Text"].str.lower().str.contains("codice").all()
     assert shown["Text"].str.contains("verifica").all() and "Country" not in shown  # drilled by country: IT
 
 
-def test_usage_presets_and_partial_periods(monkeypatch, demo_db):
+def test_usage_presets_and_partial_periods(monkeypatch, demo_db, now):
     from credits_core.periods import describe, preset_range
-    from credits_core.views import rome_today
 
-    lo, hi = preset_range("this_quarter", rome_today())
+    lo, hi = preset_range("this_quarter", rome_date(now))
     from datetime import timedelta
 
     start = lo + timedelta(days=1) if hi > lo else lo - timedelta(days=3)  # no preset's dates: a custom range
@@ -345,12 +349,11 @@ def test_a_crafted_link_renders_no_markdown(monkeypatch, demo_db):
     assert [x for x in shown if unescaped(x)] == []
 
 
-def test_names_from_data_render_no_markdown(monkeypatch, tmp_path):
+def test_names_from_data_render_no_markdown(monkeypatch, tmp_path, now):
     """Issue 22.4: a list named with Markdown showed a live link and fetched an image on the Overview."""
     from datetime import timedelta
 
     path = tmp_path / "evil.duckdb"
-    now = datetime.now(UTC)
     with CreditStore.open(path) as s:
         s.add_list("a", EVIL)
         s.purchase(1_000, now - timedelta(days=60), expiring=False)
@@ -364,13 +367,12 @@ def test_names_from_data_render_no_markdown(monkeypatch, tmp_path):
     assert [x for x in shown if unescaped(x)] == []
 
 
-def test_the_per_list_table_is_plain_escaped_html(monkeypatch, tmp_path):
+def test_the_per_list_table_is_plain_escaped_html(monkeypatch, tmp_path, now):
     """The Usage page's per-list table is HTML drawn with the page (no grid to load: issue 21's fresh load and preset
     switch); names from data are escaped text in it, never markup."""
     from datetime import timedelta
 
     path = tmp_path / "evil.duckdb"
-    now = datetime.now(UTC)
     with CreditStore.open(path) as s:
         s.add_list("a", EVIL)
         s.add_list("b", "Avvisi & promemoria")
@@ -410,10 +412,10 @@ def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(
     assert any("prepare it again" in c.value for c in at.caption)
 
 
-def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp_path):
+def test_limit_to_zero_or_below_recent_spend_needs_confirmation(monkeypatch, tmp_path, now):
     path = tmp_path / "a.duckdb"
     with CreditStore.open(path) as s:
-        build_demo(s, messages=3_000, end=datetime.now(UTC))
+        build_demo(s, messages=3_000, end=now)
     at = app(monkeypatch, path)
     at.switch_page("app_pages/assign.py").run()
     lid = at.selectbox(key="one_list").value
@@ -505,7 +507,7 @@ def test_usage_periods_tab_shows_what_each_period_cost(monkeypatch, demo_db):
     assert per_period.sum() == pytest.approx(table.loc["Total", "Cost (EUR)"]) and per_period.sum() > 0
 
 
-def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypatch, tmp_path):
+def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypatch, tmp_path, now):
     """R15 on the Expiry page: a campaign past its time with nothing recorded says so; cancelling needs a tick."""
     import time as clock
     from datetime import timedelta
@@ -515,8 +517,8 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
     path = tmp_path / "due.duckdb"
     with CreditStore.open(path) as s:
         s.add_list("a", "Avvisi")
-        s.purchase(500, datetime.now(UTC) - timedelta(days=1), expiring=False)
-        cid = schedule_campaign(s, "a", datetime.now(UTC) + timedelta(seconds=1), "x", {"IT": 70})
+        s.purchase(500, now - timedelta(days=1), expiring=False)
+        cid = schedule_campaign(s, "a", now + timedelta(seconds=1), "x", {"IT": 70})
     clock.sleep(1.2)
     at = app(monkeypatch, path)
     at.switch_page("app_pages/expiry.py").run()
@@ -633,7 +635,7 @@ def test_expiry_tables_are_drawn_with_the_page(monkeypatch, demo_db):
     assert cells and all(re.fullmatch(r"\d\d \w{3} \d{4}, \d\d:\d\d|[\d,]+|—", c) for c in cells), cells[:6]
 
 
-def test_a_purchase_by_another_process_keeps_last_years_usage_report(monkeypatch, tmp_path, demo_db):
+def test_a_purchase_by_another_process_keeps_last_years_usage_report(monkeypatch, tmp_path, demo_db, now):
     """Issue 21: a write dropped every cached answer; a purchase now keeps the answers of a report whose range ended
     (the Usage page's default, the last 12 full months), and the page shows the same figures."""
     from app_pages import common
@@ -645,7 +647,7 @@ def test_a_purchase_by_another_process_keeps_last_years_usage_report(monkeypatch
     computed, kept = common.ANSWERS.computed, common.ANSWERS.kept
     common.store().release()  # another process takes its turn on the file
     with CreditStore.open(path) as other:
-        other.purchase(1, datetime.now(UTC))
+        other.purchase(1, now)
     at.run()
     assert not at.exception, at.exception
     assert [m.value for m in at.metric] == shown

@@ -26,7 +26,7 @@ from credits_core.reports import (
 )
 from credits_core.valuation import value_spend
 
-from .conftest import T
+from .conftest import T, rome_date
 
 
 @pytest.fixture
@@ -304,10 +304,9 @@ def test_usage_by_list_without_cost_has_the_same_credits_and_no_euros(acct):
     assert bare["eur"].isna().all() and list(bare.columns) == list(full.columns)
 
 
-def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path):
+def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path, now):
     """Issue 23.3: drilled to country IT the workbook wrote every message and "Countries all"; the search was not
     applied; the By list sheet repeated the comparison columns; messages carried list ids."""
-    from datetime import UTC, datetime
 
     from openpyxl import load_workbook
 
@@ -316,11 +315,10 @@ def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path):
     from credits_core.reports import count_messages
 
     s = CreditStore.open(":memory:")
-    build_demo(s, messages=4_000, end=datetime.now(UTC))
+    build_demo(s, messages=4_000, end=now)
     from credits_core.periods import preset_range
-    from credits_core.views import rome_today
 
-    lo, hi = preset_range("last_12_months", rome_today())
+    lo, hi = preset_range("last_12_months", rome_date(now))
     drilled = ReportFilter(lo, hi, (), ("IT",), None, "month")
     word = "sconto"
     want = count_messages(s, drilled, word)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -29,14 +29,13 @@ def expired_unrecorded(s: CreditStore) -> None:
     s.assign("a", 500, T("2023-01-10T12:00"))
 
 
-def test_pages_and_checks_see_an_expiry_no_event_follows(store):
+def test_pages_and_checks_see_an_expiry_no_event_follows(store, now):
     expired_unrecorded(store)
     b = store.balance()
     assert (b.unassigned, b.assigned) == (0, {"a": 100})
     view = list_overview(store)  # what the Overview and the Assign page show
     assert view.attrs["pool"] == 0
     assert view.set_index("list_id").loc["a", "assigned"] == 100
-    now = datetime.now(UTC)
     with pytest.raises(InsufficientCredits, match="holds only 0"):  # 400 needs 300 more: the pool is empty
         apply_limits(store, [LimitChange("a", 400)], now)
     with pytest.raises(InsufficientCredits):
