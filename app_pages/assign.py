@@ -55,11 +55,11 @@ if not empty_state():
             except CreditsError as exc:
                 st.error(f"Refused: {safe_text(str(exc), 2000)}")
 
-    rec = reconciliation_table()
-    if rec is not None:
+    if s.mailup_status() is not None:
         st.subheader("Against MailUp")
-        st.caption("MailUp's own credits per list and in total at the last sync, beside this ledger's.")
-        table(rec, hide_index=True, width="stretch")
+        st.caption("MailUp's own credits per list and in total at the last sync, beside this ledger's. Its total "
+                   "is compared with this ledger's total and with what is available here (total less reserved).")
+        reconciliation_table()
         changes = matching_limits(s)
         if changes and not read_only():
             what = describe(s, changes)

@@ -170,16 +170,21 @@ def mailup_settings():
     return settings, None if settings else "no MailUp settings"
 
 
-def reconciliation_table() -> pd.DataFrame | None:
-    """MailUp's figures of the last sync against this ledger, with headers in words (None: never synced)."""
-    from credits_core.mailup import reconciliation
+def reconciliation_table() -> bool:
+    """MailUp's figures of the last sync against this ledger, drawn as a plain table whose last column wraps (read
+    whole at any width); False when MailUp was never synced."""
+    from credits_core.mailup import explained
 
-    rec = reconciliation(store())
+    rec = explained(store())
     if rec.empty:
-        return None
-    return rec.drop(columns=["list_id"]).rename(columns={
-        "name": "List", "mailup": "MailUp says", "ledger": "This ledger", "difference": "Difference",
-        "explanation": "What it means"})
+        return False
+    static_table(rec, {"name": ("List", "text"), "mailup": ("MailUp says", "int"), "ledger": ("This ledger", "int"),
+                       "available": ("Available here", "int"), "difference": ("Difference", "delta"),
+                       "explanation": ("What it means", "note")})
+    if rec.attrs.get("estimated"):
+        st.caption(f"{rec.attrs['estimated']:,} credits of this ledger are estimated: texts with merge tags ([nome]) "
+                   "are priced for the longest value known, not MailUp's exact charge.")
+    return True
 
 
 MAX_SHOWN = 200  # characters of any one value from data or a link shown in a sentence
@@ -327,6 +332,8 @@ TABLE_STYLE = """<style>
 .ct .n, .ct .t {white-space: nowrap; font-variant-numeric: tabular-nums;}
 .ct .n {text-align: right;}
 .ct .long {width: 100%; max-width: 0; min-width: 10rem; overflow: hidden; text-overflow: ellipsis;}
+.ct tr.has-note td {border-bottom: none;}
+.ct td.note {white-space: normal; overflow-wrap: anywhere; color: rgba(49, 51, 63, 0.75); padding-top: 0;}
 </style>"""
 
 
@@ -334,9 +341,10 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
     Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
     cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur,
-    pct, time (to the second), minute (30 Nov 2026, 14:05) or long (a text on one line, cut with an ellipsis,
-    whole on hover), in the order shown. Every cell and label is HTML-escaped (never markup); an empty cell is
-    ``BLANK``."""
+    pct, time (to the second), minute (30 Nov 2026, 14:05), long (a text on one line, cut with an ellipsis,
+    whole on hover) or note (a text read whole, on a line of its own under its row, across every column: it reads
+    at any width without widening the table), in the order shown. Every cell and label is HTML-escaped (never
+    markup); an empty cell is ``BLANK``."""
     shape = {k: v for k, v in SHAPES.items() if k != "decimal"}
 
     def cell(v: object, kind: str) -> str:
@@ -349,17 +357,25 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
         elif kind == "minute":
             text = f"{pd.Timestamp(v):%d %b %Y, %H:%M}"
         else:
-            text = " ".join(str(v).split())[:500 if kind == "long" else MAX_SHOWN]
+            text = " ".join(str(v).split())[:500 if kind in ("long", "note") else MAX_SHOWN]
         if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
             return f'<td class="long" title="{escape(text)}">{escape(text)}</td>'
         css = "n" if kind in shape else "t" if kind in ("time", "minute") else ""
         return f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
 
-    shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df]
+    shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df and kind != "note"]
+    notes = [col for col, (_, kind) in columns.items() if col in df and kind == "note"]
     head = "".join(f'<th class="n">{escape(label)}</th>' if kind in shape else f"<th>{escape(label)}</th>"
                    for _, label, kind in shown)
-    rows = "".join("<tr>" + "".join(cell(v, kind) for v, (_, _, kind) in zip(values, shown)) + "</tr>"
-                   for values in zip(*(df[col] for col, _, _ in shown)))
+
+    def note(v: object) -> str:
+        text = "" if v is None or (not isinstance(v, str) and pd.isna(v)) else " ".join(str(v).split())[:1000]
+        return f'<tr class="note"><td class="note" colspan="{len(shown)}">{escape(text)}</td></tr>' if text else ""
+
+    rows = "".join(("<tr class=\"has-note\">" if notes else "<tr>")
+                   + "".join(cell(v, kind) for v, (_, _, kind) in zip(values[:len(shown)], shown)) + "</tr>"
+                   + "".join(note(v) for v in values[len(shown):])
+                   for values in zip(*(df[col] for col, _, _ in shown), *(df[c] for c in notes)))
     st.html(f'{TABLE_STYLE}<div class="ct-wrap"><table class="ct"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table></div>")
 

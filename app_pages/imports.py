@@ -53,11 +53,10 @@ if settings is not None and not read_only():
             bar.empty()
             st.error(f"The sync stopped: {safe_text(str(exc), 1000)}. What was recorded before stays; run it again "
                      "to resume.")
-rec = reconciliation_table()
-if rec is not None:
+if status is not None:
     st.markdown("**MailUp's credits against this ledger** (as of the last sync; the Assign page can make the lists "
                 "match)")
-    table(rec, hide_index=True, width="stretch")
+    reconciliation_table()
 st.caption("Purchases are not in MailUp's API: import them from your invoices below, as kind *purchases* "
            "(lot_id, purchased_at, credits, expiring, price_eur). MailUp's SMS statistics export loads as kind "
            "*mailup-sms-export*.")

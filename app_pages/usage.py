@@ -37,6 +37,7 @@ from credits_core.reports import (
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
+    estimated_credits,
     messages_page,
     period_totals,
     usage,
@@ -107,7 +108,8 @@ def clicked(key: str) -> None:
 MESSAGE_COLUMNS = {"sent_at_rome": ("Sent at (Rome)", "time"), "message_id": ("Message id", "text"),
                    "list_id": ("List", "text"), "campaign_id": ("Campaign", "text"), "country": ("Country", "text"),
                    "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
-                   "recipient": ("Recipient", "text"), "text": ("Text", "long")}
+                   "recipient": ("Recipient", "text"), "text": ("Text", "long"),
+                   "estimated": ("Credits", "text")}  # shown only when a message's credits are estimated
 
 # a fixed script (no value from data or the URL in it): scroll the tabs, whose open tab holds the messages, to the
 # top of the window once they are drawn
@@ -202,6 +204,11 @@ if total:
 if unpriced:
     st.caption(f"{unpriced:,} credits came from lots bought without a price: they are shown as unpriced, not as "
                "free.")
+estimated = cached(estimated_credits)(ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None,
+                                                   view.period)) if total else 0
+if estimated:
+    st.caption(f"≈ {estimated:,} of these credits are estimated: texts with merge tags ([nome]) are priced for the "
+               "longest value known, not MailUp's exact charge.")
 
 
 @st.fragment
@@ -384,7 +391,10 @@ def report_body() -> None:
                        "are Rome local time; recipients are masked.")
             # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one
             # value
-            static_table(pg.rows, {k: v for k, v in MESSAGE_COLUMNS.items() if k != dim})
+            shown = {k: v for k, v in MESSAGE_COLUMNS.items() if k != dim}
+            if not pg.rows["estimated"].notna().any():
+                shown.pop("estimated")
+            static_table(pg.rows, shown)
             excel_count = pg.total_rows  # the messages of the drill-down and its search: the workbook's
 
     # -- Excel: written in the background, to a file, with progress; served from that file ------------------------

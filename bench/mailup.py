@@ -1,10 +1,13 @@
 """Bench: the MailUp connector at scale.
 
 1. A sync of N sendings (default 1,000,000: 100 messages of 10,000 on 2 lists, numbers from 5 countries) from a fake
-   MailUp API served by another process on loopback (werkzeug, the tests' fake with sendings made on the fly): wall
-   time, sendings/s and the peak memory (max RSS) of the syncing process, which runs alone in a fresh interpreter.
-   Baseline in the same run: placing every number with phonenumbers one by one (no cache), the step a naive
-   connector spends most of its time on.
+   MailUp API served by another process on loopback (werkzeug, the tests' fake with sendings made on the fly, newest
+   first as ``orderby=SentDate desc`` asks): wall time, sendings/s, calls and the peak memory (max RSS) of the
+   syncing process, which runs alone in a fresh interpreter. Then the *nightly* sync of the same account after 1% new
+   sendings (each message grows by 1%): wall time against the first sync's, and calls. The client's pacing (5 calls
+   a second, MailUp's policy) is off here, so the figures are the connector's own work; the time a paced sync takes
+   against MailUp is at least calls / 5 seconds, printed beside. Baseline in the same run: placing every number with
+   phonenumbers one by one (no cache), the step a naive connector spends most of its time on.
 2. The import of an N-row MailUp SMS export (``mailup-sms-export``, | separated): rows/s; baseline in the same run:
    pandas reading the same file (the floor of any import).
 
@@ -42,19 +45,29 @@ def receiver(i: int) -> str:
 
 
 class Sendings:
-    """The sendings of one message, made when a page asks for them (the server holds nothing)."""
+    """The sendings of one message, made when a page asks for them (the server holds nothing), newest first: the
+    ``extra`` ones (the night's new sendings: sent on 1 December, after every other) before the ``n`` first ones."""
 
     def __init__(self, id_message: int, n: int, month: int):
-        self.id, self.n, self.month = id_message, n, month
+        self.id, self.n, self.month, self.extra = id_message, n, month, 0
 
     def __len__(self) -> int:
-        return self.n
+        return self.n + self.extra
+
+    def _one(self, k: int) -> dict:
+        base = self.id * PER_MESSAGE * 2
+        if k < self.extra:  # the new ones, newest first
+            j = self.extra - 1 - k
+            month, day, who = 12, 1, base + self.n + j
+        else:
+            j = self.n - 1 - (k - self.extra)
+            month, day, who = self.month, 15, base + j
+        return {"Receiver": receiver(who), "SentDate": f"2026-{month:02d}-{day:02d} {10 + j // 3600:02d}:"
+                f"{(j // 60) % 60:02d}:{j % 60:02d}Z", "Status": 0 if j % 20 else 2, "ErrorCode": ""}
 
     def __getitem__(self, s: slice) -> list[dict]:
-        lo, hi, _ = s.indices(self.n)
-        base = self.id * PER_MESSAGE
-        return [{"Receiver": receiver(base + i), "SentDate": f"2026-{self.month:02d}-15 10:{i % 60:02d}:"
-                 f"{(i // 60) % 60:02d}Z", "Status": 0 if i % 20 else 2, "ErrorCode": ""} for i in range(lo, hi)]
+        lo, hi, _ = s.indices(len(self))
+        return [self._one(k) for k in range(lo, hi)]
 
 
 def fake_account(n: int):
@@ -71,6 +84,7 @@ def fake_account(n: int):
         month = 1 + (m % 10 if SHUFFLED else m * 10 // n_messages)
         fake.sendings[1000 + m] = Sendings(1000 + m, min(PER_MESSAGE, n - m * PER_MESSAGE), month)
     fake.credits = {"TotalCredits": 0, "CreditsByList": []}
+    fake.ignore_order = True  # the sendings are made newest first already (sorting them per page would be the cost)
     return fake
 
 
@@ -79,26 +93,47 @@ def serve(port: int, n: int) -> None:
     from werkzeug.serving import run_simple
 
     fake = fake_account(n)
-    run_simple("127.0.0.1", port, Request.application(fake), threaded=False)
+
+    def app(request):
+        if request.path == "/bench/grow":  # the night's new sendings: each message grows by pct %
+            for sendings in fake.sendings.values():
+                sendings.extra = sendings.n * int(request.args["pct"]) // 100
+            from werkzeug import Response
+
+            return Response("ok")
+        return fake(request)
+
+    run_simple("127.0.0.1", port, Request.application(app), threaded=False)
 
 
 def sync_once(url: str, db: str) -> None:
-    """In a fresh interpreter: open the store, sync, print seconds, sendings and max RSS."""
+    """In a fresh interpreter: open the store, sync, print seconds, sendings, calls and max RSS; then the nightly
+    sync after 1% new sendings."""
+    import urllib.request
+
     from credits_core import CreditStore
     from credits_core.mailup import Client, MailUpSettings, sync
     from tests.fake_mailup import API, FakeMailUp
 
     f = FakeMailUp()
     settings = MailUpSettings(f.client_id, f.client_secret, f.username, f.password, auth_url=url,
-                              api_url=url + API, page_size=1000)
+                              api_url=url + API, page_size=1000, calls_per_second=None)
+    out = {}
     with CreditStore.open(db) as store:
         store.purchase(50_000_000, datetime(2025, 12, 1, tzinfo=UTC), expiring=False)
         start = time.perf_counter()
         with Client(settings) as client:
             report = sync(store, client)
-        seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "sendings": report.sendings, "recorded": report.recorded, "peak_mb": peak}))
+        out.update(seconds=time.perf_counter() - start, sendings=report.sendings, recorded=report.recorded,
+                   calls=client.requests, peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        urllib.request.urlopen(f"{url}/bench/grow?pct=1").read()
+        start = time.perf_counter()
+        with Client(settings) as client:
+            nightly = sync(store, client)
+        out.update(nightly_seconds=time.perf_counter() - start, nightly_sendings=nightly.sendings,
+                   nightly_recorded=nightly.recorded, nightly_calls=client.requests)
+        urllib.request.urlopen(f"{url}/bench/grow?pct=0").read()
+    print(json.dumps(out))
 
 
 def free_port() -> int:
@@ -129,9 +164,12 @@ def bench_sync(n: int, runs: int, shuffled: bool = False) -> dict:
     finally:
         server.terminate()
         server.wait()
-    assert all(r["recorded"] == n for r in results), results
+    assert all(r["recorded"] == n and r["nightly_recorded"] == n // 100 for r in results), results
     secs = statistics.median(r["seconds"] for r in results)
-    return {"seconds": secs, "rate": n / secs, "peak_mb": max(r["peak_mb"] for r in results)}
+    night = statistics.median(r["nightly_seconds"] for r in results)
+    return {"seconds": secs, "rate": n / secs, "peak_mb": max(r["peak_mb"] for r in results),
+            "calls": results[0]["calls"], "nightly_seconds": night, "nightly_calls": results[0]["nightly_calls"],
+            "nightly_sendings": results[0]["nightly_sendings"]}
 
 
 def bench_naive_countries(n: int) -> float:
@@ -197,10 +235,13 @@ def main() -> None:
         s = bench_sync(n, args.runs)
         w = bench_sync(n, args.runs, shuffled=True)
         naive = bench_naive_countries(min(n, 200_000)) * n / min(n, 200_000)
-        print(f"sync, message ids in time order: {s['seconds']:.1f} s, {s['rate']:,.0f} sendings/s, peak RSS "
-              f"{s['peak_mb']:.0f} MB")
-        print(f"sync, months shuffled across ids (every message backdated): {w['seconds']:.1f} s, {w['rate']:,.0f} "
-              f"sendings/s, peak RSS {w['peak_mb']:.0f} MB")
+        for name, r in (("message ids in time order", s), ("months shuffled across ids (every message backdated)",
+                                                          w)):
+            print(f"sync, {name}: {r['seconds']:.1f} s, {r['rate']:,.0f} sendings/s, {r['calls']:,} calls "
+                  f"(paced at 5/s: >= {r['calls'] / 5:,.0f} s), peak RSS {r['peak_mb']:.0f} MB; nightly with 1% new: "
+                  f"{r['nightly_seconds']:.2f} s = {r['nightly_seconds'] / r['seconds']:.1%} of the first, "
+                  f"{r['nightly_sendings']:,} sendings read, {r['nightly_calls']:,} calls (paced: >= "
+                  f"{r['nightly_calls'] / 5:,.0f} s = {r['nightly_calls'] / r['calls']:.1%})")
         print(f"naive baseline, placing every number with phonenumbers one by one: {naive:.1f} s alone "
               f"({n / naive:,.0f}/s)")
     if args.only in (None, "export"):

@@ -152,7 +152,7 @@ def mailup_settings(secrets: str | None = None):
 def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
-    from .mailup import Client, reconciliation, sync
+    from .mailup import Client, explained, sync
 
     settings = mailup_settings(args.secrets)
     shown = [0.0]
@@ -171,11 +171,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
         report = sync(store, client, full=args.full, progress=progress)
         sys.stderr.write("\n")
         print(report.text())
-        rec = reconciliation(store)
+        rec = explained(store)
         if not rec.empty:
             print("Reconciliation with MailUp's own figures:")
             for r in rec.itertuples():
                 print(f"  {r.explanation}")
+            if rec.attrs.get("estimated"):
+                print(f"  {rec.attrs['estimated']:,} credits of this ledger are estimated (texts with merge tags).")
     return 0 if report.ok else 1
 
 
@@ -230,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the file holds")
     p.add_argument("file", help="the .csv or .xlsx file")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
+                   help="mailup-sms-export: numeric dates such as 02/11/2026 read day first (dmy) or month first "
+                        "(mdy); needed only when the file cannot tell")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("check", help="verify the derived data against a full replay",

@@ -30,8 +30,9 @@ WRITES = write_methods(CreditStore)  # built from the @writes marks: never a lis
 READS = frozenset({  # what the engine functions a page calls with the gate may read (reading: one SELECT at a time)
     "alerts_sent", "audit_trail", "author", "balance", "campaign_info", "check_messages", "checkpoints", "controls",
     "expiries", "expiry_checkpoints", "holder_name", "last_event_at", "list_ids", "list_name", "list_table", "lots",
-    "mailup_bookmarks", "mailup_status", "message_count", "messages_until", "next_seq", "now_state", "path",
-    "policy", "read_only", "reading", "require_list", "reservations", "revision", "snapshot", "state_at",
+    "mailup_account", "mailup_bookmarks", "mailup_status", "message_count", "messages_until", "next_seq",
+    "now_state", "path", "policy", "read_only", "reading", "require_list", "reservations", "revision", "snapshot",
+    "state_at",
 })
 
 

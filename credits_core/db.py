@@ -49,7 +49,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import CreditsError, StoreBusy
-from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
+from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION, missing_columns
 
 log = logging.getLogger("credits_core")
 
@@ -378,7 +378,11 @@ class Database:
         try:
             for step in MIGRATIONS[version:]:
                 for sql in step:
-                    cur.execute(sql)
+                    cur.execute(sql) if isinstance(sql, str) else sql(cur)
+            missing = missing_columns(cur)
+            if missing:  # a file whose history no step knows: refused whole, nothing changed
+                raise CreditsError(f"{self.path} lacks {', '.join(missing)} after its migration from schema "
+                                   f"{version}: it was not written by a released version of this program")
             set_meta(cur, "app", APP_ID)
             set_meta(cur, "schema_version", str(SCHEMA_VERSION))
             cur.execute("COMMIT")

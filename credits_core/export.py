@@ -37,6 +37,7 @@ from .reports import (
     campaigns_in_view,
     comparison_ranges,
     count_messages,
+    estimated_credits,
     history,
     iter_messages,
     message_where,
@@ -169,7 +170,8 @@ def _frame_rows(df: pd.DataFrame) -> Iterable[tuple]:
 
 MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 18),
                    ("Campaign", "text", 22), ("Country", "text", 14), ("Parts", "int", 7), ("Credits", "int", 9),
-                   ("Cost (EUR)", EUR_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60)]
+                   ("Cost (EUR)", EUR_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60),
+                   ("Credits estimated", "text", 16)]
 
 
 # how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
@@ -359,6 +361,8 @@ def _summary_lines(store: CreditStore, f: ReportFilter, account: str | None, per
            (f"Credits spent in {last_year.label} (same period last year)", year_ago),
            (f"Change vs {last_year.label}", total - year_ago)] if prev else []),
         ("Messages", int(per_list["messages"].sum()) if not per_list.empty else 0),
+        *([("Credits estimated (texts with merge tags, priced for the longest value known)", estimated)]
+          if (estimated := estimated_credits(store, f)) else []),
         ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
     ]
 

@@ -72,6 +72,7 @@ class ImportReport:
     written: int = 0
     renamed: int = 0
     dry_run: bool = False
+    date_order: str | None = None  # dmy or mdy: how numeric dates of a MailUp export read (None: the file says)
 
     @property
     def ok(self) -> bool:
@@ -155,20 +156,17 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
         return pd.DataFrame(body, columns=header, dtype="string")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    try:  # a clear error for a file that is not UTF-8, with the byte where it stops being so
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CreditsError(f"{name} is not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
-                           f"save it as CSV UTF-8") from None
     if b"\x00" in data:
         raise CreditsError(f"{name} contains NUL bytes: not a text CSV file")
+    data, encoding = _as_utf8(data, name)
     first = data.split(b"\n", 1)[0]
     sep = max((";", ",", "|"), key=lambda c: (first.count(c.encode()), c == ","))
+    quote = _quote_char(first.decode().rstrip("\r"), sep)
     try:  # pyarrow's reader: multithreaded, every cell read as text (types are checked per column afterwards)
-        header = next(csv.reader([first.decode().rstrip("\r")], delimiter=sep))
+        header = next(csv.reader([first.decode().rstrip("\r")], delimiter=sep, quotechar=quote))
         table = pacsv.read_csv(
             io.BytesIO(data), read_options=pacsv.ReadOptions(block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=quote, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, StopIteration, csv.Error, ValueError) as exc:
@@ -184,11 +182,36 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
                                f"{bounds.MAX_CELL_CHARS:,}")
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     df.columns = [bounds.echo(c).strip() for c in df.columns]
+    df.attrs["encoding"] = encoding
     for col in df.columns:  # the spreadsheet escape of our CSV exports (export.csv_safe): one leading apostrophe
         quoted = df[col].str.startswith("'").fillna(False).to_numpy(bool)
         if quoted.any():
             df.loc[quoted, col] = df.loc[quoted, col].str[1:]
     return df
+
+
+def _as_utf8(data: bytes, name: str) -> tuple[bytes, str]:
+    """The file as UTF-8: UTF-8 as it is, else Windows' "ANSI" code page for Western Europe (cp1252), which is what
+    a spreadsheet or MailUp's export writes when UTF-8 is not chosen. Valid UTF-8 is never read as cp1252 (text with
+    accents in cp1252 is practically never valid UTF-8); bytes cp1252 does not define are refused."""
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        return data.decode("cp1252").encode("utf-8"), "cp1252"
+    except UnicodeDecodeError:
+        raise CreditsError(f"{name} is neither UTF-8 nor Windows ANSI text (byte {first_bad}: "
+                           f"{data[first_bad:first_bad + 1]!r}); save it as CSV UTF-8") from None
+
+
+def _quote_char(header: str, sep: str) -> str:
+    """The text delimiter: ' when the header's fields are wrapped in it (MailUp's export lets the customer choose
+    " or '), else "."""
+    fields = header.split(sep)
+    wrapped = sum(1 for f in fields if len(f.strip()) >= 2 and f.strip()[0] == f.strip()[-1] == "'")
+    return "'" if fields and wrapped == len(fields) else '"'
 
 
 def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
@@ -345,15 +368,25 @@ Apply = Callable[[], None]  # writes a validated file, inside the import's batch
 
 
 def _mailup_export(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
-    from .mailup import export_messages
+    from .mailup import prepare_export
 
-    msgs = export_messages(store, df, report)
+    prepared = prepare_export(store, df, report, report.date_order)
 
     def apply() -> None:
-        for list_id in msgs.attrs.get("new_lists", []):
+        for list_id in prepared.new_lists:
             store.add_list(list_id)
-        report.written = store.record_messages(msgs)
+        if prepared.new_parts:  # the parts of a campaign are fixed by its first pricing (a sync gives the same)
+            store.describe_campaigns(_with_parts(store, prepared.new_parts))
+        report.written = store.record_messages(prepared.messages(store.mailup_id_key()))
     return apply
+
+
+def _with_parts(store: CreditStore, parts: list[tuple[str, int]]) -> pd.DataFrame:
+    """The campaigns' stored rows with the parts priced for them."""
+    info = store.campaign_info().set_index("campaign_id").loc[[c for c, _ in parts]].reset_index()
+    info["parts"] = [p for _, p in parts]
+    info["sent_at"] = pd.to_datetime(info.pop("t_us"), unit="us", utc=True)
+    return info
 
 
 def _ids(df: pd.DataFrame, column: str, report: ImportReport, what: str) -> pd.Series:
@@ -509,11 +542,14 @@ COUNTS_ITSELF = {"messages", "campaigns", "mailup-sms-export"}  # their writer s
 
 
 def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False,
-                progress: Callable[[str], None] | None = None) -> ImportReport:
-    """Validate and import one file; returns the report (``ok`` False: nothing was written)."""
+                progress: Callable[[str], None] | None = None, date_order: str | None = None) -> ImportReport:
+    """Validate and import one file; returns the report (``ok`` False: nothing was written). ``date_order``
+    (``dmy`` or ``mdy``) reads numeric dates of a MailUp export when the file itself cannot tell."""
     if kind not in KINDS:
         raise CreditsError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
-    report = ImportReport(name, kind, dry_run=dry_run)
+    if date_order not in (None, "dmy", "mdy"):
+        raise CreditsError(f"date_order {date_order!r}: use dmy (day first) or mdy (month first)")
+    report = ImportReport(name, kind, dry_run=dry_run, date_order=date_order)
     step = progress or (lambda _stage: None)
     step("reading")
     try:
@@ -522,6 +558,8 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
         report.add(None, "", "", str(exc))
         return report
     report.rows = len(df)
+    if df.attrs.get("encoding") == "cp1252":
+        report.notes.append("the file is not UTF-8: it was read as Windows ANSI (cp1252)")
     step(f"validating {len(df):,} rows")
     if kind in EXTRA_COLUMNS_OK:
         df = _known_columns(df, kind, report)
@@ -548,8 +586,12 @@ def _write(store: CreditStore, kind: str, name: str, df: pd.DataFrame, report: I
                 raise _DryRun
             if report.written:  # one entry in the History: the file, and what it wrote (its events carry the author)
                 store.audit("import", f"{name}: {report.written:,} new {kind} of {report.rows:,} rows")
-    except (_DryRun, MessagesRejected):
+    except _DryRun:
         pass
+    except MessagesRejected as exc:  # the kinds that name rows have done so; any other kind says it here
+        if report.ok:
+            for _, col, val, why in exc.problems:
+                report.add(None, col, val, f"the ledger refuses this file: {why}")
     except CreditsError as exc:
         report.add(_row_of(str(exc), df, kind), "", "", f"the ledger refuses this file: {exc}")
 
@@ -582,6 +624,6 @@ def run_import_command(args) -> int:
             sys.stderr.write(f"  {time.perf_counter() - started[0]:6.1f} s  {stage} ...\n")
 
         report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run,
-                             progress=progress)
+                             progress=progress, date_order=getattr(args, "date_order", None))
     print(report.text())
     return 0 if report.ok else 1

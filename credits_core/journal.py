@@ -263,16 +263,20 @@ def describe_campaigns(cur: duckdb.DuckDBPyConnection, snap: Snapshot, rows: pd.
     """Names (and optionally list, send instant, text) of campaigns, checked by the caller: a new campaign_id is
     added, a known one takes the new values; a row equal to the stored one writes nothing. Returns how many rows
     were new or changed."""
-    cols = ["campaign_id", "name", "list_id", "t_us", "text"]
+    cols = ["campaign_id", "name", "list_id", "t_us", "text", "is_unicode", "estimated", "parts"]
     cur.register("_campaign_rows", pa.Table.from_pandas(rows[cols], preserve_index=False))
     try:
         changed = cur.execute(
             "SELECT r.campaign_id FROM _campaign_rows r LEFT JOIN campaign_info c USING (campaign_id) WHERE "
             "c.campaign_id IS NULL OR c.name IS DISTINCT FROM r.name OR c.list_id IS DISTINCT FROM r.list_id OR "
-            "epoch_us(c.sent_at) IS DISTINCT FROM r.t_us OR c.text IS DISTINCT FROM r.text").fetchall()
+            "epoch_us(c.sent_at) IS DISTINCT FROM r.t_us OR c.text IS DISTINCT FROM r.text OR "
+            "c.is_unicode IS DISTINCT FROM r.is_unicode OR c.estimated IS DISTINCT FROM r.estimated OR "
+            "c.parts IS DISTINCT FROM r.parts").fetchall()
         if changed:
             cur.execute("INSERT OR REPLACE INTO campaign_info SELECT campaign_id, name, list_id, "
-                        "CASE WHEN t_us IS NULL THEN NULL ELSE make_timestamp(t_us) END, text FROM _campaign_rows")
+                        "CASE WHEN t_us IS NULL THEN NULL ELSE make_timestamp(t_us) END, text, is_unicode, estimated, "
+                        "parts "
+                        "FROM _campaign_rows")
     finally:
         cur.unregister("_campaign_rows")
     return (snap.with_changes() if changed else snap), len(changed)
@@ -303,10 +307,17 @@ def mark_alert_sent(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, fi
 
 
 def save_mailup_bookmark(cur: duckdb.DuckDBPyConnection, snap: Snapshot, id_message: int, list_id: str,
-                         sendings: int, complete: bool, at_us: int) -> Snapshot:
+                         sendings: int, complete: bool, at_us: int, last_sent_us: int | None) -> Snapshot:
     """The MailUp sync's bookmark of one message (inside the transaction of the records it covers)."""
-    cur.execute("INSERT OR REPLACE INTO mailup_messages VALUES (?, ?, ?, ?, make_timestamp(?))",
-                [id_message, list_id, sendings, complete, at_us])
+    cur.execute("INSERT OR REPLACE INTO mailup_messages (id_message, list_id, sendings, complete, synced_at, "
+                "last_sent) VALUES (?, ?, ?, ?, make_timestamp(?), make_timestamp(?))",
+                [id_message, list_id, sendings, complete, at_us, last_sent_us])
+    return snap.with_changes()
+
+
+def set_meta_value(cur: duckdb.DuckDBPyConnection, snap: Snapshot, key: str, value: str) -> Snapshot:
+    """A fact about the file itself (``meta``): the MailUp account it holds."""
+    cur.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
     return snap.with_changes()
 
 

@@ -142,6 +142,17 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     return out[cols]
 
 
+@within_range
+@one_turn
+def estimated_credits(store: CreditStore, f: ReportFilter = EVERYTHING) -> int:
+    """Credits in the view spent by messages whose text had merge tags (``campaign_info.estimated``): priced for
+    the longest value known, not the platform's exact charge. Shown beside every total they are part of."""
+    table = usage_source(store)
+    where, params = usage_where(store, f)
+    return int(select(store, f"SELECT coalesce(sum(u.credits), 0) FROM {table} u JOIN campaign_info c "
+                             f"USING (campaign_id) WHERE c.estimated AND {where}", params).fetchall()[0][0])
+
+
 def usage_matrix(long: pd.DataFrame, value: str = "credits") -> pd.DataFrame:
     """Periods x lists with a Total column and a Total row (the table the Excel sheet and the page show)."""
     if long.empty:
@@ -410,9 +421,10 @@ def count_messages(store: CreditStore, f: ReportFilter, search: str | None = Non
 _NAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per store: (names fingerprint, _names)
 
 
-def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, str]]:
-    """What message rows show instead of ids: list names by list number, campaign names, country names. Kept per
-    store until a list or campaign name changes (``Basis.names``): a page of messages does not read them again."""
+def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, str], frozenset[str]]:
+    """What message rows show instead of ids: list names by list number, campaign names, country names, and the
+    campaigns whose credits are estimated (texts with merge tags). Kept per store until a list or campaign name
+    changes (``Basis.names``): a page of messages does not read them again."""
     from .pricing import country_names
 
     fingerprint = store.basis().names
@@ -421,7 +433,9 @@ def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, st
         lists = np.array([store.list_name(x) for x in store.list_ids], dtype=object)
         named = campaign_names(store).dropna(subset=["name"])
         campaigns = dict(zip(named["campaign_id"].tolist(), named["name"].tolist()))  # tolist: no Arrow scalars
-        held = _NAMES[store] = (fingerprint, (lists, campaigns, country_names()))
+        info = store.campaign_info()
+        estimated = frozenset(info.loc[info["estimated"].astype(bool), "campaign_id"].tolist())
+        held = _NAMES[store] = (fingerprint, (lists, campaigns, country_names(), estimated))
     return held[1]
 
 
@@ -435,10 +449,11 @@ def _named(ids: pd.Series, names: dict[str, str]) -> pd.Series:
 def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = None, costs: bool = False
                    ) -> pd.DataFrame:
     """Message rows as shown and exported: Rome local time, names where names exist (the list's name, the
-    campaign's name, the country's name; the id where there is none), masked recipients. ``names``: ``_names``,
+    campaign's name, the country's name; the id where there is none), masked recipients, and "estimated" where the
+    text had merge tags (its credits are the worst case known). ``names``: ``_names``,
     computed once by a caller that makes many frames (an export). ``costs``: each message's cost in euros after
     its credits (``valuation.message_costs``; empty when none of its credits had a price); ``df`` then has seq."""
-    lists, campaigns, countries = names or _names(store)
+    lists, campaigns, countries, estimated = names or _names(store)
     out = pd.DataFrame({
         "sent_at_rome": pd.to_datetime(df["t_us"], unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(None),
         "message_id": df["message_id"],
@@ -449,6 +464,8 @@ def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = N
         "credits": df["credits"].astype("int64"),
         "recipient": mask_recipient(df["recipient"]),
         "text": df["text"],
+        "estimated": np.where(df["campaign_id"].isin(estimated).to_numpy(bool), "estimated", None)
+        if estimated else None,  # credits priced for the longest value of its merge tags
     })
     if costs:
         eur, _ = message_costs(store, df["t_us"], df["seq"], df["credits"])

@@ -6,14 +6,69 @@ control point, written by the replay) and ``daily_usage`` (spend per Rome day, l
 reports). ``campaigns`` holds scheduled, not yet sent, campaigns (reservations; see ``forecast``).
 
 Each migration step brings a file from version N-1 to N. A new file runs them all; an older file runs the missing
-ones inside one transaction; a newer or foreign file is refused.
+ones inside one transaction; a newer or foreign file is refused. A step is a list of SQL statements or functions of
+the cursor (for what SQL alone cannot say: "add this column if it is missing", a keyed hash).
+
+A released step is never edited: a file that ran it as it shipped must end with the same tables as a new one. When a
+step turns out to have shipped without something, a new step repairs the files that lack it (v7), and after every
+migration ``missing_columns`` checks each table's columns by name against what this version expects.
 """
 
 from __future__ import annotations
 
-APP_ID = "sms-credits-ledger"
+import secrets
+from collections.abc import Callable
 
-MIGRATIONS: list[list[str]] = [
+import duckdb
+
+APP_ID = "sms-credits-ledger"
+Step = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+
+def columns_of(cur: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {r[0] for r in cur.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = ?",
+                                      [table]).fetchall()}
+
+
+def _repair_campaigns_created_at(cur: duckdb.DuckDBPyConnection) -> None:
+    """Files written by 3ccb118 ran v4 before ``campaigns.created_at`` was added to it (that released step was
+    edited afterwards): they reached v4 without the column, and every later step kept it missing."""
+    if "created_at" not in columns_of(cur, "campaigns"):
+        cur.execute("ALTER TABLE campaigns ADD COLUMN created_at TIMESTAMP")
+
+
+MAILUP_ID_KEY = "mailup_id_key"  # meta: the key of the MailUp sending ids' hash (this file's own, random)
+
+
+def mailup_id_key(cur: duckdb.DuckDBPyConnection) -> str:
+    """This file's key for MailUp sending ids, created on first use (64 hex digits from the OS's random source)."""
+    rows = cur.execute("SELECT value FROM meta WHERE key = ?", [MAILUP_ID_KEY]).fetchall()
+    if rows:
+        return rows[0][0]
+    key = secrets.token_hex(32)
+    cur.execute("INSERT INTO meta VALUES (?, ?)", [MAILUP_ID_KEY, key])
+    return key
+
+
+# A MailUp sending's id without personal data: ``mailup-{idMessage}-{h}``, h the first 20 hex digits of
+# sha256(key | idMessage | receiver digits | send time as 20150129T141110Z). The same in SQL (the migration below)
+# and in Python (``credits_core.mailup.credits.sending_ids``), so the sync and the export give one id.
+HASHED_ID_SQL = "'mailup-' || {m} || '-' || left(sha256({k} || '|' || {m} || '|' || {r} || '|' || {t}), 20)"
+
+
+def _mailup_ids_without_numbers(cur: duckdb.DuckDBPyConnection) -> None:
+    """Ids written before v8 carried the recipient's number (``mailup-{message}-{number}-{time}``): rewritten as
+    the keyed hash, the same id a sync or an export now gives that sending."""
+    old = "message_id SIMILAR TO 'mailup-[0-9]+-[0-9]+-[0-9]{8}T[0-9]{6}Z'"
+    if not cur.execute(f"SELECT count(*) FROM messages WHERE {old}").fetchall()[0][0]:
+        return
+    key = mailup_id_key(cur)
+    part = "split_part(message_id, '-', {})".format
+    new = HASHED_ID_SQL.format(m=part(2), k="?", r=part(3), t=part(4))
+    cur.execute(f"UPDATE messages SET message_id = {new} WHERE {old}", [key])
+
+
+MIGRATIONS: list[list[Step]] = [
     # v1: the ledger.
     [
         "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -70,7 +125,38 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE mailup_status (list_id VARCHAR, credit BIGINT NOT NULL, synced_at TIMESTAMP NOT NULL, "
         "detail VARCHAR)",
     ],
+    # v7: a repair, not a change: the column that files of 3ccb118 lack (see ``_repair_campaigns_created_at``).
+    [_repair_campaigns_created_at],
+    # v8: MailUp data that nothing drops. ``mailup_messages.last_sent``: the latest send time recorded for a
+    # message, from which the next sync reads only what is newer; ``campaign_info.is_unicode`` (MailUp's flag),
+    # ``parts`` (the parts each recipient's message was priced at, fixed by its first pricing, so a sync and an export
+    # give a sending the same credits) and ``estimated`` (a text with merge tags: its credits are the worst case
+    # known, not the exact charge); sending ids without the recipient's number.
+    [
+        "ALTER TABLE mailup_messages ADD COLUMN last_sent TIMESTAMP",
+        "ALTER TABLE campaign_info ADD COLUMN is_unicode BOOLEAN",
+        "ALTER TABLE campaign_info ADD COLUMN estimated BOOLEAN",
+        "ALTER TABLE campaign_info ADD COLUMN parts INTEGER",
+        _mailup_ids_without_numbers,
+    ],
 ]
+
+# The columns every table must have at this version, by name (``missing_columns``).
+EXPECTED_COLUMNS = {
+    "events": {"seq", "occurred_at", "kind", "list_id", "credits", "lot_id", "expiring", "price", "author"},
+    "messages": {"seq", "message_id", "list_no", "sent_at", "credits", "country", "parts", "campaign_id",
+                 "recipient", "text"},
+    "campaigns": {"campaign_id", "list_id", "scheduled_at", "text", "recipients", "credits", "status", "created_seq",
+                  "author", "created_at"},
+    "campaign_info": {"campaign_id", "name", "list_id", "sent_at", "text", "is_unicode", "estimated", "parts"},
+    "mailup_messages": {"id_message", "list_id", "sendings", "complete", "synced_at", "last_sent"},
+    "audit": {"seq", "done_at", "author", "action", "detail"},
+}
+
+
+def missing_columns(cur: duckdb.DuckDBPyConnection) -> list[str]:
+    """``table.column`` for every column this version expects and the file lacks."""
+    return [f"{t}.{c}" for t, cols in EXPECTED_COLUMNS.items() for c in sorted(cols - columns_of(cur, t))]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

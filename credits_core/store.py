@@ -491,11 +491,17 @@ class CreditStore:
 
     @writes
     def describe_campaigns(self, rows: pd.DataFrame) -> int:
-        """Name campaigns: ``rows`` has campaign_id and name, and may have list_id, sent_at (aware) and text (None:
-        unknown). Checked whole before anything is written; returns how many campaigns were new or changed."""
+        """Name campaigns: ``rows`` has campaign_id and name, and may have list_id, sent_at (aware), text (None:
+        unknown), is_unicode (the platform sends the text as UCS-2), estimated (its messages' credits are an
+        estimate: a text with merge tags) and parts (per recipient, as priced for its messages). Checked whole
+        before anything is written; returns how many campaigns were new or changed."""
         df = pd.DataFrame({"campaign_id": rows["campaign_id"].astype("string")})
         for c in ("name", "list_id", "text"):
             df[c] = rows[c].astype("string") if c in rows else pd.Series(pd.NA, index=rows.index, dtype="string")
+        for c in ("is_unicode", "estimated"):
+            df[c] = rows[c].astype("boolean") if c in rows else pd.Series(pd.NA, index=rows.index, dtype="boolean")
+        df["parts"] = rows["parts"].astype("Int32") if "parts" in rows else pd.Series(pd.NA, index=rows.index,
+                                                                                      dtype="Int32")
         for i, cid in enumerate(df["campaign_id"].fillna("")):
             if not cid.strip():
                 raise CreditsError(f"row {i + 1}: campaign_id is empty")
@@ -517,9 +523,11 @@ class CreditStore:
             return n
 
     def campaign_info(self) -> pd.DataFrame:
-        """Campaigns named by ``describe_campaigns``: campaign_id, name, list_id, t_us (UTC microseconds), text."""
+        """Campaigns named by ``describe_campaigns``: campaign_id, name, list_id, t_us (UTC microseconds), text,
+        is_unicode, estimated, parts."""
         with self._read_session() as cur:
-            return cur.execute("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text FROM campaign_info "
+            return cur.execute("SELECT campaign_id, name, list_id, epoch_us(sent_at) AS t_us, text, is_unicode, "
+                               "coalesce(estimated, false) AS estimated, parts FROM campaign_info "
                                "ORDER BY campaign_id").df()
 
     @writes
@@ -546,17 +554,42 @@ class CreditStore:
             self._snap = journal.mark_alert_sent(cur, self._snap, key, int(figure), now_us())
 
     @writes
-    def save_mailup_bookmark(self, id_message: int, list_id: str, sendings: int, complete: bool) -> None:
-        """The MailUp sync's bookmark of one message (call inside the ``batch`` that records its sendings)."""
+    def save_mailup_bookmark(self, id_message: int, list_id: str, sendings: int, complete: bool,
+                             last_sent_us: int | None = None) -> None:
+        """The MailUp sync's bookmark of one message (call inside the ``batch`` that records its sendings):
+        ``last_sent_us``, the latest send time recorded for it (the next sync reads only from there)."""
         with self._writing() as cur:
             self._snap = journal.save_mailup_bookmark(cur, self._snap, int(id_message), list_id, int(sendings),
-                                                      bool(complete), now_us())
+                                                      bool(complete), now_us(), last_sent_us)
 
-    def mailup_bookmarks(self) -> dict[int, tuple[int, bool]]:
-        """id_message -> (sendings MailUp reported, complete) as of the last sync."""
+    def mailup_bookmarks(self) -> dict[int, tuple[int, bool, int | None]]:
+        """id_message -> (sendings read, complete, last send time recorded in UTC microseconds) as of the last
+        sync."""
         with self._read_session() as cur:
-            rows = cur.execute("SELECT id_message, sendings, complete FROM mailup_messages").fetchall()
-        return {int(i): (int(n), bool(c)) for i, n, c in rows}
+            rows = cur.execute("SELECT id_message, sendings, complete, epoch_us(last_sent) FROM mailup_messages"
+                               ).fetchall()
+        return {int(i): (int(n), bool(c), None if t is None else int(t)) for i, n, c, t in rows}
+
+    @writes
+    def mailup_id_key(self) -> str:
+        """This file's key for MailUp sending ids (``schema.mailup_id_key``), created on first use."""
+        from .schema import mailup_id_key
+
+        with self._writing() as cur:
+            return mailup_id_key(cur)
+
+    def mailup_account(self) -> dict | None:
+        """The MailUp account this file holds (``uid``, ``username``), recorded by its first sync."""
+        with self._read_session() as cur:
+            rows = cur.execute("SELECT value FROM meta WHERE key = 'mailup_account'").fetchall()
+        return json.loads(rows[0][0]) if rows else None
+
+    @writes
+    def save_mailup_account(self, uid: str, username: str) -> None:
+        """Record the MailUp account of this file (its first sync)."""
+        with self._writing() as cur:
+            self._snap = journal.set_meta_value(cur, self._snap, "mailup_account",
+                                                json.dumps({"uid": str(uid), "username": str(username)}))
 
     @writes
     def save_mailup_status(self, total: int, by_list: dict[str, int], detail: dict) -> None:
@@ -735,7 +768,8 @@ class CreditStore:
             known = self._bases.get(snap.revision)
             if known is None:
                 campaigns = cur.execute(
-                    "SELECT (SELECT bit_xor(hash(campaign_id, name, list_id, sent_at, text)) FROM campaign_info), "
+                    "SELECT (SELECT bit_xor(hash(campaign_id, name, list_id, sent_at, text, estimated)) "
+                    "FROM campaign_info), "
                     "(SELECT bit_xor(hash(campaign_id, list_id, scheduled_at, text)) FROM campaigns)").fetchall()[0]
                 names = hash((snap.list_ids, tuple(sorted(snap.names.items(), key=lambda kv: kv[0])), campaigns))
                 known = Basis(snap.revision, snap.next_seq, names, snap.policy)

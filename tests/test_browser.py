@@ -496,5 +496,16 @@ def test_the_customer_path_purchases_then_a_sync_then_every_page(local_page, tmp
             local_page.get_by_text(re.compile(r"Last sync .* \(Rome\): 2 lists, 2 messages")).wait_for()
             open_page(local_page, url, "")
             assert metric(local_page, "Total credits") == 1000 - 19  # 19 credits of sendings, as computed by hand
+            for width in (1400, 800):  # MailUp against this ledger: the words read whole, no horizontal scroll
+                local_page.set_viewport_size({"width": width, "height": 900})
+                open_page(local_page, url, "assign")
+                cell = local_page.locator("td.note").filter(has_text="MailUp and this ledger agree (981)")
+                cell.wait_for()
+                wrap = local_page.locator(".ct-wrap").filter(has=local_page.locator("td.note")).first
+                assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), (width, wrap.evaluate(
+                    "e => [e.scrollWidth, e.clientWidth, [...e.querySelectorAll('th')].map(t => t.offsetWidth)]"))
+                assert cell.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), width
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                local_page.screenshot(path=str(SHOTS / f"assign-mailup-{width}px.png"), full_page=True)
     finally:
         server.stop()

@@ -27,7 +27,7 @@ from credits_core.mailup import (
     MailUpSettings,
     apply_matching_limits,
     country_of,
-    reconciliation,
+    explained,
     sync,
 )
 from credits_core.reports import ReportFilter, usage
@@ -78,8 +78,9 @@ BY_HAND = {("1", "2026-10"): 4, ("1", "2026-11"): 1, ("2", "2026-11"): 14}
 
 def settings_for(httpserver, fake: FakeMailUp, **kw) -> MailUpSettings:
     base = httpserver.url_for("").rstrip("/")
+    kw = {"page_size": 2, "wait_initial_s": 0.01, "calls_per_second": None, **kw}
     return MailUpSettings(fake.client_id, fake.client_secret, fake.username, fake.password, auth_url=base,
-                          api_url=base + API, page_size=2, wait_initial_s=0.01, **kw)
+                          api_url=base + API, **kw)
 
 
 @pytest.fixture
@@ -116,8 +117,8 @@ def test_sync_records_the_account_as_computed_by_hand(mailup, tmp_path, caplog):
     assert by_list_and_month(s) == BY_HAND
     assert (report.lists, report.messages, report.recorded) == (2, 2, 8)
     assert [why for _, why in report.problems] == [
-        "number 999123 cannot be placed in a country (not a possible international number): its sending is not "
-        "recorded"]
+        "sending 2: number 999123 cannot be placed in a country (not a possible international number); not "
+        "recorded"]  # sending 2 of its read, newest first
     assert report.problems[0][0] == "message 10 (Promo ottobre)"
     assert "refresh_token" in fake.grants
     assert s.list_name("1") == "Newsletter Italia"
@@ -147,7 +148,7 @@ def test_a_second_sync_writes_nothing_and_skips_complete_messages(mailup, tmp_pa
     with Client(settings) as client:
         again = sync(s, client)
     assert again.recorded == 0
-    assert again.skipped == 1  # message 10 left a queued sending without a send time: read again; 20 is complete
+    assert again.skipped == 1  # message 10 left a queued sending without a send time: read again; 20 has nothing new
     assert (s.message_count, by_list_and_month(s)) == (before[0], before[2])
     with Client(settings) as client:
         full = sync(s, client, full=True)
@@ -173,33 +174,34 @@ def test_reconciliation_in_words_and_the_assignments_that_match(mailup, tmp_path
     s = ledger_store(tmp_path / "r.duckdb")
     with Client(settings) as client:
         sync(s, client)
-    rec = reconciliation(s).set_index("name")
+    rec = explained(s).set_index("name")
     assert rec.loc["Total", "mailup"] == 981 and rec.loc["Total", "ledger"] == 1000 - 19
     assert "agree (981)" in rec.loc["Total", "explanation"]
     assert "free access" in rec.loc["Avvisi", "explanation"]
     assert apply_matching_limits(s) == 1
-    rec = reconciliation(s).set_index("name")
+    rec = explained(s).set_index("name")
     assert rec.loc["Avvisi", "difference"] == 0
     assert any(a == "MailUp reconciliation" for a in s.audit_trail()["action"])
     fake.credits = {"TotalCredits": 960, "CreditsByList": [{"ListId": 2, "Credit": 80}]}
     with Client(settings) as client:
         sync(s, client)
-    words = reconciliation(s).set_index("name").loc["Avvisi", "explanation"]
+    words = explained(s).set_index("name").loc["Avvisi", "explanation"]
     assert words.startswith("Avvisi: MailUp says 80, this ledger 100: 20 credits of sends not yet synced")
 
 
 def test_a_refused_call_names_itself(httpserver):
     fake = account()
     httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
-    bad = MailUpSettings(fake.client_id, fake.client_secret, fake.username, "wrong",
+    bad = MailUpSettings(fake.client_id, fake.client_secret, fake.username, "not-the-password-123",
                          auth_url=httpserver.url_for("").rstrip("/"), api_url=httpserver.url_for("").rstrip("/") + API,
                          wait_initial_s=0.01)
     with Client(bad) as client, pytest.raises(MailUpError, match="refused the sign-in") as err:
-        client.lists().__next__()
-    assert "wrong" not in str(err.value)
-    with Client(settings_for(httpserver, fake)) as client, pytest.raises(MailUpError,
-                                                                         match="refused GET Console/Nope .HTTP 404"):
-        client.get("Console/Nope")
+        client.lists()
+    assert "not-the-password-123" not in str(err.value)
+    assert "wrong username or password" in str(err.value)  # the provider's own words
+    with Client(settings_for(httpserver, fake)) as client, pytest.raises(
+            MailUpError, match="refused GET Console/Nope .HTTP 404: no resource Console/Nope"):
+        client.get("Console/Nope")  # MailUp's ErrorDescription, in the error
 
 
 def test_settings_from_the_environment_never_show_a_secret():
@@ -364,7 +366,7 @@ def test_a_bad_export_names_row_column_and_value_and_writes_nothing(tmp_path):
     assert not report.ok and s.message_count == 0
     got = {(r, c): why for r, c, v, why in report.problems}
     assert "cannot be placed" in got[(2, "recipient")]
-    assert "YYYYMMDDTHHMMSS" in got[(3, "sentdate")]
+    assert "not a date-time in a form MailUp exports" in got[(3, "sentdate")]
     assert "unknown status" in got[(4, "status")]
     assert "no text for MailUp message 77" in got[(5, "idSMS")]
 

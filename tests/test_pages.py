@@ -508,9 +508,11 @@ def test_usage_periods_tab_shows_what_each_period_cost(monkeypatch, demo_db):
 
 
 def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypatch, tmp_path, now):
-    """R15 on the Expiry page: a campaign past its time with nothing recorded says so; cancelling needs a tick."""
-    import time as clock
+    """R15 on the Expiry page: a campaign past its time with nothing recorded says so; cancelling needs a tick. The
+    campaign is scheduled an hour ahead, then the page is opened two hours later (the clock moved, not waited)."""
     from datetime import timedelta
+
+    import time_machine
 
     from credits_core.forecast import schedule_campaign
 
@@ -518,19 +520,19 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
     with CreditStore.open(path) as s:
         s.add_list("a", "Avvisi")
         s.purchase(500, now - timedelta(days=1), expiring=False)
-        cid = schedule_campaign(s, "a", now + timedelta(seconds=1), "x", {"IT": 70})
-    clock.sleep(1.2)
-    at = app(monkeypatch, path)
-    at.switch_page("app_pages/expiry.py").run()
-    assert any(f"Campaign {cid} (Avvisi) was due" in w.value and "70 credits" in w.value for w in at.warning)
-    cancel = next(b for b in at.button if b.label == "Cancel it")
-    assert cancel.disabled
-    at.checkbox(key="cancel_sure").check().run()
-    next(b for b in at.button if b.label == "Cancel it").click().run()
-    assert not at.exception, at.exception
-    assert any(f"Campaign {cid} cancelled\\: 70 credits released" in m.value for m in at.success)
-    with CreditStore.open(path) as s:
-        assert s.balance().reserved == 0
+        cid = schedule_campaign(s, "a", now + timedelta(hours=1), "x", {"IT": 70})
+    with time_machine.travel(now + timedelta(hours=2), tick=True):
+        at = app(monkeypatch, path)
+        at.switch_page("app_pages/expiry.py").run()
+        assert any(f"Campaign {cid} (Avvisi) was due" in w.value and "70 credits" in w.value for w in at.warning)
+        cancel = next(b for b in at.button if b.label == "Cancel it")
+        assert cancel.disabled
+        at.checkbox(key="cancel_sure").check().run()
+        next(b for b in at.button if b.label == "Cancel it").click().run()
+        assert not at.exception, at.exception
+        assert any(f"Campaign {cid} cancelled\\: 70 credits released" in m.value for m in at.success)
+        with CreditStore.open(path) as s:
+            assert s.balance().reserved == 0
 
 
 def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch, tmp_path, httpserver):

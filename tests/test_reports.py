@@ -115,10 +115,10 @@ def test_workbook_is_safe_and_finished(acct, tmp_path):
     assert wb.sheetnames == ["Summary", "Usage", "By list", "Cost by period", "By campaign", "By country", "Messages",
                              "History", "Expiries"]
     ws = wb["Messages"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:J")
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:K")
     assert ws["A1"].font.bold
     assert [c.value for c in ws[1]] == ["Sent at (Rome)", "Message id", "List", "Campaign", "Country", "Parts",
-                                         "Credits", "Cost (EUR)", "Recipient", "Text"]
+                                         "Credits", "Cost (EUR)", "Recipient", "Text", "Credits estimated"]
     texts = [c.value for c in ws["J"][1:]]
     assert '=HYPERLINK("http://x")' in texts and "@SUM(A1)" in texts and "-2+3" in texts
     for c in ws["J"][1:]:
