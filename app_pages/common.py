@@ -9,10 +9,10 @@ purchase); a new Rome day (``rome_today()``) recomputes every answer.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import threading
+import time
 from html import escape
 from pathlib import Path
 
@@ -21,12 +21,24 @@ import pandas as pd
 import streamlit as st
 
 from credits_core import CreditsError, CreditStore
-from credits_core.access import ANALYST, MANAGER, Access, WriteGate, cookie_secret_problem, user_from_claims
+from credits_core.access import (
+    ANALYST,
+    MANAGER,
+    Access,
+    SignOuts,
+    WriteGate,
+    allowed_hosts,
+    cookie_secret_problem,
+    host_allowed,
+    local_user,
+    session_problem,
+    user_from_claims,
+)
 from credits_core.answers import AnswerCache
 from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCAL_USER = f"{getpass.getuser()} (local, no sign-in)"  # the author of writes made without sign-in
+LOCAL_USER = local_user()  # the author of writes made without sign-in
 
 
 def db_path() -> str:
@@ -87,6 +99,12 @@ def sign_in() -> tuple[str | None, str]:
     person on their own machine (a manager, unauthenticated), refused when the server listens beyond loopback unless
     ``CREDITS_ALLOW_UNAUTHENTICATED=1`` says so. ``CREDITS_READ_ONLY=1`` makes everyone an analyst."""
     auth = _secrets_table("auth")
+    host = st.context.headers.get("host") if st.context.headers else None
+    hosts = allowed_hosts(st.get_option("server.allowedHosts"), (auth or {}).get("redirect_uri"))
+    if host is not None and not host_allowed(host, hosts):  # DNS rebinding, even without serve.py in front
+        st.error("This dashboard does not answer to this host name. Open it by one of: "
+                 f"{safe_text(', '.join(hosts))} (server.allowedHosts).")
+        st.stop()
     if auth is None:
         address = str(st.get_option("server.address") or "")
         if address not in LOOPBACK and os.environ.get("CREDITS_ALLOW_UNAUTHENTICATED") != "1":
@@ -108,7 +126,14 @@ def sign_in() -> tuple[str | None, str]:
         st.button("Sign in", on_click=st.login, type="primary")
         st.stop()
     access = _secrets_table("access") or {}
-    email, role, why = user_from_claims(st.user.to_dict(), Access.from_mapping(access),
+    claims = st.user.to_dict()
+    ended = session_problem(claims, time.time(), SignOuts())
+    if ended:  # another tab signed out, a copied cookie, or a token past its exp: never the user it names
+        st.title("📨 SMS credits")
+        st.warning(f"Signed out: {ended}. Sign in again to see the account.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    email, role, why = user_from_claims(claims, Access.from_mapping(access),
                                         require_verified=access.get("require_verified_email", True) is not False)
     if role is None:
         st.title("📨 SMS credits")
@@ -131,7 +156,17 @@ def sidebar_user(user: str | None, role: str) -> None:
         else:
             # plain text, never Markdown: the address reads and copies exactly as the provider gave it
             st.text(f"Signed in as {' '.join(str(user).split())[:MAX_SHOWN]} ({role}).")
-            st.button("Sign out", on_click=st.logout, key="sign_out")
+            st.button("Sign out", on_click=sign_out, args=(user,), key="sign_out")
+
+
+def sign_out(user: str) -> None:
+    """End this sign-in everywhere (every tab, every copy of its cookie: ``access.SignOuts``), remove the user's
+    exports from this server, then sign out of the browser."""
+    from credits_core.export_jobs import forget_owner
+
+    SignOuts().add(st.user.to_dict(), time.time())
+    forget_owner(user)
+    st.logout()
 
 
 def gate() -> WriteGate:
@@ -378,6 +413,22 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
                    for values in zip(*(df[col] for col, _, _ in shown), *(df[c] for c in notes)))
     st.html(f'{TABLE_STYLE}<div class="ct-wrap"><table class="ct"><thead><tr>{head}</tr></thead>'
             f"<tbody>{rows}</tbody></table></div>")
+
+
+DOWNLOAD_STYLE = """<style>
+.dl {display: inline-block; padding: 0.35rem 0.75rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;
+     color: inherit; text-decoration: none; font-size: 0.9rem;}
+.dl:hover {border-color: #ff4b4b; color: #ff4b4b;}
+</style>"""
+
+
+def download_link(job) -> None:
+    """A finished export, streamed from disk by ``serve.py`` to the user who made it (never loaded into the
+    session, never a URL that works for someone else). The link is ours (a token of letters, digits, - and _)."""
+    base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
+    href = f"{base.rstrip('/')}/_credits/download/{job.token}"
+    st.html(f'{DOWNLOAD_STYLE}<a class="dl" href="{escape(href)}" download="{escape(job.file_name)}">'
+            f"⬇ Download {escape(job.file_name)}</a>")
 
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:

@@ -19,6 +19,7 @@ from app_pages.common import (
     cached,
     colour_scale,
     db_path,
+    download_link,
     draw_chart,
     empty_state,
     eur,
@@ -438,11 +439,8 @@ def report_body() -> None:
         if ticking:  # the job ended since the last full run: one more draws its result and stops the timer
             st.rerun()
         if job.ready:
-            name = job.path.name
             st.caption(job.status())
-            st.download_button(f"Download {name}", data=lambda p=job.path: open(p, "rb"), file_name=name,
-                               mime="application/gzip" if name.endswith(".gz") else
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="x_download")
+            download_link(job)
         else:
             st.warning(safe_text(job.status(), 500))
 

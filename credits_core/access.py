@@ -89,9 +89,125 @@ def cookie_secret_problem(secret: object) -> str | None:
     return None
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def allowed_hosts(configured: list | None, redirect_uri: str | None) -> list[str]:
+    """The host names the dashboard answers to (DNS rebinding): ``server.allowedHosts`` when set; otherwise the
+    loopback names, and with sign-in the host of ``[auth] redirect_uri`` (the name users reach it by)."""
+    from urllib.parse import urlsplit
+
+    named = [str(h) for h in (configured or []) if str(h).strip()]
+    if named:
+        return named
+    return [*LOOPBACK_HOSTS, *([urlsplit(str(redirect_uri)).hostname or ""] if redirect_uri else [])]
+
+
+def host_allowed(host: str | None, hosts: list[str]) -> bool:
+    """A ``Host`` header against the allowed names (a port is ignored; ``*.example.com`` a subdomain, ``*`` any)."""
+    from urllib.parse import urlsplit
+
+    if not host:
+        return False
+    try:
+        parts = urlsplit(f"//{host}")
+        name, _ = parts.hostname, parts.port  # the port must be a number when there is one
+    except ValueError:
+        return False
+    if not name or parts.username or parts.password or parts.path or parts.query or parts.fragment:
+        return False
+    name = name.lower().rstrip(".")
+    for pattern in (h.strip().lower().rstrip(".") for h in hosts):
+        if pattern == "*" or name == pattern.strip("[]") or (pattern.startswith("*.") and name.endswith(pattern[1:])):
+            return True
+    return False
+
+
+def local_user() -> str:
+    """Who writes on a dashboard without sign-in: the operating-system user, said so."""
+    import getpass
+
+    return f"{getpass.getuser()} (local, no sign-in)"
+
+
 def normal_email(email: object) -> str:
     """Addresses compare and are recorded in lower case, without surrounding blanks ("ANA@Example.COM" is ana)."""
     return str(email or "").strip().lower()
+
+
+# -- sign-ins that ended ---------------------------------------------------------------------------------------------
+#
+# Streamlit keeps a signed-in user in a signed cookie valid 30 days, and st.logout() only deletes it in the browser
+# that signs out: another open tab, or a copy of the cookie, stayed signed in. A sign-in is therefore also checked
+# on the server: its ID token's ``exp`` must not have passed, and it must not have been signed out. A sign-out is
+# recorded (``SignOuts``) in a private file shared by every dashboard process of this user on the machine, keyed by
+# the sign-in (the provider's ``sub`` and the token's ``iat``), until that token would have expired anyway.
+
+
+def sign_in_key(claims: Mapping) -> str:
+    """One sign-in: the same for every tab and every copy of its cookie, another for the next sign-in."""
+    import hashlib
+
+    parts = (claims.get("iss", ""), claims.get("sub", ""), claims.get("iat", ""), normal_email(claims.get("email")))
+    text = "|".join(str(p) for p in parts)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class SignOuts:
+    """Sign-ins that were signed out, in ``folder/signouts.json`` (a private folder: 0700, the file 0600)."""
+
+    def __init__(self, folder: str | None = None):
+        import os
+        from pathlib import Path
+
+        default = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "sms-credits"
+        self.folder = Path(folder or os.environ.get("CREDITS_STATE_DIR") or default)
+        self.path = self.folder / "signouts.json"
+
+    def _read(self) -> dict[str, float]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError, OSError):
+            return {}
+        return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def add(self, claims: Mapping, now: float) -> None:
+        """Record the sign-out of this sign-in (kept until its token would have expired, a day at least)."""
+        import json
+        import os
+
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        known = {k: v for k, v in self._read().items() if v > now}
+        exp = _number(claims.get("exp"))
+        known[sign_in_key(claims)] = max(exp or 0.0, now + 86_400)
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            json.dump(known, out)
+        os.replace(tmp, self.path)
+
+    def ended(self, claims: Mapping) -> bool:
+        return sign_in_key(claims) in self._read()
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def session_problem(claims: Mapping, now: float, sign_outs: SignOuts) -> str | None:
+    """Why a signed-in browser may no longer act as that user (None: it may): the token expired, or this sign-in was
+    signed out (in another tab, or the cookie was copied before)."""
+    exp = _number(claims.get("exp"))
+    if exp is not None and exp <= now:
+        return "your sign-in has expired"
+    if sign_outs.ended(claims):
+        return "this sign-in was signed out"
+    return None
 
 
 def user_from_claims(claims: Mapping, access: Access, *, require_verified: bool = True

@@ -218,7 +218,9 @@ def browser_type_launch_args(browser_type_launch_args):
     """Debian's chromium, not a downloaded one; no background traffic."""
     return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
             "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--no-first-run", "--disable-quic"]}
+                     "--disable-sync", "--no-first-run", "--disable-quic",
+                     # a DNS rebinding, as the browser of someone running the dashboard would see one (test_browser)
+                     "--host-resolver-rules=MAP rebound.example 127.0.0.1"]}
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_filtered_report_drill_down_and_excel(local_page, app_url, tmp_path):
     assert local_page.locator(X_TITLE).first.text_content() == "week"  # the chart follows the link filters
     local_page.get_by_text(re.compile(r"[\d,]+ messages, [\d,]+ credits, .*; times are Rome local time")).wait_for()
     local_page.get_by_role("button", name="Prepare the Excel workbook of this view").click()
-    button = local_page.get_by_role("button", name="Download usage-report.xlsx")
+    button = local_page.get_by_role("link", name="Download usage-report.xlsx")
     button.wait_for()
     with local_page.expect_download() as info:
         button.click()
@@ -509,3 +509,33 @@ def test_the_customer_path_purchases_then_a_sync_then_every_page(local_page, tmp
                 local_page.screenshot(path=str(SHOTS / f"assign-mailup-{width}px.png"), full_page=True)
     finally:
         server.stop()
+
+
+def test_another_host_name_is_refused_and_nothing_frames_the_dashboard(app_url, browser):
+    """Issue 31.1: with the Host header never checked, a page of any website whose name was rebound to 127.0.0.1
+    read the figures and recorded a purchase. Chromium here resolves rebound.example to 127.0.0.1, as a rebinding
+    would; the dashboard answers it nothing. Every answer forbids framing."""
+    import socket
+    import urllib.error
+    import urllib.request
+
+    port = int(app_url.rsplit(":", 1)[1])
+    ok = urllib.request.urlopen(urllib.request.Request(f"{app_url}/usage", headers={"Host": f"localhost:{port}"}))
+    assert ok.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in ok.headers["Content-Security-Policy"]
+    for path in ("/", "/usage", "/_stcore/health", "/_stcore/host-config", "/media/x.xlsx"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(f"{app_url}{path}",
+                                                          headers={"Host": f"rebound.example:{port}"}))
+        assert refused.value.code == 403, path
+    with socket.create_connection(("127.0.0.1", port)) as ws:  # the WebSocket, rebound
+        ws.sendall(f"GET /_stcore/stream HTTP/1.1\r\nHost: rebound.example:{port}\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+        assert b" 101 " not in ws.recv(200).split(b"\r\n")[0]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"http://rebound.example:{port}/")
+    assert "does not answer to this host name" in page.content()
+    assert page.get_by_test_id("stMetric").count() == 0
+    context.close()

@@ -467,3 +467,16 @@ def test_estimated_credits_are_marked_on_the_usage_page_the_drill_down_and_the_w
     assert not at.exception, at.exception
     assert any("≈ 4 of these credits are estimated" in c.value for c in at.caption)
     assert any("estimated" in h.value and "<td>estimated</td>" in h.value for h in at.get("html"))
+
+
+def test_a_sending_id_is_the_same_in_python_and_in_the_migrations_sql():
+    """The sync and the export hash in Python, a migration in SQL (schema.HASHED_ID_SQL): one id either way."""
+    from credits_core.mailup.credits import sending_ids
+    from credits_core.schema import HASHED_ID_SQL
+
+    key = "k" * 64
+    con = duckdb.connect()
+    sql = "SELECT " + HASHED_ID_SQL.format(m="?", k="?", r="?", t="?")
+    for digits, stamp in (("393331234567", "20261005T090000Z"), ("12025550123", "20261031T233000Z")):
+        assert sending_ids(key, "10", [digits], [stamp]) == [con.execute(sql, ["10", key, "10", digits, stamp]
+                                                                         ).fetchall()[0][0]]

@@ -50,8 +50,10 @@ server_metadata_url = "{issuer}/.well-known/openid-configuration"
 managers = ["ana@example.com"]
 analysts = ["*@example.com"]
 """)
+        secrets.chmod(0o600)  # serve.py refuses a secrets file others can read
         db = demo_file(tmp_path, messages=3_000)
-        with running_app(db, extra_args=("--secrets.files", str(secrets)), port=app_port) as url:
+        with running_app(db, extra_args=("--secrets.files", str(secrets)), port=app_port,
+                         extra_env={"CREDITS_STATE_DIR": str(tmp_path / "state")}) as url:
             yield url
     finally:
         provider.terminate()
@@ -158,3 +160,56 @@ def test_a_manager_buys_and_the_history_names_them_then_signs_out(local_page, si
     local_page.goto(signed_app)
     local_page.get_by_role("button", name="Sign in").wait_for()
     assert local_page.get_by_test_id("stMetric").count() == 0
+
+
+def test_sign_out_ends_every_tab_and_every_copy_of_the_cookie(local_page, signed_app, browser):
+    """Issue 31.4: after sign-out in one tab, a second open tab stayed "(manager)" and recorded a purchase, and a
+    cookie copied before the sign-out still opened the dashboard as manager (a signed cookie valid 30 days)."""
+    sign_in_as(local_page, signed_app, "ana@example.com")
+    local_page.get_by_text("Signed in as ana@example.com (manager).").wait_for()
+    other = local_page.context.new_page()  # a second tab of the same browser
+    open_page(other, signed_app, "buy")
+    other.get_by_text("Signed in as ana@example.com (manager).").wait_for()
+    copied = local_page.context.cookies()
+    local_page.get_by_role("button", name="Sign out").click()
+    local_page.wait_for_url(lambda u: "oauth2callback" not in u)
+    other.get_by_text("I have checked the package, the date and the new expiry above").click()  # a rerun
+    other.get_by_text("Signed out: this sign-in was signed out").wait_for()
+    assert other.get_by_role("button", name="Record purchase").count() == 0
+    thief = browser.new_context()
+    thief.add_cookies(copied)
+    stolen = thief.new_page()
+    stolen.goto(signed_app)
+    stolen.get_by_text("Signed out: this sign-in was signed out").wait_for()
+    assert stolen.get_by_test_id("stMetric").count() == 0
+    thief.close()
+
+
+def test_uploads_and_downloads_need_the_right_signed_in_user(local_page, signed_app, browser, tmp_path):
+    """Issue 31.7 and 31.8: an anonymous browser sent 50 MB uploads that were held in memory, and fetched a user's
+    workbook from its bare /media URL. Uploads are for signed-in managers; a download is for the user who made it;
+    an export is gone from the server once its owner signs out."""
+    anonymous = browser.new_context()
+    req = anonymous.request
+    assert req.put(f"{signed_app}/_stcore/upload_file/s/f", multipart={"file": {
+        "name": "x.csv", "mimeType": "text/csv", "buffer": b"a" * 1000}}).status == 403
+    assert req.get(f"{signed_app}/media/0123456789abcdef.xlsx").status == 403
+    assert req.get(f"{signed_app}/_credits/download/not-a-token").status == 404
+    anonymous.close()
+    sign_in_as(local_page, signed_app, "ana@example.com")
+    open_page(local_page, signed_app, "usage?by=month")
+    local_page.get_by_role("button", name="Prepare the Excel workbook of this view").click()
+    link = local_page.get_by_role("link", name="Download usage-report.xlsx")
+    link.wait_for()
+    href = link.get_attribute("href")
+    assert local_page.request.get(signed_app + href).status == 200  # its owner
+    analyst = browser.new_context()
+    carl = analyst.new_page()
+    sign_in_as(carl, signed_app, "carl@example.com")
+    assert analyst.request.get(signed_app + href).status == 404  # another user, the same URL
+    assert analyst.request.put(f"{signed_app}/_stcore/upload_file/s/f", multipart={"file": {
+        "name": "x.csv", "mimeType": "text/csv", "buffer": b"a"}}).status == 403  # an analyst uploads nothing
+    analyst.close()
+    local_page.get_by_role("button", name="Sign out").click()
+    local_page.wait_for_url(lambda u: "oauth2callback" not in u)
+    assert local_page.context.request.get(signed_app + href).status == 404  # removed at sign-out

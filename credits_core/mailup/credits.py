@@ -217,9 +217,15 @@ def parse_status(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 # -- ids --------------------------------------------------------------------------------------------------------
 
 
-def stamps_of(sent: pd.Series) -> pd.Series:
+def _naive(sent: pd.Series) -> np.ndarray:
+    """UTC instants as numpy datetime64 (no per-value conversion: an aware Series's to_numpy goes through objects)."""
+    return sent.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+
+
+def stamps_of(sent: pd.Series) -> np.ndarray:
     """The send time as it enters a sending's id: ``20150129T141110Z`` (UTC, whole seconds)."""
-    return sent.dt.strftime("%Y%m%dT%H%M%SZ")
+    iso = np.datetime_as_string(_naive(sent).astype("datetime64[s]"), unit="s")  # 2015-01-29T14:11:10, in C
+    return np.char.add(np.char.replace(np.char.replace(iso, "-", ""), ":", ""), "Z").astype(object)
 
 
 def sending_ids(key: str, id_message: str, digits: np.ndarray, stamps: np.ndarray) -> list[str]:
@@ -266,8 +272,9 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
     positions = np.arange(1, len(rows) + 1) if positions is None else positions
     out = Converted(_EMPTY)
     df = rows.reset_index(drop=True).assign(pos=positions)
-    digits = digits_of(df["receiver"].fillna(""))
-    df["digits"] = digits
+    if "digits" not in df:  # the export's rows come with their digits already
+        df["digits"] = digits_of(df["receiver"].fillna(""))
+    digits = df["digits"]
 
     def problem(mask: np.ndarray, why) -> None:
         for i in np.nonzero(mask)[0]:
@@ -291,9 +298,10 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
     charged = final | (charge_queued & (df["status"] == QUEUED).to_numpy(bool))
     waiting = (df["status"] == QUEUED).to_numpy(bool) & ~bad & (~charged | df["sent"].isna().to_numpy(bool))
     keep = charged & ~bad & df["sent"].notna().to_numpy(bool)
-    pending_pairs = set(zip(digits[waiting], df["sent"][waiting]))
-    charged_pairs = set(zip(digits[keep], df["sent"][keep]))
-    out.uncharged = len({p for p in pending_pairs if p not in charged_pairs})  # reported charged elsewhere: done
+    if waiting.any():  # a queued report of a sending also reported charged is done; the others wait
+        at = _naive(df["sent"]).astype("datetime64[s]").astype(np.int64)
+        charged_pairs = set(zip(digits[keep], at[keep]))
+        out.uncharged = len({p for p in zip(digits[waiting], at[waiting]) if p not in charged_pairs})
     df = df[keep]
     if countries is not None:
         countries = np.asarray(countries, dtype=object)[keep]
@@ -318,11 +326,12 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
     df, country, rate = df[ok], country[ok], rate[ok]
     if df.empty:
         return out
-    stamps = stamps_of(df["sent"]).to_numpy(dtype=object)
+    stamps = stamps_of(df["sent"])
+    digits = df["digits"].to_numpy(dtype=object)
     out.messages = pd.DataFrame({
-        "message_id": sending_ids(key, id_message, df["digits"].to_numpy(dtype=object), stamps),
+        "message_id": sending_ids(key, id_message, digits, stamps),
         "list_id": list_id,
-        "sent_at": df["sent"].to_numpy(),
+        "sent_at": df["sent"].array,
         "credits": rate.astype("int64") * pricing.parts,
         "country": country.astype(str),
         "parts": pricing.parts,
@@ -330,6 +339,5 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
         "recipient": df["digits"].astype(str).to_numpy(),
         "text": text,
     })
-    out.messages["sent_at"] = pd.to_datetime(out.messages["sent_at"], utc=True)
     out.last_sent_us = int(df["sent"].max().value // 1000)
     return out

@@ -41,17 +41,25 @@ DATE_FORMS = ("20220121T111244, 2022-01-21 11:12:44, or 21/01/2022 11:12:44 (day
 def export_instants(values: pd.Series, date_order: str | None = None) -> tuple[pd.Series, pd.Series, str | None]:
     """The send times of an export column (UTC), the reason each unreadable non-empty value is refused (empty
     string when it is fine), and the day order used for numeric dates (None when there were none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = values.fillna("").astype("string").str.strip()
+    arrow = pa.array(text.to_numpy(dtype=object), type=pa.string())
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
     why = pd.Series("", index=text.index, dtype="string")
-    compact = text.str.match(COMPACT.pattern).fillna(False).to_numpy(bool)
-    if compact.any():
-        out[compact] = pd.to_datetime(text[compact].str.rstrip("Z"), format="%Y%m%dT%H%M%S", utc=True,
-                                      errors="coerce")
-    iso = text.str.match(ISO.pattern).fillna(False).to_numpy(bool)
-    if iso.any():
-        out[iso] = pd.to_datetime(text[iso].str.rstrip("Z"), format="ISO8601", utc=True, errors="coerce")
-    parts = text.str.extract(NUMERIC.pattern)
+    bare = pc.utf8_rtrim(pc.replace_substring(arrow, "T", " "), "Z")
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y%m%d %H%M%S", "%Y-%m-%d %H:%M"):  # ISO, compact; every row at once (Arrow)
+        missing = out.isna().to_numpy(bool)
+        if not missing.any():
+            break
+        parsed = pc.strptime(bare, format=fmt, unit="s", error_is_null=True).to_pandas()
+        got = missing & parsed.notna().to_numpy(bool)
+        out[got] = pd.to_datetime(parsed[got]).dt.tz_localize("UTC")
+    rest = out.isna().to_numpy(bool) & (text != "").to_numpy(bool)
+    text = text.where(rest, "")  # numeric dates: only what ISO and compact did not read
+    parts = text[rest].str.extract(NUMERIC.pattern).reindex(text.index) if rest.any() else pd.DataFrame(
+        {i: pd.Series(pd.NA, index=text.index, dtype="string") for i in range(6)})
     numeric = parts[0].notna().to_numpy(bool)
     order = None
     if numeric.any():
@@ -71,7 +79,7 @@ def export_instants(values: pd.Series, date_order: str | None = None) -> tuple[p
             stamp = (parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + " " + parts[3].str.zfill(2) + ":"
                      + parts[4] + ":" + parts[5].fillna("00"))
             out[numeric] = pd.to_datetime(stamp[numeric], format="%Y-%m-%d %H:%M:%S", utc=True, errors="coerce")
-    bad = (text != "").to_numpy(bool) & out.isna().to_numpy(bool) & (why == "").to_numpy(bool)
+    bad = rest & out.isna().to_numpy(bool) & (why == "").to_numpy(bool)
     why[bad] = f"not a date-time in a form MailUp exports: {DATE_FORMS}"
     return out.dt.floor("s"), why, order
 
@@ -139,8 +147,13 @@ def prepare_export(store: CreditStore, df: pd.DataFrame, report, date_order: str
     info = store.campaign_info().set_index("campaign_id")
     out = Prepared()
     order_rows = _by_message(df, id_sms, bad)
-    frame = pd.DataFrame({"receiver": recipient.astype("string"), "sent": sent, "status": status.fillna(-1).astype(
-        "int64"), "unreadable": False, "bad_status": False, "raw_sent": raw_sent, "raw_status": df["status"]})
+    def plain(values) -> pd.Series:  # numpy objects, not Arrow strings: each message's rows are a cheap numpy take
+        return pd.Series(np.asarray(values, dtype=object), index=df.index, dtype=object)
+
+    frame = pd.DataFrame({
+        "receiver": plain(recipient), "digits": plain(recipient), "sent": sent,
+        "status": status.fillna(-1).astype("int64"), "unreadable": False, "bad_status": False,
+        "raw_sent": plain(raw_sent), "raw_status": plain(df["status"])})
     for rows_of in order_rows:
         sms = str(id_sms.iloc[rows_of[0]])
         cid = f"mailup-{sms}" if f"mailup-{sms}" in info.index else sms
