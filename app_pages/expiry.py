@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages.common import cached, empty_state, eur, gate, n, read_only, safe_text, static_table, table
 from credits_core import CreditsError
-from credits_core.calendar import ROME
+from credits_core.calendar import ROME, rome_instant
 from credits_core.export import frame_to_xlsx
 from credits_core.forecast import (
     Scenario,
@@ -140,7 +140,7 @@ if not empty_state():
         recipients = c5.number_input("Recipients", min_value=1, value=1000, step=100, key="sc_recipients")
         edit_id = st.text_input("Campaign id to replace (leave empty for a new one)", "", key="sc_id")
         try:  # the cost, before anything is scheduled
-            send_at = datetime.combine(day, hour, ZoneInfo(ROME))
+            send_at = rome_instant(datetime.combine(day, hour), "the send time")
             q = campaign_quote(s, lst, text, {country: int(recipients)}, at=send_at)
             m = st.columns(4)
             m[0].metric("Parts per message", q.parts, help=f"{q.encoding}" + (
@@ -163,7 +163,7 @@ if not empty_state():
             st.error(safe_text(str(exc), 2000))
         if st.button("Schedule", key="sc_go"):
             try:
-                at = datetime.combine(day, hour, ZoneInfo(ROME)).astimezone(UTC)
+                at = rome_instant(datetime.combine(day, hour), "the send time").astimezone(UTC)
                 cid = schedule_campaign(s, lst, at, text, {country: int(recipients)}, edit_id or None)
                 st.success(f"Scheduled {cid}: {campaign_cost(text, {country: int(recipients)}):,} credits reserved.")
             except CreditsError as exc:

@@ -38,6 +38,7 @@ from credits_core.reports import (
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
+    data_span,
     estimated_credits,
     messages_page,
     period_totals,
@@ -59,7 +60,8 @@ SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "c
 def current_view():
     s = store()
     qp = st.query_params
-    return parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)())
+    return parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)(),
+                      span=cached(data_span)())
 
 
 def write_view(view) -> None:

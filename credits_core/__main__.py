@@ -14,20 +14,24 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from .calendar import ROME, fmt_local, utc_us, zone
+from .calendar import fmt_local, rome_instant, utc_us
 from .cli_store import configure
 from .cli_store import open_store as _open
 from .errors import CreditsError
 
 
 def _instant(text: str) -> datetime:
-    """An ISO-8601 instant; without an offset it is read as Rome local time."""
+    """An ISO-8601 instant; without an offset it is read as Rome local time (a time the clocks skip or show twice
+    is refused, as the importer refuses it)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 date or date-time") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(ROME))
+        try:
+            value = rome_instant(value, "--at")
+        except CreditsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 
@@ -137,6 +141,9 @@ def mailup_settings(secrets: str | None = None):
 
     path = Path(secrets or ".streamlit/secrets.toml")
     table = None
+    if path.exists() and path.stat().st_mode & 0o077:
+        raise MailUpError(f"{path} can be read by other users (mode {oct(path.stat().st_mode & 0o777)}): it holds "
+                          f"secrets. Fix it with: chmod 600 {path}")
     if path.exists():
         try:
             table = tomllib.loads(path.read_text(encoding="utf-8")).get("mailup")
@@ -270,10 +277,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
+    os.umask(0o077)  # the database, its side files and reports are this user's alone (issue 31.6)
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure(args.wait, args.author)
     try:
+        configure(args.wait, args.author)
         return args.func(args)
     except CreditsError as exc:
         print(f"error: {exc}", file=sys.stderr)

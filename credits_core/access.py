@@ -218,6 +218,10 @@ def user_from_claims(claims: Mapping, access: Access, *, require_verified: bool 
     email = normal_email(claims.get("email"))
     if not email:
         return email, None, "the sign-in did not give an e-mail address"
+    from .bounds import control_problem
+
+    if control_problem(email, "the e-mail address"):
+        return "", None, "the e-mail address the sign-in gave holds a control character"
     verified = claims.get("email_verified")
     if require_verified and verified is not True and str(verified).lower() != "true":
         return email, None, (f"the provider does not confirm that {email} is verified (email_verified is "

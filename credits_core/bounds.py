@@ -13,12 +13,26 @@ MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a file to import (CSV or .xlsx), as uplo
 MAX_XLSX_EXPANDED_BYTES = 400 * 1024 * 1024  # an .xlsx's parts once unzipped, all together
 MAX_XLSX_RATIO = 100  # unzipped / zipped, per part: beyond that it is a zip bomb, not a spreadsheet
 MAX_ROWS = 5_000_000  # data rows of one file
+MAX_EMPTY_ROWS = 10_000  # empty rows in a row inside a sheet's data (a sparse sheet is not data: refused)
 MAX_COLUMNS = 50  # columns of one file
 MAX_CELL_CHARS = 2_000  # characters of one cell (a long SMS text is ~1,600)
 MAX_NAME_CHARS = 200  # a list or campaign name
 MAX_ECHO_CHARS = 80  # a value quoted back in a problem report
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+ID_CONTROL = r"[\x00-\x1f\x7f-\x9f\u2028\u2029]"  # no id, author or key may hold one (CR, LF, ESC, BEL ...)
+
+
+def control_problem(value: str, what: str) -> str | None:
+    """Why an id (a list, message, campaign or lot id, an author) is refused: it holds a control character, which
+    would cut log lines, forge CSV rows or move a terminal's cursor. None when it has none."""
+    m = re.search(ID_CONTROL, value)
+    if m is None:
+        return None
+    return (f"{what} {echo(value)!r} holds the control character U+{ord(m.group()):04X} at position {m.start() + 1}; "
+            f"ids are printable text")
 
 
 def clean_name(value: str, what: str) -> str:

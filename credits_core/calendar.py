@@ -79,6 +79,21 @@ def local_midnight_us(d: date, tz: str = ROME) -> int:
     return expiry_instant_us(d, tz)
 
 
+def rome_instant(wall: datetime, name: str = "at") -> datetime:
+    """A Rome wall-clock time (naive) as an aware instant. A time the clock skips (02:30 on the last Sunday of
+    March) or shows twice (02:30 on the last Sunday of October) is refused, naming both readings: never read as the
+    hour before or the first of the two, silently (R2)."""
+    z = zone(ROME)
+    first, second = wall.replace(tzinfo=z, fold=0), wall.replace(tzinfo=z, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    if first.astimezone(UTC).astimezone(z).replace(tzinfo=None) != wall.replace(tzinfo=None):
+        raise CreditsError(f"{name}={wall:%Y-%m-%d %H:%M} does not exist in Rome (the clocks go forward that night): "
+                           f"give an offset, for example {wall:%Y-%m-%dT%H:%M}+01:00")
+    raise CreditsError(f"{name}={wall:%Y-%m-%d %H:%M} happens twice in Rome (the clocks go back that night): give "
+                       f"its offset, {wall:%Y-%m-%dT%H:%M}+02:00 (the first) or +01:00 (the second)")
+
+
 def fmt_local(us: int, tz: str = ROME) -> str:
     """A human label of an instant in local time, with the zone abbreviation (CET/CEST)."""
     return from_us(us).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")

@@ -16,7 +16,11 @@ AUTHOR: str | None = None  # --as, else the operating-system user
 
 
 def configure(wait_s: float, author: str | None) -> None:
+    from .bounds import control_problem
+
     global WAIT_S, AUTHOR
+    if author is not None and (problem := control_problem(author, "--as")):
+        raise CreditsError(problem)
     WAIT_S, AUTHOR = wait_s, author
 
 

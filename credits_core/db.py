@@ -53,7 +53,11 @@ from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION, missing_columns
 
 log = logging.getLogger("credits_core")
 
-DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+# No connection of this program reads or writes a file other than its database: read_text(), read_csv(), COPY TO and
+# the like are refused by DuckDB itself (a read runs one SELECT, but a SELECT can call read_text('/etc/...')).
+# Python objects reach SQL only when registered by name (``register``); exports write files in Python.
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                 "enable_external_access": False}
 if os.environ.get("CREDITS_DUCKDB_MEMORY_LIMIT"):  # e.g. "256MB": DuckDB's buffer pool, which caches table data
     DUCKDB_CONFIG["memory_limit"] = os.environ["CREDITS_DUCKDB_MEMORY_LIMIT"]
 
@@ -453,8 +457,12 @@ class ReadCursor:
         self._cur.unregister(name)
 
     def copy_to_csv(self, select_sql: str, params: list, path: str) -> None:
-        """The rows of one SELECT to a CSV file with DuckDB's COPY (header, comma, double quotes): an export that
-        writes a file, never the database."""
+        """The rows of one SELECT to a CSV file (header, comma, double quotes where needed), streamed in Arrow
+        batches: an export that writes a file, never the database (DuckDB itself may not touch other files)."""
+        import pyarrow.csv as pacsv
+
         require_select(self._cur, select_sql)
-        target = str(path).replace("'", "''")
-        self._cur.execute(f"COPY ({select_sql}) TO '{target}' (HEADER, DELIMITER ',', QUOTE '\"')", list(params))
+        batches = self._cur.execute(select_sql, list(params)).to_arrow_reader(100_000)
+        with pacsv.CSVWriter(str(path), batches.schema) as out:
+            for batch in batches:
+                out.write_batch(batch)

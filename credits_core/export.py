@@ -37,6 +37,7 @@ from .reports import (
     campaigns_in_view,
     comparison_ranges,
     count_messages,
+    data_span,
     estimated_credits,
     history,
     iter_messages,
@@ -480,6 +481,15 @@ def _parse_date(text: str | None, name: str) -> date | None:
         raise CreditsError(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def within_span(f: ReportFilter, span: tuple[date, date] | None) -> ReportFilter:
+    """``f`` with dates beyond the data's span brought back to it (``--from 0001-01-01`` asks for nothing more)."""
+    if span is None:
+        return f
+    lo = None if f.date_from is None else min(max(f.date_from, span[0]), span[1])
+    hi = None if f.date_to is None else max(min(f.date_to, span[1]), span[0])
+    return ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
+
+
 def run_report_command(args) -> int:
     """The ``report`` CLI command."""
     from .cli_store import open_store as _open
@@ -498,6 +508,7 @@ def run_report_command(args) -> int:
     with _open(args.db, read_only=True) as store, store.reading():  # one snapshot, one turn, for the whole report
         for list_id in f.lists:
             store.require_list(list_id)
+        f = within_span(f, data_span(store))
         total = count_messages(store, f)
         sys.stderr.write(f"  {estimate(total).words()}\n")
         started = time.monotonic()

@@ -55,7 +55,8 @@ KINDS = {
 }
 EXTRA_COLUMNS_OK = {"mailup-sms-export"}  # a file made by another program: columns we do not use are ignored
 MAX_PROBLEMS = 200
-OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# an offset after a time of day: Z, +01:00, +0100, or hours alone (+01, which ISO 8601 allows)
+OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
 EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
 DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z "
@@ -135,7 +136,13 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
             raise CreditsError(f"{bounds.echo(name)} is not a readable .xlsx file: {bounds.echo(exc, 200)}") from None
-        rows_iter = wb.worksheets[0].iter_rows(values_only=True, max_col=bounds.MAX_COLUMNS + 1)
+        sheet = wb.worksheets[0]
+        declared = sheet.max_row or 0  # the sheet's own dimension: a crafted one may claim millions of empty rows
+        if declared > bounds.MAX_ROWS + 1:
+            raise CreditsError(f"{bounds.echo(name)} declares {declared:,} rows; at most {bounds.MAX_ROWS:,} are read "
+                               f"(delete the empty rows below the data, or save it as CSV)")
+        rows_iter = sheet.iter_rows(values_only=True, max_col=bounds.MAX_COLUMNS + 1,
+                                    max_row=bounds.MAX_ROWS + 1)
         first = next(rows_iter, None)
         if first is None:
             raise CreditsError(f"{bounds.echo(name)} is empty")
@@ -143,10 +150,20 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
         if used > bounds.MAX_COLUMNS:
             raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_COLUMNS} columns")
         header = [bounds.echo(h, bounds.MAX_ECHO_CHARS).strip() if h is not None else "" for h in first[:used]]
-        body = []
+        body: list[list[str]] = []
+        empty = 0  # empty rows seen since the last row with data: counted, kept only if data follows
         for r in rows_iter:
-            if len(body) >= bounds.MAX_ROWS:
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in r[:used]):
+                empty += 1
+                continue
+            if empty > bounds.MAX_EMPTY_ROWS:
+                raise CreditsError(f"{bounds.echo(name)}: rows {len(body) + 2:,} to {len(body) + empty + 1:,} are "
+                                   f"empty, then data follows: more than {bounds.MAX_EMPTY_ROWS:,} empty rows inside "
+                                   f"the data are not read (delete them, or save the sheet as CSV)")
+            if len(body) + empty >= bounds.MAX_ROWS:
                 raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_ROWS:,} rows")
+            body.extend([[""] * used for _ in range(empty)])  # an empty row inside the data keeps its number
+            empty = 0
             cells = ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r[:used]]
             cells += [""] * (used - len(cells))
             if any(len(c) > bounds.MAX_CELL_CHARS for c in cells):

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from . import bounds
 from .errors import CreditsError
 from .ledger import MessageArrays
 
@@ -108,7 +109,17 @@ def _check_ids(df: pd.DataFrame, problems: list) -> None:
     else:
         id_ok = ids.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
     _bad(problems, labels, ~id_ok, "message_id", ids, "must be a non-empty string")
+    _controls(problems, df, "message_id", ids, id_ok)
     _duplicates(problems, labels, ids, id_ok)
+
+
+def _controls(problems: list, df: pd.DataFrame, column: str, values: pd.Series, ok: np.ndarray | None = None) -> None:
+    """An id with a control character (CR, LF, ESC, BEL ...) is refused: it would cut a log line or a CSV row."""
+    text = values.astype("string")
+    bad = text.str.contains(bounds.ID_CONTROL, regex=True).fillna(False).to_numpy(bool)
+    if ok is not None:
+        bad &= ok
+    _bad(problems, df.index, bad, column, values, "holds a control character (CR, LF, ESC ...); ids are printable text")
 
 
 def _list_numbers(snap: Snapshot, df: pd.DataFrame, problems: list) -> np.ndarray:
@@ -179,6 +190,8 @@ def _text_columns(df: pd.DataFrame, problems: list) -> dict[str, pd.Series]:
                 bad = s.notna() & ~s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(True).astype(bool)
                 _bad(problems, df.index, bad.to_numpy(bool), col, s, "must be text")
             out[col] = s.astype("string[pyarrow]").reset_index(drop=True)
+            if col == "campaign_id":
+                _controls(problems, df, col, s)
         else:
             out[col] = pd.Series(pd.NA, index=range(len(df)), dtype="string[pyarrow]")
     return out

@@ -94,6 +94,14 @@ def period_label(start: pd.Timestamp, period: str) -> str:
     return f"{start.year}"
 
 
+def data_span(store: CreditStore) -> tuple[date, date] | None:
+    """The days a report can show anything on: from the first message to today (or the last message, if later)."""
+    snap = store.snapshot()
+    if snap.first_day is None:
+        return None
+    return snap.first_day, max(snap.last_day or snap.first_day, local_date(now_us()))
+
+
 def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
     snap = store.snapshot()
     lo, hi = snap.first_day, snap.last_day
@@ -120,6 +128,12 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits", "coverage"]
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
+    from .usage_view import MAX_PERIODS, periods_in
+
+    n = periods_in(rng[0], rng[1], f.period)
+    if n > MAX_PERIODS:  # a grid of millions of days would pin the server: never built
+        raise CreditsError(f"{rng[0]} to {rng[1]} by {f.period} is {n:,} periods; a report shows at most "
+                           f"{MAX_PERIODS}: group by a longer period or shorten the range")
     trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[f.period]
     got = select(store,
         f"SELECT date_trunc('{trunc}', day)::DATE AS period, list_no, sum(messages)::BIGINT AS messages, "

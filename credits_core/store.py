@@ -116,6 +116,9 @@ def _instant(at: datetime, name: str = "at") -> int:
 def _check_id(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise CreditsError(f"{name}={value!r} must be a non-empty string")
+    problem = bounds.control_problem(value, name)
+    if problem:
+        raise CreditsError(problem)
     return value
 
 
@@ -481,6 +484,8 @@ class CreditStore:
                       recipients: dict[str, int], credits: int,
                       check: Callable[[CreditStore], None] | None = None) -> str:
         """Store a scheduled campaign; ``check(store)`` runs first, holding the file, and may refuse it."""
+        if campaign_id is not None:
+            campaign_id = _check_id(campaign_id, "campaign_id")
         with self._writing() as cur:
             self._snap.require_list(list_id)
             if check is not None:
@@ -505,6 +510,8 @@ class CreditStore:
         for i, cid in enumerate(df["campaign_id"].fillna("")):
             if not cid.strip():
                 raise CreditsError(f"row {i + 1}: campaign_id is empty")
+            if problem := bounds.control_problem(cid, f"row {i + 1}: campaign_id"):
+                raise CreditsError(problem)
         try:
             df["name"] = pd.array([None if pd.isna(x) else bounds.clean_name(x, f"row {i + 1}: the campaign name")
                                    for i, x in enumerate(df["name"])], dtype="string")

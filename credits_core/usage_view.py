@@ -19,6 +19,23 @@ DRILLS = ("list", "campaign", "country")
 SORTS = ("sent_at", "credits", "parts", "country", "campaign_id", "message_id")
 PAGE_SIZES = (50, 100, 500, 1000)
 DEFAULT_PRESET = "last_12_months"
+MAX_PERIODS = 400  # bars a chart can show side by side (a year of days fits; a longer range is grouped coarser)
+
+
+def periods_in(lo: date, hi: date, period: str) -> int:
+    """How many periods of ``period`` the range covers (partly or wholly)."""
+    days = (hi - lo).days + 1
+    return {"day": days, "week": (hi - lo).days // 7 + 2, "month": (hi.year - lo.year) * 12 + hi.month - lo.month + 1,
+            "quarter": (hi.year - lo.year) * 4 + (hi.month - 1) // 3 - (lo.month - 1) // 3 + 1,
+            "year": hi.year - lo.year + 1}[period]
+
+
+def fitting_period(lo: date, hi: date, period: str) -> str:
+    """``period``, or the finest coarser one whose periods a chart can show (at most ``MAX_PERIODS``)."""
+    for p in PERIODS[PERIODS.index(period):]:
+        if periods_in(lo, hi, p) <= MAX_PERIODS:
+            return p
+    return "year"
 
 
 @dataclass(frozen=True)
@@ -98,9 +115,13 @@ class UsageView:
         return out
 
 
-def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], countries: list[str]) -> UsageView:
+def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], countries: list[str],
+               span: tuple[date, date] | None = None) -> UsageView:
     """The view a link asks for (``params``: each key's values, as ``st.query_params.get_all`` gives them); any
-    value that cannot be used falls back to its default and adds a notice."""
+    value that cannot be used falls back to its default and adds a notice. ``span``: the first and last days the
+    data could show (first message or purchase, today): dates a link asks beyond it are brought back to it, and a
+    grouping with more periods than a chart shows becomes the finest that fits, saying so (a link of 3.65 million
+    days pinned the server)."""
     notices: list[str] = []
 
     def one(key: str) -> str | None:
@@ -148,7 +169,17 @@ def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], c
             notices.append(f"the dates were reversed ({lo} after {hi}): swapped")
             lo, hi = hi, lo
         preset = preset_of(lo, hi, today)
+    if span is not None and preset == "custom" and (lo < span[0] or hi > span[1]):
+        notices.append(f"the dates {lo} to {hi} go beyond the account's data ({span[0]} to {span[1]}): showing "
+                       f"what lies within it")
+        lo, hi = min(max(lo, span[0]), span[1]), max(min(hi, span[1]), span[0])
+        preset = preset_of(lo, hi, today)
     period = choice("by", PERIODS, "month", "period")
+    fits = fitting_period(lo, hi, period)
+    if fits != period:
+        notices.append(f"{periods_in(lo, hi, period):,} {period}s are more than a chart shows (at most "
+                       f"{MAX_PERIODS}): grouped by {fits}; pick a shorter range to see them by {period}")
+        period = fits
     lists = tuple(x for x in params.get("list", []) if x in list_ids)
     if len(lists) < len(params.get("list", [])):
         notices.append("unknown lists in the link were left out: "

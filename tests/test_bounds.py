@@ -128,3 +128,82 @@ def test_the_cli_imports_every_kind_the_readme_lists(tmp_path):
     out = subprocess.run([sys.executable, "-m", "credits_core", "import", "--db", str(db), "campaigns", str(path)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("bad", ["a\rb", "a\nb", "a\x1b[2Jb", "a\x07b"])
+def test_control_characters_are_refused_in_every_id_and_author(bad, tmp_path):
+    """Issue 31.10: CR, LF, ESC and BEL were kept in list_id, campaign_id, message_id and the CLI's --as author."""
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from credits_core import CreditsError, CreditStore
+    from credits_core.messages import MessagesRejected
+
+    s = CreditStore.open(":memory:")
+    with pytest.raises(CreditsError, match="control character"):
+        s.add_list(bad)
+    s.add_list("a")
+    s.purchase(100, datetime(2026, 1, 1, tzinfo=UTC), expiring=False)
+    with pytest.raises(CreditsError, match="control character"):
+        s.purchase(10, datetime(2026, 1, 1, tzinfo=UTC), lot_id=bad)
+    with pytest.raises(CreditsError, match="control character"):
+        s.send("a", 1, datetime(2026, 1, 2, tzinfo=UTC), message_id=bad)
+    for column in ("message_id", "campaign_id"):
+        df = pd.DataFrame({"message_id": ["m1"], "list_id": ["a"], "sent_at": [pd.Timestamp("2026-01-02", tz="UTC")],
+                           "credits": [1], "campaign_id": ["c1"]})
+        df[column] = [bad]
+        with pytest.raises(MessagesRejected, match="control character"):
+            s.record_messages(df)
+    with pytest.raises(CreditsError, match="control character"):
+        s.describe_campaigns(pd.DataFrame({"campaign_id": [bad], "name": ["x"]}))
+    assert s.message_count == 0 and s.list_ids == ["a"]
+    out = subprocess.run([sys.executable, "-m", "credits_core", "--as", bad, "balance", "--db",
+                          str(tmp_path / "x.duckdb")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "--as" in out.stderr and "control character" in out.stderr
+
+
+def sparse_workbook(rows: dict[int, list[str]], declared: int) -> bytes:
+    """An .xlsx of a 50-column header, the given rows, and a sheet dimension claiming ``declared`` rows."""
+    import io
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["lot_id", "purchased_at", "credits"] + [f"extra{i}" for i in range(47)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + i)}{r}" t="inlineStr"><is><t>{v}</t></is></c>'
+                                                for i, v in enumerate(vals)) + "</row>" for r, vals in rows.items())
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', f'<dimension ref="A1:AX{declared}"/>'.encode(), data)
+                data = data.replace(b"</sheetData>", cells.encode() + b"</sheetData>")
+            zout.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_sparse_sheet_is_read_without_keeping_its_empty_rows():
+    """Issue 31.3: a 2 KB workbook with a 50-column header and a dimension of 4,999,999 rows made openpyxl yield
+    millions of empty rows, kept one by one: MemoryError at 4 GB after 88 s. Empty rows are counted, not kept; data
+    after more than 10,000 of them is refused with the rows named."""
+    from credits_core import CreditsError
+    from credits_core.importer import read_table
+
+    small = sparse_workbook({4_999_999: [""]}, 4_999_999)
+    assert len(small) < 10_000
+    assert read_table(small, "sparse.xlsx").empty  # only a header: nothing kept
+    with pytest.raises(CreditsError, match=r"rows 3 to 4,999,998 are empty, then data follows"):
+        read_table(sparse_workbook({2: ["L1", "2026-01-01", "5"], 4_999_999: ["L2", "2026-01-02", "5"]}, 4_999_999),
+                   "gap.xlsx")
+    with pytest.raises(CreditsError, match="declares 9,000,000 rows"):
+        read_table(sparse_workbook({2: ["L1", "2026-01-01", "5"]}, 9_000_000), "huge.xlsx")
+    kept = read_table(sparse_workbook({2: ["L1", "2026-01-01", "5"], 4: ["L2", "2026-01-02", "5"]}, 40), "ok.xlsx")
+    assert kept["lot_id"].tolist() == ["L1", "", "L2"]  # an empty row inside the data keeps its row number

@@ -35,3 +35,28 @@ def test_leap_years():
     assert add_years(date(2024, 2, 29), 2) == date(2026, 2, 28)
     assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
     assert add_years(date(2023, 12, 31), 2) == date(2025, 12, 31)
+
+
+@pytest.mark.parametrize("wall, says", [("2026-03-29T02:30", "does not exist in Rome"),
+                                        ("2026-10-25T02:30", "happens twice in Rome")])
+def test_a_rome_time_that_does_not_exist_or_happens_twice_is_refused_everywhere(wall, says, tmp_path):
+    """Issue 31.16: `balance --at 2026-03-29T02:30` was read silently as 01:30Z, and the ambiguous 02:30 of 25
+    October as its first occurrence, while the importer refused both."""
+    import subprocess
+    import sys
+
+    from credits_core import CreditStore
+    from credits_core.calendar import rome_instant
+    from credits_core.importer import import_file
+
+    with pytest.raises(CreditsError, match=says):
+        rome_instant(datetime.fromisoformat(wall))
+    assert rome_instant(datetime(2026, 3, 29, 3, 30)).utcoffset() == timedelta(hours=2)
+    db = tmp_path / "x.duckdb"
+    with CreditStore.open(db) as s:
+        s.add_list("a")
+        report = import_file(s, "purchases", f"lot_id,purchased_at,credits\nL1,{wall},100\n".encode(), "p.csv")
+        assert not report.ok and "ambiguous or non-existent Rome local time" in report.text()
+    out = subprocess.run([sys.executable, "-m", "credits_core", "balance", "--db", str(db), "--at", wall],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and says in out.stderr

@@ -157,3 +157,43 @@ def test_start_sh_never_builds_the_demo_into_a_file_the_user_named(tmp_path):
     if target.exists():  # the dashboard may have opened it: an empty ledger
         with CreditStore.open(target, read_only=True) as s:
             assert s.message_count == 0 and not s.controls
+
+
+def test_files_the_cli_and_the_dashboard_make_are_their_users_alone(tmp_path):
+    """Issue 31.6: with the usual umask the database, .rev and .wait were 0644: another user read every recipient
+    and text, and took the lock so the CLI gave up "busy". The CLI and serve.py set umask 077."""
+    import os
+    import stat
+
+    old = os.umask(0o022)  # as a login shell has it
+    try:
+        db = tmp_path / "private.duckdb"
+        out = subprocess.run([sys.executable, "-m", "credits_core", "demo", "--db", str(db), "--messages", "200"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        out = subprocess.run([sys.executable, "-m", "credits_core", "report", "--db", str(db), "--csv",
+                              str(tmp_path / "csv")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+    finally:
+        os.umask(old)
+    made = [db, *tmp_path.glob("private.duckdb.*"), *(tmp_path / "csv").iterdir()]
+    assert len(made) > 3
+    for path in made:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode & 0o077 == 0 and path.stat().st_uid == os.getuid(), (path, oct(mode))
+
+
+def test_a_secrets_file_others_can_read_is_refused(tmp_path):
+    import os
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[mailup]\nclient_id = "a"\n')
+    secrets.chmod(0o644)
+    out = subprocess.run([sys.executable, "serve.py", "app.py", "--secrets.files", str(secrets)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60, env={**os.environ, "CREDITS_DB": str(
+                             tmp_path / "x.duckdb")})
+    assert out.returncode != 0 and "can be read by other users" in out.stderr and "chmod 600" in out.stderr
+    cli = subprocess.run([sys.executable, "-m", "credits_core", "sync", "--db", str(tmp_path / "x.duckdb"),
+                          "--secrets", str(secrets)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("MAILUP_")})
+    assert cli.returncode == 1 and "can be read by other users" in cli.stderr

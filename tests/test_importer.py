@@ -246,16 +246,17 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
     from credits_core.export import write_csv
     from credits_core.reports import ReportFilter, messages_page
 
+    ids = [t.replace("\t", "TAB").replace("\r", "CR") for t in TRICKY]  # ids hold no control character (31.10)
     src = CreditStore.open(":memory:")
     for i, t in enumerate(TRICKY):
-        src.add_list(t if i % 2 else f"L{i}", t)
+        src.add_list(ids[i] if i % 2 else f"L{i}", t)
     src.purchase(10_000, datetime(2025, 1, 1, tzinfo=UTC), expiring=False)
     import pandas as pd
 
     rows = pd.DataFrame({
-        "message_id": TRICKY, "list_id": [t if i % 2 else f"L{i}" for i, t in enumerate(TRICKY)],
+        "message_id": ids, "list_id": [t if i % 2 else f"L{i}" for i, t in enumerate(ids)],
         "sent_at": pd.to_datetime([f"2025-02-0{i + 1}T10:00:00Z" for i in range(len(TRICKY))], utc=True),
-        "credits": [1] * len(TRICKY), "country": [t.upper() for t in TRICKY], "campaign_id": TRICKY,
+        "credits": [1] * len(TRICKY), "country": [t.upper() for t in TRICKY], "campaign_id": ids,
         "recipient": TRICKY,
         "text": TRICKY})
     src.record_messages(rows)
@@ -268,7 +269,7 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
                     assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
     dst = CreditStore.open(":memory:")
     for i, t in enumerate(TRICKY):
-        dst.add_list(t if i % 2 else f"L{i}", t)
+        dst.add_list(ids[i] if i % 2 else f"L{i}", t)
     dst.purchase(10_000, datetime(2025, 1, 1, tzinfo=UTC), expiring=False)
     r = import_file(dst, "messages", (out / "messages.csv").read_bytes(), "messages.csv")
     assert r.ok and r.written == len(TRICKY), r.text()
@@ -313,3 +314,17 @@ def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path, now)
     dry = import_file(s, "messages", f"message_id,list_id,sent_at,credits\nm2,a,{soon},1\n".encode(), "m.csv",
                       dry_run=True)
     assert dry.ok and "in the future (first: row 2" in dry.text()
+
+
+def test_an_offset_of_hours_only_is_read(store):
+    """Issue 31.13: `2026-03-01T10:00:00+01` (ISO 8601 allows the hours alone) ended in `TypeError: Already
+    tz-aware`; a date alone still reads as Rome's midnight."""
+    from datetime import UTC, datetime
+
+    store.add_list("a")
+    data = b"lot_id,purchased_at,credits\nL1,2026-03-01T10:00:00+01,100\nL2,2026-03-02,100\n"
+    report = import_file(store, "purchases", data, "p.csv")
+    assert report.ok, report.text()
+    lots = store.lots().set_index("lot_id")["purchased_at"]
+    assert lots["L1"].to_pydatetime() == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    assert lots["L2"].to_pydatetime() == datetime(2026, 3, 1, 23, tzinfo=UTC)
