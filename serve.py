@@ -182,6 +182,12 @@ def main(argv: list[str]) -> int:
     from streamlit.web.server.starlette import starlette_app
 
     os.umask(0o077)  # every file this process makes is its user's alone
+    import logging
+
+    handler = logging.StreamHandler()  # the engine's log (a failed write's full error) goes to the server's log
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("credits_core").addHandler(handler)
+    logging.getLogger("credits_core").setLevel(logging.INFO)
     script = argv[0] if argv and argv[0].endswith(".py") else str(HERE / "app.py")
     options = argv[1:] if argv and argv[0].endswith(".py") else argv
     check_secrets(secrets_files(options))

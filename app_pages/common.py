@@ -179,7 +179,11 @@ def store() -> CreditStore:
     try:
         return _open(db_path(), read_only_env())
     except CreditsError as exc:  # a missing file in read-only mode, a foreign file: say so, show nothing else
-        st.error(f"The database cannot be opened: {exc}")
+        path = db_path()  # users never see the server's folders: the file's name only (the log has the rest)
+        words = str(exc)
+        for shown in {path, os.path.realpath(path), os.path.abspath(path)}:
+            words = words.replace(shown, Path(path).name)
+        st.error(f"The database cannot be opened: {safe_text(words, 600)}")
         st.stop()
 
 

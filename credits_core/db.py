@@ -146,6 +146,7 @@ class Database:
         self.opens = 0  # how many times the file was opened (for tests and benchmarks)
         _OPEN.add(self)
         self._memory_token: str | None = None
+        self.created = self.memory or not os.path.exists(path)  # a new ledger, not a file someone else made
         if self.memory:
             self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
             self._con.execute(UTC_SESSIONS)
@@ -244,10 +245,11 @@ class Database:
             self._con.execute(UTC_SESSIONS)
         except duckdb.Error as exc:
             self._lock.release()
-            if "lock" in str(exc).lower():
+            if "could not set lock" in str(exc).lower() or "conflicting lock" in str(exc).lower():
                 raise StoreBusy(f"database {self.path} is locked by a program that does not take turns "
                                 f"(DuckDB said: {exc})") from None
-            raise CreditsError(f"cannot open database {self.path}: {exc}") from None
+            log.warning("cannot open %s", self.path, exc_info=exc)
+            raise CreditsError(what_file(self.file, exc)) from None
         self.opens += 1
         self._acquired_at = time.monotonic()
         self._start_janitor()
@@ -362,7 +364,12 @@ class Database:
         """Bring the file to this program's schema version (all steps in one transaction), or refuse it."""
         tables = {r[0] for r in cur.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         if tables and "meta" not in tables:
-            raise CreditsError(f"{self.path} is not a credits database (it has tables {sorted(tables)})")
+            raise CreditsError(f"{os.path.basename(self.path)} is not a credits database (another program's DuckDB "
+                               f"database, with tables {sorted(tables)[:5]})")
+        if not tables and not self.memory and not self.created:  # a DuckDB file this program did not make
+            raise CreditsError(f"{os.path.basename(self.path)} is an empty DuckDB database made by another program "
+                               f"(or left by a first open that was cut short): a credits database is created by "
+                               f"this program at a new path. Delete it, or use another path")
         version = 0
         if "meta" in tables:
             app = meta(cur, "app")
@@ -396,6 +403,31 @@ class Database:
             except duckdb.Error:
                 pass  # the first error is the one to report
             raise
+
+
+def what_file(path: str, exc: BaseException | None = None) -> str:
+    """Why a file cannot be opened as a ledger, in words: another program's file (SQLite, anything not DuckDB), or a
+    damaged credits database (a DuckDB file cut short or corrupted), never DuckDB's own advice for its extensions."""
+    name = os.path.basename(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+        size = os.path.getsize(path)
+    except OSError as err:
+        return f"cannot read {name}: {err.strerror}"
+    if head.startswith(b"SQLite format 3"):
+        return f"{name} is a SQLite database, not a credits database (this program's files are DuckDB databases)"
+    if size == 0:
+        return f"{name} is an empty file, not a credits database (delete it to start a new one)"
+    if head[8:12] == b"DUCK":  # DuckDB's magic bytes: a DuckDB file it could not read
+        return (f"{name} is a damaged database: DuckDB cannot read it ({_first_line(exc)}). Restore it from a "
+                f"backup; nothing was changed")
+    return f"{name} is not a credits database (it is not a DuckDB database at all)"
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc or "").split("\n")[0]
+    return " ".join(text.split())[:160] or "unknown error"
 
 
 def meta(cur: duckdb.DuckDBPyConnection, key: str) -> str | None:

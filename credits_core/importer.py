@@ -40,7 +40,7 @@ import pyarrow.csv as pacsv
 
 from . import bounds
 from .calendar import utc_us
-from .errors import CreditsError
+from .errors import CreditsError, StorageError
 from .messages import OPTIONAL, REQUIRED, MessagesRejected
 from .store import CreditStore
 
@@ -99,7 +99,8 @@ class ImportReport:
             return "\n".join([f"{head}: {verb}"] + [f"note: {n}" for n in self.notes])
         more = " (first ones shown)" if len(self.problems) >= MAX_PROBLEMS else ""
         lines = [f"{head}: REJECTED, nothing was written; {len(self.problems)} problem(s){more}:"]
-        lines += [f"  row {r}, column {c}, value {v!r}: {why}" for r, c, v, why in self.sorted_problems()]
+        lines += [f"  row {r}, column {c}, value {v!r}: {why}" if r is not None or c else f"  {why}"
+                  for r, c, v, why in self.sorted_problems()]
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
@@ -609,6 +610,8 @@ def _write(store: CreditStore, kind: str, name: str, df: pd.DataFrame, report: I
         if report.ok:
             for _, col, val, why in exc.problems:
                 report.add(None, col, val, f"the ledger refuses this file: {why}")
+    except StorageError as exc:  # the disk, not the file: said as it is, and nothing was written
+        report.add(None, "", "", str(exc))
     except CreditsError as exc:
         report.add(_row_of(str(exc), df, kind), "", "", f"the ledger refuses this file: {exc}")
 

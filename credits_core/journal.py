@@ -195,7 +195,10 @@ def record_messages(cur: duckdb.DuckDBPyConnection, snap: Snapshot, new: pd.Data
         cur.execute("INSERT INTO messages SELECT seq, message_id, list_no, make_timestamp(t_us), credits, country, "
                     "parts, campaign_id, recipient, text FROM _new_messages")
     finally:
-        cur.unregister("_new_messages")
+        try:  # after a failed INSERT the transaction is aborted: this must not replace the error that aborted it
+            cur.unregister("_new_messages")
+        except duckdb.Error:
+            pass
     snap = _counted(snap, int(arrays.seq.max()), len(new), int(arrays.t.min()), int(arrays.t.max()))
     snap = commit_replay(cur, snap, replayed, arrays.last_key())
     return fold_usage(cur, snap, (seq0, table))

@@ -33,7 +33,7 @@ import pandas as pd
 from . import bounds, journal, ledger, reservations
 from .calendar import fmt_local, from_us, now_us, utc_us
 from .db import Database, ReadCursor
-from .errors import CreditsError
+from .errors import CreditsError, storage_error
 from .ledger import Checkpoint, Control, MessageArrays, State
 from .message_ids import KnownIds
 from .messages import prepare_messages
@@ -141,6 +141,12 @@ def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("ROLLBACK")
     except duckdb.Error:
         pass
+
+
+def _is_storage_failure(exc: BaseException) -> bool:
+    """A write that failed for the disk's sake (DuckDB's IO errors, the OS's), not for the ledger's rules."""
+    return isinstance(exc, (OSError, duckdb.IOException)) or (
+        isinstance(exc, duckdb.Error) and "No space left" in str(exc))
 
 
 def describe_policy(policy: Policy) -> str:
@@ -316,10 +322,12 @@ class CreditStore:
                 yield cur
                 token = self._db.publish() if self._snap is not before else before.token
                 cur.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 self._snap = before
                 self._known_ids.forget_from(before.next_seq)  # ids it may have added were not written
                 _rollback(cur)
+                if _is_storage_failure(exc):  # a full disk, a failing volume: one sentence, never a traceback
+                    raise storage_error(exc, self.path) from None
                 raise
             if self._snap is not before:
                 self._snap = self._snap.with_changes(token=token, revision=new_revision())
@@ -447,8 +455,14 @@ class CreditStore:
             args = (message_id, list_no, t_us, credits, country, parts, campaign_id)
             if not self._in_batch:
                 # the common case, an append that changes no checkpoint: one autocommitted INSERT
-                new, needs_tx = journal.send_one(cur, snap, *args, in_transaction=False, announce=self._db.publish,
-                                                 check_id=check_id, known=self._known_ids)
+                try:
+                    new, needs_tx = journal.send_one(cur, snap, *args, in_transaction=False,
+                                                     announce=self._db.publish, check_id=check_id,
+                                                     known=self._known_ids)
+                except (OSError, duckdb.Error) as exc:
+                    if _is_storage_failure(exc):
+                        raise storage_error(exc, self.path) from None
+                    raise
                 if not needs_tx:
                     self._snap = new
                     return message_id

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import CreditsError, InsufficientCredits
+from ..errors import CreditsError, InsufficientCredits, StorageError
 from ..store import CreditStore
 from .client import Client, Paging
 from .credits import MERGE_TAG, Converted, TextPricing, convert, parse_sent, parse_status, price_text
@@ -307,6 +307,8 @@ def _write_group(store: CreditStore, report: SyncReport, group: list[Written]) -
         return
     try:
         report.recorded += _commit(store, group)
+    except StorageError:
+        raise  # the disk, not a message: the sync stops, what was committed before stays
     except CreditsError:
         if len(group) > 1:  # one at a time: the refusal names its message, the others are recorded
             for w in group:
