@@ -354,7 +354,11 @@ class Replayed:
     keep: int
     start_key: tuple[int, int]
     appends: bool  # the new events all come after everything recorded (nothing stored is replaced)
+    marks: tuple = ()  # (key, state) noted by this replay after start_key (``Snapshot.marks``)
 
+
+MARK_EVERY = 20_000  # messages between two noted states: a send before the tail replays at most about this many
+MAX_MARKS = 500
 
 def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[Control], msgs: MessageArrays,
                 name_of: Callable[[int], str] | None) -> Replayed:
@@ -365,7 +369,7 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
         tail = ledger.append_one(snap.tail, snap.list_ids[int(msgs.list_no[0])], int(msgs.credits[0]),
                                  int(msgs.t[0]), snap.policy)
         if tail is not None:  # one message appended inside the head lot: nothing to replay
-            return Replayed([], [], tail, len(snap.checkpoints), snap.last_key, True)
+            return Replayed([], [], tail, len(snap.checkpoints), snap.last_key, True, ())
     keys = [c.key for c in controls]
     if len(msgs):
         i = int(np.lexsort((msgs.seq, msgs.t))[0])
@@ -378,13 +382,19 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
         keep = bisect.bisect_left(snap.ckpt_keys, first)
         start = snap.checkpoints[keep - 1].state if keep else State()
         start_key = snap.ckpt_keys[keep - 1] if keep else MIN_KEY
+        noted = [m for m in snap.marks if start_key < m[0] < first]
+        if noted:  # a state noted after the checkpoint: only what follows it is read and replayed (R14 all the same)
+            start_key, start = noted[-1][0], noted[-1][1].copy()
+            keep = bisect.bisect_right(snap.ckpt_keys, start_key)
         all_controls = [c for c in snap.controls if c.key > start_key] + list(controls)
         old = messages_after(cur, start_key)
         all_msgs = MessageArrays(*(np.concatenate([a, b]) for a, b in zip(
             (old.t, old.seq, old.list_no, old.credits), (msgs.t, msgs.seq, msgs.list_no, msgs.credits))))
     cuts: list[Cut] = []
+    marks: list = []
     try:
-        checkpoints, tail = ledger.replay(start, start_key, all_controls, all_msgs, snap.list_ids, snap.policy, cuts)
+        checkpoints, tail = ledger.replay(start, start_key, all_controls, all_msgs, snap.list_ids, snap.policy, cuts,
+                                          marks, MARK_EVERY)
     except OverdrawError as exc:
         o = exc.overdraw
         if name_of is not None and o.seq in set(msgs.seq.tolist()):
@@ -403,7 +413,7 @@ def replay_with(cur: duckdb.DuckDBPyConnection, snap: Snapshot, controls: list[C
         if not controls:
             raise InsufficientCredits(f"recording these messages is refused: {exc}") from None
         raise
-    return Replayed(checkpoints, cuts, tail, keep, start_key, first > snap.last_key)
+    return Replayed(checkpoints, cuts, tail, keep, start_key, first > snap.last_key, tuple(marks))
 
 
 def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, r: Replayed, last: tuple[int, int]) -> Snapshot:
@@ -418,8 +428,10 @@ def commit_replay(cur: duckdb.DuckDBPyConnection, snap: Snapshot, r: Replayed, l
     write_checkpoints(cur, r.checkpoints)
     write_cuts(cur, r.cuts)
     kept = snap.checkpoints[:r.keep] + tuple(r.checkpoints)
+    marks = tuple(m for m in snap.marks if m[0] <= r.start_key) + r.marks  # the later ones were replayed again
     return snap.with_changes(checkpoints=kept, ckpt_keys=tuple(c.key for c in kept), tail=r.tail,
-                             cuts=kept_cuts + tuple(r.cuts), last_key=max(snap.last_key, last))
+                             cuts=kept_cuts + tuple(r.cuts), last_key=max(snap.last_key, last),
+                             marks=marks[-MAX_MARKS:])
 
 
 def write_cuts(cur: duckdb.DuckDBPyConnection, cuts: list[Cut]) -> None:
@@ -446,8 +458,9 @@ def write_checkpoints(cur: duckdb.DuckDBPyConnection, checkpoints: list[Checkpoi
 def rebuild(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
     """Replay every event from the start under the snapshot's policy; rewrite checkpoints and the rollup."""
     cuts: list[Cut] = []
+    marks: list = []
     checkpoints, tail = ledger.replay(State(), MIN_KEY, snap.controls, messages_after(cur, MIN_KEY), snap.list_ids,
-                                      snap.policy, cuts)
+                                      snap.policy, cuts, marks, MARK_EVERY)
     cur.execute("DELETE FROM checkpoints")
     write_checkpoints(cur, checkpoints)
     cur.execute("DELETE FROM lot_cuts")
@@ -455,5 +468,5 @@ def rebuild(cur: duckdb.DuckDBPyConnection, snap: Snapshot) -> Snapshot:
     set_meta(cur, "policy", snap.policy.to_json())
     set_meta(cur, "derived_version", str(DERIVED_VERSION))
     snap = snap.with_changes(checkpoints=tuple(checkpoints), ckpt_keys=tuple(c.key for c in checkpoints), tail=tail,
-                             cuts=tuple(cuts))
+                             cuts=tuple(cuts), marks=tuple(marks[-MAX_MARKS:]))
     return rebuild_usage(cur, snap)

@@ -414,6 +414,9 @@ def _candidate_expiries(state: State, controls: Sequence[Control], policy: Polic
     return {expiry_instant_us(d) for d in dates}
 
 
+_MARK = object()  # a point of the replay where the state is only noted (``marks``), not changed
+
+
 def replay(
     start: State,
     start_key: Key,
@@ -422,9 +425,13 @@ def replay(
     list_ids: Sequence[str],
     policy: Policy,
     cuts: list[Cut] | None = None,
+    marks: list[tuple[Key, State]] | None = None,
+    mark_every: int = 0,
 ) -> tuple[list[Checkpoint], State]:
     """Apply ``controls`` and ``msgs`` (all with keys after ``start_key``) to a copy of ``start``. When ``cuts`` is
-    a list, the ``Cut`` of every change of the lot spent from after ``start_key`` is appended to it.
+    a list, the ``Cut`` of every change of the lot spent from after ``start_key`` is appended to it. When ``marks``
+    is a list, the state after every ``mark_every``-th message is appended to it with that message's key: a later
+    replay of events after such a key can start there instead of at the last checkpoint (``journal.replay_with``).
 
     Expiries are applied up to the last event given, not beyond: an expiry after every recorded event is still
     pending and is computed on demand (``advance``). Raises ``OverdrawError`` naming the first message that a
@@ -439,8 +446,12 @@ def replay(
     if not ends:
         return [], state
     end = max(ends)
-    points: list[tuple[Key, Control | None]] = [((c.at_us, c.seq), c) for c in controls]
+    points: list[tuple[Key, object]] = [((c.at_us, c.seq), c) for c in controls]
     points += [((t, -1), None) for t in _candidate_expiries(state, controls, policy) if start_key < (t, -1) <= end]
+    if marks is not None and mark_every and len(msgs) >= mark_every:
+        # a message's own key: that message is in the phase before the point, so the noted state includes it
+        order = np.lexsort((msgs.seq, msgs.t))[mark_every - 1::mark_every]
+        points += [((int(msgs.t[i]), int(msgs.seq[i])), _MARK) for i in order]
     points.sort(key=lambda p: p[0])
     bt = np.fromiter((p[0][0] for p in points), np.int64, len(points))
     bs = np.fromiter((p[0][1] for p in points), np.int64, len(points))
@@ -463,6 +474,9 @@ def replay(
         if p == len(points):
             break
         key, control = points[p]
+        if control is _MARK:
+            marks.append((key, state.copy()))
+            continue
         if control is None:
             detail = apply_expiry(state, key[0], policy)
             if detail["lots"]:

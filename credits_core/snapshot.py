@@ -62,6 +62,9 @@ class Snapshot:
     unrolled: int = 0  # messages not yet in the rollup (reports add them on the fly)
     first_day: date | None = None  # Rome days of the first and last message
     last_day: date | None = None
+    # The ledger's state after some messages, noted by the replays of this process (never stored: a reload starts
+    # without): a replay of an event before the tail starts at the latest one before it, not at the last checkpoint
+    marks: tuple[tuple[tuple[int, int], State], ...] = ()
 
     def require_list(self, list_id: object) -> int:
         if not isinstance(list_id, str) or list_id not in self.list_no:

@@ -345,3 +345,31 @@ def test_a_failed_commit_is_the_error_reported(monkeypatch):
         s.purchase(5, now())
     monkeypatch.undo()
     assert s.balance().total == 100
+
+
+def test_a_send_before_future_dated_messages_replays_from_a_noted_state(monkeypatch):
+    """Issue 31.17: a few messages dated in the future made every later send replay everything since the last
+    checkpoint (about 3 sends a second on a 500k file under load). Such a send now reads only the messages after the
+    latest state noted before it (every ``MARK_EVERY`` messages), and the ledger is the one a full replay gives."""
+    from credits_core import journal
+
+    monkeypatch.setattr(journal, "MARK_EVERY", 10)
+    s = CreditStore.open(":memory:")
+    s.add_list("a")
+    start = T("2026-01-01T10:00")
+    s.purchase(10_000, start, expiring=False)
+    s.record_messages(pd.DataFrame({"message_id": [f"m{i}" for i in range(100)], "list_id": "a",
+                                    "sent_at": [start + timedelta(hours=1 + i) for i in range(100)], "credits": 1}))
+    s.send("a", 1, start + timedelta(days=60))  # dated after everything else
+    read = []
+    real = journal.messages_after
+
+    def counting(cur, key, until=None):
+        got = real(cur, key) if until is None else real(cur, key, until)
+        read.append(len(got))
+        return got
+
+    monkeypatch.setattr(journal, "messages_after", counting)
+    s.send("a", 1, start + timedelta(days=10))  # before the future-dated one
+    assert read and max(read) <= 10 + 1  # not the 101 messages since the purchase
+    assert verify(s) == [] and s.balance(start + timedelta(days=90)).total == 10_000 - 102

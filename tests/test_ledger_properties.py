@@ -202,3 +202,35 @@ def test_the_single_send_fast_path_equals_the_replay(lots, limit, list_id, credi
         slow = None
     if fast is not None:
         assert slow is not None and fast.to_dict() == slow.to_dict()
+
+
+class NotedStatesMachine(LedgerMachine):
+    """The same steps with a state noted after every second message (``journal.MARK_EVERY``, 20,000 in use): every
+    backdated send and record then replays from a noted state instead of the last checkpoint. The balances must
+    still equal the reference's, and the derived data (checkpoints, cuts, rollup) a full replay (issue 31.17)."""
+
+    @initialize(policy=st.sampled_from(["non_expiring_first", "earliest_expiry_first"]), extend=st.booleans())
+    def setup(self, policy, extend):
+        from credits_core import journal
+
+        self._saved = journal.MARK_EVERY
+        journal.MARK_EVERY = 2
+        super().setup(policy, extend)
+
+    def teardown(self):
+        from credits_core import journal
+
+        journal.MARK_EVERY = getattr(self, "_saved", journal.MARK_EVERY)
+        super().teardown()
+
+    @invariant()
+    def derived_data_equals_a_full_replay(self):
+        from credits_core.verify import verify
+
+        if hasattr(self, "store"):
+            assert verify(self.store) == []
+
+
+NotedStatesMachine.TestCase.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
+                                                suppress_health_check=[HealthCheck.too_slow])
+TestNotedStatesMachine = NotedStatesMachine.TestCase
