@@ -494,7 +494,7 @@ class ReadCursor:
         import pyarrow.csv as pacsv
 
         require_select(self._cur, select_sql)
-        batches = self._cur.execute(select_sql, list(params)).to_arrow_reader(100_000)
+        batches = self._cur.sql(select_sql, params=list(params)).to_arrow_reader(100_000)
         with pacsv.CSVWriter(str(path), batches.schema) as out:
             for batch in batches:
                 out.write_batch(batch)

@@ -154,8 +154,11 @@ class Preview:
     run_out: dict[str, date] = field(default_factory=dict)  # bucket -> Rome date it runs dry
     end_state: State | None = None
     purchase_cost: float = 0.0
-    path: pd.DataFrame | None = None  # at (UTC), total: the projected total at now, around each expiry, at the end
+    path: pd.DataFrame | None = None  # at (UTC), total, eur: what is held now, around each expiry, at the end
     horizon_end: datetime | None = None  # how far the preview looked (UTC)
+    lost_lots: dict[str, int] = field(default_factory=dict)  # lot_id -> credits it loses at expiries up to the end
+    prices: dict[str, tuple[Decimal | None, int]] = field(default_factory=dict)  # every lot's (price, credits)
+    bought: tuple[tuple[str, date, Decimal], ...] = ()  # the scenario's packages: (name, Rome date, price)
 
     @property
     def total_expiring(self) -> int:
@@ -249,11 +252,15 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     seq = store.next_seq + 1000
     controls: list[Control] = []
     cost = 0.0
+    prices = lot_prices(store)
+    bought = []
     for name, d in scenario.purchases:
         p = package(name)
         at = max(local_midnight_us(d) + 10 * 3_600_000_000, now + 1)
         controls.append(Control(seq, at, "purchase", None, int(p["credits"]), f"whatif-{seq}", True,
                                 str(p["price_eur"])))
+        prices[f"whatif-{seq}"] = (Decimal(str(p["price_eur"])), int(p["credits"]))
+        bought.append((name, d, Decimal(str(p["price_eur"]))))
         cost += float(p["price_eur"])
         seq += 1
     for list_id, total in scenario.limits:
@@ -303,15 +310,28 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)
     exp["credits"] = exp["credits"].astype("int64")
     # the projected total: straight lines between these points, since the projected spend is steady day by day
-    points = [(now, state.total)]
+    points = [(now, state.total, _held_value(state.lots.values(), prices))]
+    lost_lots: dict[str, int] = {}
     for c in cks:
         if c.key[0] <= end:
             after = c.state.total
-            points += [(c.key[0] - 1, after + sum(c.detail["lots"].values())), (c.key[0], after)]
-    points.append((end, final.total))
-    path = pd.DataFrame({"at": pd.to_datetime([from_us(t) for t, _ in points], utc=True),
-                         "total": [v for _, v in points]})
-    return Preview(scenario, exp, run_out, final, cost, path, from_us(end))
+            gone = c.detail["lots"]
+            for lot_id, n in gone.items():
+                lost_lots[lot_id] = lost_lots.get(lot_id, 0) + int(n)
+            after_eur = _held_value(c.state.lots.values(), prices)
+            lost_eur, _ = value_of(gone.items(), prices)
+            points += [(c.key[0] - 1, after + sum(gone.values()), after_eur + (lost_eur or Decimal(0))),
+                       (c.key[0], after, after_eur)]
+    points.append((end, final.total, _held_value(final.lots.values(), prices)))
+    path = pd.DataFrame({"at": pd.to_datetime([from_us(t) for t, _, _ in points], utc=True),
+                         "total": [v for _, v, _ in points], "eur": [e for _, _, e in points]})
+    return Preview(scenario, exp, run_out, final, cost, path, from_us(end), lost_lots, prices, tuple(bought))
+
+
+def _held_value(lots, prices: dict[str, tuple[Decimal | None, int]]) -> Decimal:
+    """The euros of the credits the lots hold, at each lot's price per credit (lots with no price count nothing)."""
+    value, _ = value_of(((lot.lot_id, lot.remaining) for lot in lots if lot.remaining), prices)
+    return (value or Decimal(0)).quantize(Decimal("0.01"))
 
 
 def _assigned_at(state: State, controls: list[Control]) -> set[str]:
