@@ -35,6 +35,7 @@ from credits_core.access import (
     user_from_claims,
 )
 from credits_core.answers import AnswerCache
+from credits_core.palette import POOL_COLOUR, list_colour
 from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,8 +260,8 @@ def safe_label(value: object, limit: int = 60) -> str:
 def list_colours(s) -> dict[str, str]:
     """One colour per list, fixed by the list's place among all lists (not among those a filter shows), keyed by the
     label a chart shows; the unassigned pool in grey. The same list has the same colour on every page and filter."""
-    colours = {safe_label(s.list_name(lid)): PALETTE[i % len(PALETTE)] for i, lid in enumerate(s.list_ids)}
-    colours[safe_label("Unassigned pool")] = "#9e9e9e"
+    colours = {safe_label(s.list_name(lid)): list_colour(i) for i, lid in enumerate(s.list_ids)}
+    colours[safe_label("Unassigned pool")] = POOL_COLOUR
     return colours
 
 
@@ -269,7 +270,7 @@ def colour_scale(s, labels) -> alt.Scale:
     the colours of ``list_colours``: the same list has the same colour on every chart."""
     colours = list_colours(s)
     labels = list(dict.fromkeys(labels))
-    return alt.Scale(domain=labels, range=[colours.get(x, "#9e9e9e") for x in labels])
+    return alt.Scale(domain=labels, range=[colours.get(x, POOL_COLOUR) for x in labels])
 
 
 def draw_chart(chart, **kwargs) -> None:
@@ -364,30 +365,55 @@ def table(df: pd.DataFrame, column_config: dict | None = None, **kwargs) -> None
 
 
 TABLE_STYLE = """<style>
-.ct-wrap {overflow-x: auto;}
+.ct-wrap {overflow-x: auto; container-type: inline-size;}
 .ct {border-collapse: collapse; font-size: 0.875rem; width: 100%;}
 .ct th, .ct td {padding: 0.3rem 0.45rem; border-bottom: 1px solid rgba(49, 51, 63, 0.12); white-space: nowrap;}
 .ct th {font-weight: 600; color: rgba(49, 51, 63, 0.75); text-align: left; white-space: normal; vertical-align: bottom;}
+.ct td.w {white-space: normal; min-width: 7rem; overflow-wrap: anywhere;}
 .ct .n, .ct .t {white-space: nowrap; font-variant-numeric: tabular-nums;}
 .ct .n {text-align: right;}
 .ct .long {width: 100%; max-width: 0; min-width: 10rem; overflow: hidden; text-overflow: ellipsis;}
 .ct tr.has-note td {border-bottom: none;}
 .ct td.note {white-space: normal; overflow-wrap: anywhere; color: rgba(49, 51, 63, 0.75); padding-top: 0;}
+.ct td .pct {color: rgba(49, 51, 63, 0.6);}
 </style>"""
+# narrower than its columns need, a table is read as one card per row (label: value), never scrolled sideways
+STACKED = """<style>@container (max-width: {width}px) {{
+.{cls} thead {{position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);}}
+.{cls}, .{cls} tbody, .{cls} tr, .{cls} td {{display: block; width: auto;}}
+.{cls} tr {{border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding: 0.25rem 0;}}
+.{cls} td {{border: none; padding: 0.1rem 0.45rem; white-space: normal; text-align: left; max-width: none;}}
+.{cls} td:first-child {{font-weight: 600;}}
+.{cls} td[data-label]:not(:first-child):not(.note) {{display: flex; justify-content: space-between; gap: 1rem;}}
+.{cls} td[data-label]:not(:first-child):not(.note)::before {{content: attr(data-label); color: rgba(49, 51, 63, 0.7);
+  text-align: left;}}
+}}</style>"""
+# the width a column needs (px), by kind: a table narrower than their sum is stacked
+NEEDS = {"text": 130, "int": 80, "delta": 80, "eur": 100, "pct": 60, "time": 150, "minute": 135, "long": 170,
+         "change": 130, "ntext": 100}
 
 
 def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
     Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
-    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text, int, delta (signed), eur,
-    pct, time (to the second), minute (30 Nov 2026, 14:05), long (a text on one line, cut with an ellipsis,
-    whole on hover) or note (a text read whole, on a line of its own under its row, across every column: it reads
-    at any width without widening the table), in the order shown. Every cell and label is HTML-escaped (never
-    markup); an empty cell is ``BLANK``."""
+    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text (wraps), int, delta (signed),
+    eur, pct, change (a pair: a signed number and a ratio, "+1,234 (+11%)"), ntext (a number already written),
+    time (to the second), minute (30 Nov 2026, 14:05), long (a text on one line, cut with an ellipsis, whole on
+    hover) or note (a text read whole, on a line of its own under its row, across every column: it reads at any
+    width without widening the table), in the order shown. Narrower than its columns need (``NEEDS``), the table is
+    read as one card per row, each value beside its label: never a sideways scroll. Every cell and label is
+    HTML-escaped (never markup); an empty cell is ``BLANK``."""
     shape = {k: v for k, v in SHAPES.items() if k != "decimal"}
 
-    def cell(v: object, kind: str) -> str:
-        if v is None or (not isinstance(v, str) and pd.isna(v)):
+    def cell(v: object, kind: str, label: str) -> str:
+        data = f' data-label="{escape(label)}"'
+        if kind == "change" and isinstance(v, tuple):
+            delta, ratio = v
+            if delta is None or pd.isna(delta):
+                return f'<td class="n"{data}>{BLANK}</td>'
+            pct = "" if ratio is None or pd.isna(ratio) else f' <span class="pct">({ratio:+.0%})</span>'
+            return f'<td class="n"{data}><span>{escape(f"{delta:+,.0f}")}{pct}</span></td>'
+        if v is None or (not isinstance(v, str) and not isinstance(v, tuple) and pd.isna(v)):
             text = BLANK
         elif kind in shape:
             text = shape[kind].format(v)
@@ -398,13 +424,14 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
         else:
             text = " ".join(str(v).split())[:500 if kind in ("long", "note") else MAX_SHOWN]
         if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
-            return f'<td class="long" title="{escape(text)}">{escape(text)}</td>'
-        css = "n" if kind in shape else "t" if kind in ("time", "minute") else ""
-        return f'<td class="{css}">{escape(text)}</td>' if css else f"<td>{escape(text)}</td>"
+            return f'<td class="long" title="{escape(text)}"{data}>{escape(text)}</td>'
+        css = "n" if kind in shape or kind == "ntext" else "t" if kind in ("time", "minute") else "w"
+        return f'<td class="{css}"{data}>{escape(text)}</td>'
 
     shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df and kind != "note"]
     notes = [col for col, (_, kind) in columns.items() if col in df and kind == "note"]
-    head = "".join(f'<th class="n">{escape(label)}</th>' if kind in shape else f"<th>{escape(label)}</th>"
+    numeric = set(shape) | {"change", "ntext"}
+    head = "".join(f'<th class="n">{escape(label)}</th>' if kind in numeric else f"<th>{escape(label)}</th>"
                    for _, label, kind in shown)
 
     def note(v: object) -> str:
@@ -412,11 +439,13 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
         return f'<tr class="note"><td class="note" colspan="{len(shown)}">{escape(text)}</td></tr>' if text else ""
 
     rows = "".join(("<tr class=\"has-note\">" if notes else "<tr>")
-                   + "".join(cell(v, kind) for v, (_, _, kind) in zip(values[:len(shown)], shown)) + "</tr>"
-                   + "".join(note(v) for v in values[len(shown):])
+                   + "".join(cell(v, kind, label) for v, (_, label, kind) in zip(values[:len(shown)], shown))
+                   + "</tr>" + "".join(note(v) for v in values[len(shown):])
                    for values in zip(*(df[col] for col, _, _ in shown), *(df[c] for c in notes)))
-    st.html(f'{TABLE_STYLE}<div class="ct-wrap"><table class="ct"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table></div>")
+    width = sum(NEEDS.get(kind, 100) for _, _, kind in shown)
+    cls = f"ct-s{width}"
+    st.html(f'{TABLE_STYLE}{STACKED.format(width=width, cls=cls)}<div class="ct-wrap"><table class="ct {cls}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
 
 
 DOWNLOAD_STYLE = """<style>
@@ -437,9 +466,3 @@ def download_link(job) -> None:
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:
     return {c: st.column_config.NumberColumn(words(c), format="localized") for c in cols if c in df}
-
-
-# 24 distinct colours (Plotly's "Dark24"): an account has more lists than a 10-colour palette tells apart
-PALETTE = ["#2E91E5", "#E15F99", "#1CA71C", "#FB0D0D", "#DA16FF", "#222A2A", "#B68100", "#750D86", "#EB663B", "#511CFB",
-           "#00A08B", "#FB00D1", "#FC0080", "#B2828D", "#6C7C32", "#778AAE", "#862A16", "#A777F1", "#620042", "#1616A7",
-           "#DA60CA", "#6C4516", "#0D2A63", "#AF0038"]

@@ -31,8 +31,9 @@ from app_pages.common import (
     store,
     table,
 )
-from credits_core.export import estimate
+from credits_core.export import estimate, searched_words, view_file_name
 from credits_core.export_jobs import ExportJob
+from credits_core.filters import MAX_SEARCH
 from credits_core.periods import PRESETS, describe, period_end
 from credits_core.reports import (
     ReportFilter,
@@ -58,10 +59,16 @@ SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "c
 
 
 def current_view():
+    """The view of the link, with the search of this session: a search is never in the link (it may be a phone
+    number); a link that carries one (``q``, as older links did) gives it to the session once."""
     s = store()
     qp = st.query_params
-    return parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)(),
+    view = parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)(),
                       span=cached(data_span)())
+    ss = st.session_state
+    if view.search:
+        ss["u_search"] = view.search
+    return replace(view, search=ss.get("u_search", ""))
 
 
 def write_view(view) -> None:
@@ -86,11 +93,14 @@ def changed(what: str) -> None:
     else:
         value = {"period": ss.get("u_by"), "lists": tuple(ss.get("u_lists") or ()),
                  "countries": tuple(ss.get("u_countries") or ()), "drill": ss.get("u_drill"),
-                 "pick": ss.get("u_pick"), "search": (ss.get("u_q") or "").strip(), "sort": ss.get("u_sort"),
+                 "pick": ss.get("u_pick"), "search": " ".join((ss.get("u_q") or "").split())[:MAX_SEARCH],
+                 "sort": ss.get("u_sort"),
                  "descending": bool(ss.get("u_desc")), "page_size": ss.get("u_size"),
                  "page": int(ss.get("u_page") or 1)}[what]
         if what == "drill":
             view = replace(view, pick=None)
+        if what == "search":  # kept by the session, never in the link
+            ss["u_search"] = value
         view = replace(view, **{what: value})
         if what in ("lists", "countries", "period"):
             view = replace(view, drill_period=None)
@@ -131,9 +141,19 @@ def clear_period() -> None:
 def answers(view):
     """The report of the view's range and filters: (its filter, usage, usage_by_list, comparison_ranges, the cost
     per period and list), each a kept answer."""
-    f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period)
+    f = ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None, view.period, view.search)
     return (f, cached(usage)(f), cached(usage_by_list)(f, view.preset), cached(comparison_ranges)(f, view.preset),
             cached(value_spend)(f, ("period", "list_id")))
+
+
+def searched(search: str) -> str:
+    """A search in words: a number masked as the rows show recipients, anything else quoted."""
+    words = searched_words(search)
+    return words if words != search else f"“{search}”"
+
+
+def count(value: int, noun: str) -> str:
+    return f"{value:,} {noun}" + ("" if value == 1 else "s")
 
 
 def show(key: str, value) -> None:
@@ -150,6 +170,8 @@ if empty_state():
 s = store()
 offered = cached(report_countries)()
 view = current_view()
+if "q" in st.query_params:  # a link with a search (as older links had): the search stays, the address loses it
+    write_view(view)
 for notice in view.notices:
     st.warning(f"The link had a value this page cannot use: {safe_text(notice, 400)}.")
 
@@ -174,6 +196,10 @@ with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
                    on_change=changed, args=("lists",), width=340, placeholder="All lists")
     st.multiselect("Countries", offered, key="u_countries", on_change=changed, args=("countries",), width=220,
                    placeholder="All countries")
+    show("u_q", view.search)
+    st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=260, max_chars=MAX_SEARCH,
+                  placeholder="a number, a message id or words", help="Every figure, chart and table of the page, "
+                  "and the workbook, follow the search. It is not kept in the link: it may be a phone number.")
 if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["u_dates"]) == 1:
     st.info(f"Pick the last day of the range too. Until then the report shows {describe(view.date_from, view.date_to)}"
             f" ({view.date_from} to {view.date_to}).")
@@ -187,6 +213,9 @@ cost = float(per_list["eur"].fillna(0).sum())
 unpriced = int(per_list["unpriced_credits"].sum())
 st.subheader(f"{describe(view.date_from, view.date_to)}"
              + (f" · {PRESETS[view.preset]}" if view.preset != "custom" else ""))
+if view.search:
+    st.caption(f"Messages matching {safe_text(searched(view.search), 300)} only: every figure below follows the "
+               "search.")
 with st.container(horizontal=True, wrap=True):
     before, year_ago = int(per_list["previous_credits"].sum()), int(per_list["last_year_credits"].sum())
     st.metric("Credits spent", n(total), delta=f"{total - before:+,} vs {prev.label}", delta_color="off",
@@ -222,7 +251,7 @@ def report_body() -> None:
     s = store()
     view = current_view()
     f, report, per_list, (prev, last_year), by_period = answers(view)
-    excel_f, excel_search, excel_words = f, None, []  # the workbook is the view: the drill-down narrows it below
+    excel_f, excel_words, excel_picks = f, [], []  # the workbook is the view: the drill-down narrows it below
     excel_count = int(per_list["messages"].sum())  # the view's messages, as the workbook counts them
 
     # -- the chart: one bar per period and list; a click drills into it ------------------------------------------
@@ -276,13 +305,19 @@ def report_body() -> None:
         with tab_lists:
             same = (prev.lo, prev.hi) == (last_year.lo, last_year.hi)  # 12 months: the year before is both
             by_list = per_list.drop(columns=["last_year_credits", "change_last_year"] if same else [])
+            if not (by_list["unpriced_credits"] > 0).any():  # a column of zeros says nothing
+                by_list = by_list.drop(columns=["unpriced_credits"])
+            by_list = by_list.assign(**{  # each change beside its ratio to what it is compared with
+                col: [(c, c / b if b else None) for c, b in zip(by_list[col], by_list[base], strict=True)]
+                for col, base in (("change", "previous_credits"), ("change_last_year", "last_year_credits"))
+                if col in by_list})
             static_table(by_list, {
-                "name": ("List", "text"), "list_id": ("List id", "text"), "messages": ("Messages", "int"),
+                "name": ("List", "text"), "messages": ("Messages", "int"),
                 "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
                 "unpriced_credits": ("Unpriced credits", "int"), "share": ("Share", "pct"),
-                "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "delta"),
+                "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "change"),
                 "last_year_credits": (last_year.label, "int"),
-                "change_last_year": (f"Change vs {last_year.label}", "delta")})
+                "change_last_year": (f"Change vs {last_year.label}", "change")})
             st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of "
                        f"the previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
                        + (", which is also the same span last year." if same else
@@ -306,7 +341,7 @@ def report_body() -> None:
             if st.session_state.pop("u_scroll", False):  # after a click on a bar: its messages, not the chart, in view
                 st.html(SCROLL_TO_MESSAGES, unsafe_allow_javascript=True)
             lo, hi = view.drill_range(period_end(view.drill_period, view.period) if view.drill_period else None)
-            base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period)
+            base = ReportFilter(lo, hi, view.lists, view.countries, None, view.period, view.search)
             show("u_drill", view.drill)
             with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
                 st.segmented_control("Drill down by", DRILLS, format_func=DRILL_WORDS.get, key="u_drill",
@@ -332,9 +367,6 @@ def report_body() -> None:
                     st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
                                  width=380, format_func=lambda v: f"{names[v]} ({v})" if names.get(v) not in (None, v)
                                  else v)
-                show("u_q", view.search)
-                st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=300,
-                              placeholder="recipient digits, message id or words of the text")
                 if view.drill_period is not None:
                     st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
                               help="Show the messages of the whole range again")
@@ -367,15 +399,16 @@ def report_body() -> None:
             drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
                               countries=(pick,) if view.drill == "country" else base.countries,
                               campaign=pick if view.drill == "campaign" else None)
-            excel_f, excel_search = drill_f, view.search or None
+            excel_f = drill_f
             excel_words = [("Drill-down", f"{DRILL_WORDS.get(view.drill, view.drill)}: {names.get(pick) or pick}")]
+            excel_picks = [] if view.drill == "list" else [names.get(pick) or pick]  # a list pick is in the filter
             if view.drill_period is not None:
                 excel_words.append(("Clicked period", describe(lo, hi)))
             show("u_sort", view.sort)
             show("u_desc", view.descending)
             show("u_size", view.page_size)
             first = cached(messages_page)(drill_f, page=1, page_size=view.page_size, sort=view.sort,
-                                          descending=view.descending, search=view.search or None)
+                                          descending=view.descending)
             page_no = min(view.page, first.pages)
             show("u_page", page_no)
             with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
@@ -387,11 +420,10 @@ def report_body() -> None:
                 st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, key="u_page",
                                 on_change=changed, args=("page",), width=150)
             pg = first if page_no == 1 else cached(messages_page)(
-                drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending,
-                search=view.search or None)
-            found = f" matching “{safe_text(view.search)}”" if view.search else ""
-            st.caption(f"{pg.total_rows:,} messages{found}, {pg.total_credits:,} credits, {describe(lo, hi)}; times "
-                       "are Rome local time; recipients are masked.")
+                drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending)
+            found = f" matching {safe_text(searched(view.search), 300)}" if view.search else ""
+            st.caption(f"{count(pg.total_rows, 'message')}{found}, {count(pg.total_credits, 'credit')}, "
+                       f"{describe(lo, hi)}; times are Rome local time; recipients are masked.")
             # paged, sorted and searched on the server: plain HTML suffices; the drilled-by column would repeat one
             # value
             shown = {k: v for k, v in MESSAGE_COLUMNS.items() if k != dim}
@@ -402,7 +434,7 @@ def report_body() -> None:
 
     # -- Excel: written in the background, to a file, with progress; served from that file ------------------------
     st.subheader("Excel")
-    view_key = (excel_f, excel_search, tuple(excel_words), s.revision)
+    view_key = (excel_f, tuple(excel_words), s.revision)
     est = estimate(excel_count)
     st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
                "CSV.gz.")
@@ -414,9 +446,11 @@ def report_body() -> None:
                  key="x_go"):
         if job_entry:
             job_entry[1].remove()
-        job = ExportJob(db_path(), excel_f, "csv.gz" if what == "csv.gz" else "xlsx", with_messages=what != "summary",
-                        preset=view.preset, search=excel_search, view=tuple(excel_words),
-                        owner=str(st.session_state.get("credits_user", ("local",))[0] or "local"), total=est.messages)
+        kind = "csv.gz" if what == "csv.gz" else "xlsx"
+        job = ExportJob(db_path(), excel_f, kind, with_messages=what != "summary", preset=view.preset,
+                        view=tuple(excel_words), owner=str(st.session_state.get("credits_user", ("local",))[0] or
+                                                           "local"), total=est.messages,
+                        name=view_file_name(s, excel_f, kind, excel_picks))
         st.session_state["export_job"] = job_entry = (view_key, job)
 
     # the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a rerun

@@ -144,13 +144,13 @@ class Database:
         self._last_used = 0.0
         self._closed = False
         self.opens = 0  # how many times the file was opened (for tests and benchmarks)
-        _OPEN.add(self)
         self._memory_token: str | None = None
         self.created = self.memory or not os.path.exists(path)  # a new ledger, not a file someone else made
         if self.memory:
             self._con = duckdb.connect(":memory:", config=DUCKDB_CONFIG)
             self._con.execute(UTC_SESSIONS)
             self._lock = None
+            _OPEN.add(self)
             return
         if read_only and not Path(path).exists():
             raise CreditsError(f"database {path} does not exist (read-only: nothing is created)")
@@ -162,6 +162,7 @@ class Database:
         self._rev_path = self.file + ".rev"
         self._wake = threading.Condition(self._mutex)
         self._janitor: threading.Thread | None = None
+        _OPEN.add(self)  # once whole: a file refused above leaves nothing for the exit to close
 
     # -- sessions --------------------------------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from . import xlsx_stream
 from .calendar import ROME, now_us, zone
 from .errors import CreditsError
+from .filters import recipient_pattern
+from .periods import period_end
 from .reports import (
     ReportFilter,
     campaigns_in_view,
@@ -42,6 +45,7 @@ from .reports import (
     history,
     iter_messages,
     message_where,
+    searching,
     upcoming_expiries,
     usage,
     usage_by,
@@ -194,8 +198,10 @@ class Estimate:
         return self.messages > SUMMARY_ONLY_ABOVE
 
     def words(self) -> str:
-        return (f"{self.messages:,} messages: about {duration(self.seconds)} and {self.megabytes:,.0f} MB; the "
-                f"summary sheets alone: {duration(self.summary_seconds)}")
+        size = f"{self.megabytes:,.0f} MB" if self.megabytes >= 1 else "under 1 MB"
+        noun = "message" if self.messages == 1 else "messages"
+        return (f"{self.messages:,} {noun}: about {duration(self.seconds)} and {size}; the summary sheets alone: "
+                f"{duration(self.summary_seconds)}")
 
 
 def duration(seconds: float) -> str:
@@ -213,7 +219,11 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     """Write the report workbook for filter ``f`` to ``out`` (``preset``: the range's preset, which names the
     comparisons, see ``periods.comparisons``; ``search``: the drill-down's search, applied to the messages;
     ``view``: what else narrows the view, in words, for the Summary: the drill-down pick, a clicked period).
+    Every sheet of the view (Usage, By list, Cost by period, By campaign, By country, Messages) and the Summary's
+    figures follow every filter, the search included; History and Expiries are the account's, and say so.
     Returns what was written (sheets and row counts)."""
+    f = searching(f, search)
+    search = f.search or None
     wb = Workbook(write_only=True)
     summary_ws = wb.create_sheet("Summary")
     long = usage(store, f)
@@ -353,7 +363,7 @@ def _summary_lines(store: CreditStore, f: ReportFilter, account: str | None, per
         ("Countries", ", ".join(f.countries) or "all"),
         ("Campaign", f.campaign or "all"),
         *list(view),
-        *([("Search in the messages", search)] if search else []),
+        *([("Search in the messages", searched_words(search))] if search else []),
         ("Credits spent", total),
         ("Cost (EUR)", EurValue(float(per_list["eur"].fillna(0).sum()) if not per_list.empty else 0.0)),
         *([("Credits from lots with no price (not valued)", unpriced)] if unpriced else []),
@@ -365,7 +375,52 @@ def _summary_lines(store: CreditStore, f: ReportFilter, account: str | None, per
         *([("Credits estimated (texts with merge tags, priced for the longest value known)", estimated)]
           if (estimated := estimated_credits(store, f)) else []),
         ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
+        ("Sheets of the view", "Summary, Usage, By list, Cost by period, By campaign, By country and Messages follow "
+                               "every filter above" + (", the search included" if search else "")),
+        ("Sheets of the account", "History (every purchase, assignment and expiry in these dates) and Expiries "
+                                  "(what expires if nothing more is spent) are the whole account's"),
     ]
+
+
+def view_file_name(store: CreditStore, f: ReportFilter, kind: str = "xlsx", picks: Iterable[str] = ()) -> str:
+    """A report's file name that names its view: the range (2026-Q3, 2026-07, 2026, 2025-12-2026-11, or its first
+    and last days),
+    the lists, countries and campaign, and the drill-down's pick, as ASCII words (usage-2026-Q3-newsletter-italia.
+    xlsx). Never the search: it may be a recipient's number."""
+    lo, hi = f.date_from, f.date_to
+    if lo is None or hi is None:
+        when = "all"
+    elif (lo.day, hi) == (1, period_end(lo, "quarter")) and lo.month in (1, 4, 7, 10):
+        when = f"{lo.year}-Q{(lo.month - 1) // 3 + 1}"
+    elif (lo.day, hi) == (1, period_end(lo, "month")):
+        when = f"{lo:%Y-%m}"
+    elif (lo.month, lo.day, hi.month, hi.day, lo.year) == (1, 1, 12, 31, hi.year):
+        when = str(lo.year)
+    elif lo.day == 1 and hi == period_end(hi.replace(day=1), "month"):  # whole months
+        when = f"{lo:%Y-%m}-{hi:%Y-%m}"
+    else:
+        when = f"{lo.isoformat()}-{hi.isoformat()}"
+    names = [store.list_name(x) for x in f.lists] if len(f.lists) <= 2 else [f"{len(f.lists)}-lists"]
+    words = [when, *names, *f.countries[:3], *([f.campaign] if f.campaign else []), *picks]
+    slug = "-".join(w for w in (_ascii_slug(x) for x in words) if w)
+    return f"usage-{slug[:100].strip('-')}.{kind}"
+
+
+def _ascii_slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower() if not re.fullmatch(r"\d{4}-Q\d", plain) \
+        else plain
+
+
+def searched_words(search: str) -> str:
+    """A search as the Summary names it: a number is personal data, so it is named masked, as the pages show
+    recipients (393366*****988), never whole."""
+    pattern = recipient_pattern(search)
+    if pattern is None:
+        return search
+    digits = pattern[1].replace("_", "*")
+    shown = digits[:6] + "*" * max(0, len(digits) - 9) + digits[-3:] if len(digits) > 9 else "*" * len(digits)
+    return f"a recipient's number ({shown})"
 
 
 def _write_summary(summary_ws, lines: list[tuple]) -> None:
@@ -487,7 +542,7 @@ def within_span(f: ReportFilter, span: tuple[date, date] | None) -> ReportFilter
         return f
     lo = None if f.date_from is None else min(max(f.date_from, span[0]), span[1])
     hi = None if f.date_to is None else max(min(f.date_to, span[1]), span[0])
-    return ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
+    return replace(f, date_from=lo, date_to=hi)
 
 
 def run_report_command(args) -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -162,14 +163,15 @@ class ExportJob:
 
     def __init__(self, db_path: str, f: ReportFilter, kind: str = "xlsx", *, with_messages: bool = True,
                  preset: str | None = None, search: str | None = None, view: tuple = (), owner: str = "local",
-                 total: int = 0):
+                 total: int = 0, name: str | None = None):
         if kind not in ("xlsx", "csv.gz"):
             raise CreditsError(f"export kind {kind!r} is unknown: xlsx or csv.gz")
         sweep()
         self.owner = owner
         self.folder = Path(tempfile.mkdtemp(prefix=f"{owner_tag(owner)}-", dir=process_root()))
         self.path = self.folder / ("usage-report.xlsx" if kind == "xlsx" else "messages.csv.gz")
-        self.file_name = self.path.name  # what the download is called
+        # what the download is called: the view's name (``export.view_file_name``), letters, digits, dots and dashes
+        self.file_name = name if name and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9.\-]{0,150}", name) else self.path.name
         self.token = secrets.token_urlsafe(32)  # names the download; ``download`` also checks the user
         _DOWNLOADS[self.token] = self
         self.kind, self.total = kind, total if with_messages else 0
@@ -178,6 +180,7 @@ class ExportJob:
         self.finished: float | None = None
         self.error: str | None = None
         self._cancel = threading.Event()
+        self.filter = f  # the view it writes
         self._args = (db_path, f, with_messages, preset, search, tuple(view))
         self._thread = threading.Thread(target=self._run, name="credits-export", daemon=True)
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder), True)  # the session ended

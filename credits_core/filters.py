@@ -19,6 +19,7 @@ from .journal import ROLLUP_SELECT
 from .store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+MAX_SEARCH = 200  # characters of a search (a number, an id, a few words)
 
 
 class select:  # noqa: N801 - used like a function: select(store, sql, params).df()
@@ -54,7 +55,9 @@ class select:  # noqa: N801 - used like a function: select(store, sql, params).d
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """What a report covers. Dates are Rome calendar dates, both ends inclusive; empty tuples mean 'all'."""
+    """What a report covers. Dates are Rome calendar dates, both ends inclusive; empty tuples mean 'all'.
+    ``search`` narrows it to the messages a search finds (``search_where``): every report of the filter follows it,
+    from the scan of the messages instead of the daily rollup."""
 
     date_from: date | None = None
     date_to: date | None = None
@@ -62,17 +65,27 @@ class ReportFilter:
     countries: tuple[str, ...] = field(default_factory=tuple)
     campaign: str | None = None
     period: str = "month"
+    search: str = ""
 
     def __post_init__(self) -> None:
+        search = " ".join(str(self.search or "").split())
+        if len(search) > MAX_SEARCH:
+            raise CreditsError(f"a search of {len(search):,} characters is too long (at most {MAX_SEARCH})")
+        object.__setattr__(self, "search", search)
         if self.period not in PERIODS:
             raise CreditsError(f"period {self.period!r} is unknown; use one of {', '.join(PERIODS)}")
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise CreditsError(f"date range {self.date_from} .. {self.date_to} is empty (from is after to)")
 
 
-def usage_source(store: CreditStore) -> str:
+def usage_source(store: CreditStore, f: ReportFilter | None = None) -> str:
     """The daily rollup as a table expression: ``daily_usage`` (kept by the journal in each write's transaction) plus
-    the few single sends not folded into it yet, aggregated on the fly. Reading never writes."""
+    the few single sends not folded into it yet, aggregated on the fly. Reading never writes. For a filter with a
+    search, the rollup of the messages it finds, from the messages themselves: its parameters come first in
+    ``usage_where``'s (the two are always used together, ``FROM {usage_source} ... WHERE {usage_where}``)."""
+    if f is not None and f.search:
+        found, _ = search_where(f.search)
+        return f"({ROLLUP_SELECT} WHERE {found} GROUP BY ALL)"
     snap = store.snapshot()
     if not snap.unrolled:
         return "daily_usage"
@@ -81,7 +94,8 @@ def usage_source(store: CreditStore) -> str:
 
 
 def usage_where(store: CreditStore, f: ReportFilter, day_col: str = "day") -> tuple[str, list]:
-    clauses, params = ["true"], []
+    """The WHERE clause over ``usage_source(store, f)`` (its parameters first, when it searches)."""
+    clauses, params = ["true"], list(search_where(f.search)[1]) if f.search else []
     if f.date_from:
         clauses.append(f"{day_col} >= ?")
         params.append(f.date_from)
@@ -105,6 +119,10 @@ def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
     """The WHERE clause over ``messages`` for a filter: Rome dates become UTC instants (whole local days)."""
     where, params = usage_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
     clauses = [where]
+    if f.search:
+        found, found_params = search_where(f.search)
+        clauses.append(found)
+        params += found_params
     if f.date_from:
         clauses.append("sent_at >= make_timestamp(?)")
         params.append(local_midnight_us(f.date_from))
@@ -115,20 +133,45 @@ def message_where(store: CreditStore, f: ReportFilter) -> tuple[str, list]:
 
 
 def search_where(search: str | None) -> tuple[str, list]:
-    """SQL over ``messages`` for a search box: the message id itself, or a recipient containing the digits typed
-    (3 or more; spaces, +, - and brackets ignored), or a text holding every word typed (any case)."""
+    """SQL over ``messages`` for a search box: the message id itself, or a recipient whose number holds the digits
+    typed (3 or more; spaces, dots, dashes and brackets ignored; an international prefix written +39 or 0039 is read
+    as 39, the way numbers are stored), or a recipient matching a number as the pages mask it (393366*****988: each
+    * one digit), or a text holding every word typed (any case)."""
     text = (search or "").strip()
     if not text:
         return "true", []
     ors, params = ["message_id = ?"], [text]
-    digits = re.sub(r"[\s+\-()]", "", text)
-    if digits.isdigit() and len(digits) >= 3:
-        ors.append("contains(recipient, ?)")
-        params.append(digits)
+    number = recipient_pattern(text)
+    if number is not None:
+        kind, value = number
+        ors.append("contains(recipient, ?)" if kind == "digits" else
+                   "regexp_replace(recipient, '^(\\+|00)', '') LIKE ?")  # stored with or without a prefix
+        params.append(value)
     words = text.split()
     ors.append("(" + " AND ".join("contains(lower(text), ?)" for _ in words) + ")")
     params += [w.lower() for w in words]
     return "(" + " OR ".join(ors) + ")", params
+
+
+def recipient_pattern(text: str) -> tuple[str, str] | None:
+    """A search read as a phone number: ("digits", the digits to find in the stored number) or ("mask", a LIKE
+    pattern for a masked number); None when it is not a number."""
+    compact = re.sub(r"[\s\-().]", "", text)
+    if compact.startswith("+"):
+        compact = compact[1:]
+    elif compact.startswith("00") and len(compact) >= 8:  # 0039 ...: the international prefix as dialled
+        compact = compact[2:]
+    if compact.isdigit() and len(compact) >= 3:
+        return "digits", compact
+    if re.fullmatch(r"\d+\*+\d*|\*+\d+", compact) and sum(c.isdigit() for c in compact) >= 6:
+        return "mask", compact.replace("*", "_")
+    return None
+
+
+def looks_like_a_number(text: str | None) -> bool:
+    """Whether a search is (or may be) a recipient's number: personal data, kept out of links, file names, the
+    workbook and logs."""
+    return bool(text) and recipient_pattern(text) is not None
 
 
 def within_range(fn):

@@ -159,6 +159,8 @@ class Preview:
     lost_lots: dict[str, int] = field(default_factory=dict)  # lot_id -> credits it loses at expiries up to the end
     prices: dict[str, tuple[Decimal | None, int]] = field(default_factory=dict)  # every lot's (price, credits)
     bought: tuple[tuple[str, date, Decimal], ...] = ()  # the scenario's packages: (name, Rome date, price)
+    empty_at: datetime | None = None  # when the account first holds no credit at all (UTC), None: not by the end
+    unpaid: tuple[tuple[str, datetime, int], ...] = ()  # campaigns not sent: their bucket is short then (list, UTC)
 
     @property
     def total_expiring(self) -> int:
@@ -240,12 +242,16 @@ def _emptied_at(bucket: str, failed_us: int, checkpoints) -> int:
     return failed_us
 
 
+PATH_POINTS = 300  # about this many states along a preview's path, besides those around each expiry and purchase
+
+
 def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int | None = None,
-            today_us: int | None = None, rates: pd.DataFrame | None = None) -> Preview:
-    """Future expiries under ``scenario``, computed by the ledger's own replay, up to ``horizon_days`` or (default)
-    the last expiry of every credit held (``horizon_end_us``)."""
+            today_us: int | None = None, rates: pd.DataFrame | None = None, end_us: int | None = None) -> Preview:
+    """Future expiries under ``scenario``, computed by the ledger's own replay, up to ``end_us``, ``horizon_days``
+    or (default) the last expiry of every credit held (``horizon_end_us``)."""
     now = today_us or now_us()
-    end = now + horizon_days * DAY_US if horizon_days is not None else horizon_end_us(store, now, scenario)
+    end = end_us if end_us is not None else now + horizon_days * DAY_US if horizon_days is not None \
+        else horizon_end_us(store, now, scenario)
     policy = store.policy.other_consumption() if scenario.other_policy else store.policy
     state = store.state_at(now) if policy == store.policy else _state_under(store, policy, now)
     start_key = (now, 2**62)
@@ -280,25 +286,32 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     if not scenario.project_spend:
         rates = rates.assign(per_working_day=0.0, per_weekend_day=0.0)
     msgs = _synthetic(store, now, end, rates, extra, seq + 10)
-    run_out_us: dict[str, int] = {}  # bucket -> the first spend it could not pay
+    paced = msgs.seq < seq + 10 + len(msgs) - len(extra)  # the pace's messages; the rest are campaigns
+    run_out_us: dict[str, int] = {}  # bucket -> the first spend of its pace it could not pay
+    unpaid: list[tuple[str, datetime, int]] = []  # campaigns their bucket cannot pay when they are due: not sent
     keep = np.ones(len(msgs), bool)
-    for _ in range(len(store.list_ids) + 2):
+    for _ in range(len(store.list_ids) + len(extra) + 2):
         sub = MessageArrays(msgs.t[keep], msgs.seq[keep], msgs.list_no[keep], msgs.credits[keep])
+        marks: list[tuple[ledger.Key, State]] = []
         try:
-            checkpoints, final = ledger.replay(state, start_key, controls, sub, store.list_ids, policy)
+            checkpoints, final = ledger.replay(state, start_key, controls, sub, store.list_ids, policy,
+                                               marks=marks, mark_every=max(1, len(sub) // PATH_POINTS))
             break
-        except OverdrawError as exc:  # a bucket runs dry: it stops spending from then on
+        except OverdrawError as exc:  # a bucket runs dry: its pace stops from then on; a campaign is not sent
             o = exc.overdraw
-            if "pool" in o.bucket:
+            if not paced[msgs.seq == o.seq].any():
+                keep &= msgs.seq != o.seq
+                unpaid.append((o.list_id, from_us(o.at_us), o.credits))
+            elif "pool" in o.bucket:
                 run_out_us.setdefault(POOL, o.at_us)
                 shared = [i for i, lid in enumerate(store.list_ids) if lid not in _assigned_at(state, controls)]
-                keep &= ~((msgs.t >= o.at_us) & np.isin(msgs.list_no, shared))
+                keep &= ~((msgs.t >= o.at_us) & np.isin(msgs.list_no, shared) & paced)
             else:
                 run_out_us.setdefault(o.list_id, o.at_us)
-                keep &= ~((msgs.t >= o.at_us) & (msgs.list_no == store.list_ids.index(o.list_id)))
+                keep &= ~((msgs.t >= o.at_us) & (msgs.list_no == store.list_ids.index(o.list_id)) & paced)
         except InsufficientCredits as exc:
             raise CreditsError(f"scenario {scenario.name!r} is not possible: {exc}") from None
-    else:  # pragma: no cover - every rerun removes a bucket's spend, so this is bounded
+    else:  # pragma: no cover - every rerun removes a bucket's pace or a campaign, so this is bounded
         raise AssertionError("projection did not settle")
     pending, final = ledger.advance(final, end, policy)
     run_out = {bucket: from_us(_emptied_at(bucket, at_us, checkpoints + pending)).astimezone(zone(ROME)).date()
@@ -309,23 +322,68 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
     exp = pd.DataFrame(rows, columns=["expires_at", "holder", "credits"])
     exp["expires_at"] = pd.to_datetime(exp["expires_at"], utc=True)
     exp["credits"] = exp["credits"].astype("int64")
-    # the projected total: straight lines between these points, since the projected spend is steady day by day
-    points = [(now, state.total, _held_value(state.lots.values(), prices))]
+    path, lost_lots = _path(state, checkpoints + pending, marks, final, now, end, prices)
+    return Preview(scenario, exp, run_out, final, cost, path, from_us(end), lost_lots, prices, tuple(bought),
+                   _empty_at(state, sub, checkpoints + pending, end), tuple(unpaid))
+
+
+def _new_lot(ck: ledger.Checkpoint):
+    """The lot a purchase checkpoint added."""
+    return next((lot for lot in ck.state.lots.values() if lot.purchased_us == ck.key[0]), None)
+
+
+def _path(start: State, cks: list[ledger.Checkpoint], marks: list[tuple[ledger.Key, State]], final: State, now: int,
+          end: int, prices: dict[str, tuple[Decimal | None, int]]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The credits and euros held from now to ``end``: the states noted along the replay (straight lines between
+    them: the projected spend is steady), a vertical step at each expiry and purchase; and the credits each lot
+    loses to expiries."""
+    points = [(now, start.total, _held_value(start.lots.values(), prices))]
     lost_lots: dict[str, int] = {}
-    for c in cks:
-        if c.key[0] <= end:
-            after = c.state.total
-            gone = c.detail["lots"]
+    steps = [(c.key, c) for c in cks if c.key[0] <= end and c.kind in ("expiry", "purchase")]
+    steps += [(k, s) for k, s in marks if k[0] <= end]
+    for key, item in sorted(steps, key=lambda p: p[0]):
+        if isinstance(item, State):
+            points.append((key[0], item.total, _held_value(item.lots.values(), prices)))
+            continue
+        after, after_eur = item.state.total, _held_value(item.state.lots.values(), prices)
+        if item.kind == "expiry":
+            gone = item.detail["lots"]
             for lot_id, n in gone.items():
                 lost_lots[lot_id] = lost_lots.get(lot_id, 0) + int(n)
-            after_eur = _held_value(c.state.lots.values(), prices)
             lost_eur, _ = value_of(gone.items(), prices)
-            points += [(c.key[0] - 1, after + sum(gone.values()), after_eur + (lost_eur or Decimal(0))),
-                       (c.key[0], after, after_eur)]
+            before, before_eur = after + sum(gone.values()), after_eur + (lost_eur or Decimal(0))
+        else:
+            lot = _new_lot(item)
+            n = lot.credits if lot is not None else 0
+            added, _ = value_of([(lot.lot_id, n)] if lot is not None else [], prices)
+            before, before_eur = after - n, after_eur - (added or Decimal(0))
+        points += [(key[0] - 1, before, before_eur.quantize(Decimal("0.01"))), (key[0], after, after_eur)]
     points.append((end, final.total, _held_value(final.lots.values(), prices)))
     path = pd.DataFrame({"at": pd.to_datetime([from_us(t) for t, _, _ in points], utc=True),
-                         "total": [v for _, v, _ in points], "eur": [e for _, _, e in points]})
-    return Preview(scenario, exp, run_out, final, cost, path, from_us(end), lost_lots, prices, tuple(bought))
+                         "total": np.array([v for _, v, _ in points], np.int64), "eur": [e for _, _, e in points]})
+    return path, lost_lots
+
+
+def _empty_at(start: State, msgs: MessageArrays, cks: list[ledger.Checkpoint], end: int) -> datetime | None:
+    """The first instant the account holds nothing, from the spend, expiries and purchases of a replay."""
+    if start.total <= 0:
+        return None
+    t = [msgs.t]
+    d = [-msgs.credits]
+    for c in cks:
+        if c.key[0] > end:
+            continue
+        if c.kind == "expiry":
+            t.append(np.array([c.key[0]], np.int64))
+            d.append(np.array([-sum(c.detail["lots"].values())], np.int64))
+        elif c.kind == "purchase" and (lot := _new_lot(c)) is not None:
+            t.append(np.array([c.key[0]], np.int64))
+            d.append(np.array([lot.credits], np.int64))
+    times, deltas = np.concatenate(t), np.concatenate(d)
+    order = np.argsort(times, kind="stable")
+    held = start.total + np.cumsum(deltas[order])
+    gone = np.nonzero(held <= 0)[0]
+    return from_us(int(times[order][gone[0]])) if len(gone) else None
 
 
 def _held_value(lots, prices: dict[str, tuple[Decimal | None, int]]) -> Decimal:

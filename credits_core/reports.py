@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -26,7 +26,6 @@ from .filters import (  # ReportFilter and the WHERE clauses are re-exported: re
     PERIODS,  # noqa: F401
     ReportFilter,
     message_where,  # noqa: F401
-    search_where,
     select,
     usage_source,
     usage_where,
@@ -112,6 +111,9 @@ def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
     return lo, hi
 
 
+MAX_REPORT_ROWS = 2_000_000  # periods x lists: 450 years of days for a dozen lists; a chart shows far fewer
+
+
 @within_range
 @one_turn
 def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
@@ -120,7 +122,7 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     Columns: period (first Rome day), label, list_id, name, messages, parts, credits, coverage ("3 of 30 days" for
     a period the range covers only in part, else empty).
     """
-    table = usage_source(store)
+    table = usage_source(store, f)
     where, params = usage_where(store, f)
     rng = _range(store, f)
     snap = store.snapshot()  # one picture of the lists for the whole answer (not one per row)
@@ -128,12 +130,12 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits", "coverage"]
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
-    from .usage_view import MAX_PERIODS, periods_in
+    from .usage_view import periods_in
 
     n = periods_in(rng[0], rng[1], f.period)
-    if n > MAX_PERIODS:  # a grid of millions of days would pin the server: never built
-        raise CreditsError(f"{rng[0]} to {rng[1]} by {f.period} is {n:,} periods; a report shows at most "
-                           f"{MAX_PERIODS}: group by a longer period or shorten the range")
+    if n * len(lists) > MAX_REPORT_ROWS:  # a grid of millions of days would pin the server: never built
+        raise CreditsError(f"{rng[0]} to {rng[1]} by {f.period} is {n:,} periods for {len(lists):,} lists; a report "
+                           f"holds at most {MAX_REPORT_ROWS:,} rows: group by a longer period or shorten the range")
     trunc = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}[f.period]
     got = select(store,
         f"SELECT date_trunc('{trunc}', day)::DATE AS period, list_no, sum(messages)::BIGINT AS messages, "
@@ -161,7 +163,7 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
 def estimated_credits(store: CreditStore, f: ReportFilter = EVERYTHING) -> int:
     """Credits in the view spent by messages whose text had merge tags (``campaign_info.estimated``): priced for
     the longest value known, not the platform's exact charge. Shown beside every total they are part of."""
-    table = usage_source(store)
+    table = usage_source(store, f)
     where, params = usage_where(store, f)
     return int(select(store, f"SELECT coalesce(sum(u.credits), 0) FROM {table} u JOIN campaign_info c "
                              f"USING (campaign_id) WHERE c.estimated AND {where}", params).fetchall()[0][0])
@@ -211,7 +213,7 @@ def usage_by_list(store: CreditStore, f: ReportFilter = EVERYTHING, preset: str 
     tot["previous_credits"], tot["last_year_credits"] = 0, 0
     for c, column in zip(comparison_ranges(store, f, preset) if compare else (),
                          ("previous_credits", "last_year_credits")):
-        pf = ReportFilter(c.lo, c.hi, f.lists, f.countries, f.campaign, "year")
+        pf = replace(f, date_from=c.lo, date_to=c.hi, period="year")
         p = usage(store, pf).groupby("list_id")["credits"].sum()
         tot[column] = tot["list_id"].map(p).fillna(0).astype("int64")
         tot.attrs[c.kind] = c.label
@@ -258,7 +260,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -
                                                                    "eur", "unpriced_credits"]]
     if dimension not in ("country", "campaign_id"):
         raise CreditsError(f"cannot group usage by {dimension!r}")
-    table = usage_source(store)
+    table = usage_source(store, f)
     where, params = usage_where(store, f)
     df = select(store,
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
@@ -354,17 +356,16 @@ def messages_page(store: CreditStore, f: ReportFilter, *, page: int = 1, page_si
         raise CreditsError(f"page_size {page_size} must be between 1 and {MAX_PAGE_SIZE}")
     if page < 1:
         raise CreditsError(f"page {page} must be >= 1")
+    f = searching(f, search)
     where, params = message_where(store, f)
-    found, found_params = search_where(search)
-    where, params = f"{where} AND {found}", params + found_params
     with store.reading():
-        if search and search.strip():
+        if f.search:
             total, credits = select(store, f"SELECT count(*), coalesce(sum(credits), 0)::BIGINT FROM messages "
                                            f"WHERE {where}", params).fetchall()[0]
         else:  # without a search the daily rollup has the totals: no scan of the messages
             u_where, u_params = usage_where(store, f)
             total, credits = select(store, f"SELECT coalesce(sum(messages), 0)::BIGINT, coalesce(sum(credits), 0)"
-                                           f"::BIGINT FROM {usage_source(store)} WHERE {u_where}", u_params
+                                           f"::BIGINT FROM {usage_source(store, f)} WHERE {u_where}", u_params
                                     ).fetchall()[0]
         direction = "DESC" if descending else "ASC"
         offset = (page - 1) * page_size
@@ -395,7 +396,8 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
     Chunks are windows of whole Rome days sized from the daily rollup: each is one range scan on sent_at (zone maps
     skip the rest of the table) and one small sort, so an export is linear in its rows, never a sort of the whole
     table or a deep OFFSET."""
-    table = usage_source(store)
+    f = searching(f, search)
+    table = usage_source(store, f)
     where, params = usage_where(store, f)
     days = select(store, f"SELECT day, sum(messages)::BIGINT AS n FROM {table} WHERE {where} GROUP BY day ORDER BY day",
                        params).fetchall()
@@ -412,10 +414,8 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
         windows.append((start, days[-1][0]))
     names = _names(store)
     for lo, hi in windows:
-        w = ReportFilter(lo, hi, f.lists, f.countries, f.campaign, f.period)
+        w = replace(f, date_from=lo, date_to=hi)
         where_m, params_m = message_where(store, w)
-        found, found_params = search_where(search)
-        where_m, params_m = f"{where_m} AND {found}", params_m + found_params
         df = select(store,
             f"SELECT epoch_us(sent_at) AS t_us, seq, message_id, list_no, campaign_id, country, parts, credits, "
             f"recipient, text FROM messages WHERE {where_m} ORDER BY sent_at, seq", params_m).df()
@@ -423,12 +423,15 @@ def iter_messages(store: CreditStore, f: ReportFilter, chunk: int = 20_000, sear
             yield _message_frame(store, df, names, costs=True)
 
 
+def searching(f: ReportFilter, search: str | None) -> ReportFilter:
+    """``f`` narrowed by a search given apart (the drill-down's own box): the filter's own search, else this one."""
+    return replace(f, search=search) if search and search.strip() and not f.search else f
+
+
 @within_range
 @one_turn
 def count_messages(store: CreditStore, f: ReportFilter, search: str | None = None) -> int:
-    where, params = message_where(store, f)
-    found, found_params = search_where(search)
-    where, params = f"{where} AND {found}", params + found_params
+    where, params = message_where(store, searching(f, search))
     return int(select(store, f"SELECT count(*) FROM messages WHERE {where}", params).fetchall()[0][0])
 
 

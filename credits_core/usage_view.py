@@ -71,8 +71,7 @@ class UsageView:
 
     def drill_into(self, list_id: str, period_start: date | None) -> UsageView:
         """A click on a bar: the messages of that list in that period (page 1)."""
-        return replace(self, tab="messages", drill="list", pick=list_id, drill_period=period_start, page=1,
-                       search="")
+        return replace(self, tab="messages", drill="list", pick=list_id, drill_period=period_start, page=1)
 
     def drill_range(self, period_end: date | None) -> tuple[date, date]:
         """The dates the drill-down covers: the view's, or the clicked period's part of them."""
@@ -81,7 +80,9 @@ class UsageView:
         return max(self.date_from, self.drill_period), min(self.date_to, period_end)
 
     def to_params(self) -> dict[str, str | list[str]]:
-        """The link of this view: parameters that differ from the defaults and apply to what is shown."""
+        """The link of this view: parameters that differ from the defaults and apply to what is shown. Never the
+        search: it may be a recipient's number, and a link travels (history, logs, e-mails, the Referer); a link
+        that carries one (``q``, as older links did) is read once and the page takes it out of the address."""
         out: dict[str, str | list[str]] = {}
         if self.preset == "custom":
             out["from"], out["to"] = self.date_from.isoformat(), self.date_to.isoformat()
@@ -102,8 +103,6 @@ class UsageView:
                 out["pick"] = self.pick
             if self.drill_period:
                 out["dp"] = self.drill_period.isoformat()
-            if self.search:
-                out["q"] = self.search
             if self.sort != "sent_at":
                 out["sort"] = self.sort
             if self.descending:

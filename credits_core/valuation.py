@@ -89,7 +89,7 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
         if clean_days:
             where, params = usage_where(store, f)
             frames.append(select(store,
-                f"SELECT {columns}, sum(credits)::BIGINT AS credits FROM {usage_source(store)} "
+                f"SELECT {columns}, sum(credits)::BIGINT AS credits FROM {usage_source(store, f)} "
                 f"JOIN _v_day_lot USING (day) WHERE {where} GROUP BY ALL", params,
                 tables={"_v_day_lot": pd.DataFrame({"day": clean_days, "lot_id": clean_lots})}).df())
         if dirty:
@@ -110,7 +110,8 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
 def _dirty_days(store: CreditStore, f: ReportFilter, dirty: list[date], dims: list[str], names: list[str],
                 cuts: Sequence[Cut]) -> list[pd.DataFrame]:
     """Days with a cut: each message valued at the lot in force at its key; messages that straddle a cut split."""
-    where, params = message_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign))
+    where, params = message_where(store, ReportFilter(lists=f.lists, countries=f.countries, campaign=f.campaign,
+                                                      search=f.search))
     spans = " OR ".join("(sent_at >= make_timestamp(?) AND sent_at < make_timestamp(?))" for _ in dirty)
     for d in dirty:
         params += [local_midnight_us(d), local_midnight_us(d + timedelta(days=1))]
