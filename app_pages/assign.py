@@ -5,7 +5,7 @@ import streamlit as st
 
 from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table, safe_text, table
 from credits_core import CreditsError
-from credits_core.limits import LimitChange, apply_limits, describe
+from credits_core.limits import LimitChange, apply_limits, describe, unchanged
 from credits_core.limits import risks as limit_risks
 from credits_core.mailup import apply_matching_limits, matching_limits
 from credits_core.views import list_overview
@@ -38,15 +38,25 @@ if not empty_state():
         one = c1.selectbox("List", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
         row = lists.set_index("list_id").loc[one]
         current = None if pd.isna(row["assigned"]) else int(row["assigned"])  # free access: no limit preselected
-        value = c2.number_input("Spending limit (credits)", min_value=0, value=current, step=100,
+        # no minimum in the widget: a typed -500 was put back silently to the old value, which was then "set"; the
+        # page reads what was typed and says why it cannot be a limit
+        value = c2.number_input("Spending limit (credits)", value=current, step=100,
                                 key=f"one_value_{one}", placeholder="type a limit",
                                 help="A balance of the list's own, spent by its messages; it does not reset each "
                                      "month. Free access: the list spends from the unassigned pool.")
         free = c3.checkbox("Free access instead", key="one_free")
-        change = LimitChange(one, None if free or value is None else int(value), free)
-        warn = cached(limit_risks)([change]) if (free or value is not None) else []
+        bad = not free and value is not None and value < 0
+        change = LimitChange(one, None if free or value is None or bad else int(value), free)
+        same = not bad and (free or value is not None) and bool(unchanged(s, [change]))
+        if bad:
+            st.error(f"{value:,} cannot be a limit: a limit is the credits the list holds, 0 or more. To stop the "
+                     "list sending, set 0; to let it spend from the pool, tick free access.")
+        elif same:
+            st.info(f"{safe_text(s.list_name(one), 200)} already has "
+                    + ("free access" if free else f"a limit of {int(value):,}") + ": nothing to change.")
+        warn = cached(limit_risks)([change]) if (free or value is not None) and not (bad or same) else []
         sure = st.checkbox(f"Yes: {safe_text(warn[0], 500)}", key=f"one_sure_{one}_{value}") if warn else True
-        if st.button("Set limit", key="one_go", disabled=not sure or (value is None and not free)):
+        if st.button("Set limit", key="one_go", disabled=not sure or (value is None and not free) or bad or same):
             try:
                 what = describe(s, [change])
                 apply_limits(s, [change], datetime.now(UTC))
@@ -91,6 +101,11 @@ if not empty_state():
                                                                                          format="localized")})
         changes = [LimitChange(r.list_id, None if pd.isna(r.new_limit) else int(r.new_limit), bool(r.free_access))
                    for r in edited.itertuples() if not pd.isna(r.new_limit) or r.free_access]
+        same = unchanged(s, changes) if changes else []
+        if same:
+            st.caption("Unchanged, so not written: " + safe_text(", ".join(s.list_name(c.list_id) for c in same), 1000)
+                       + ".")
+        changes = [c for c in changes if c not in same]
         warns = cached(limit_risks)(changes) if changes else []
         sure = st.checkbox("Yes, apply them: " + safe_text("; ".join(warns), 2000), key="bulk_sure") if warns else True
         if st.button("Apply changes", type="primary", disabled=not changes or not sure):

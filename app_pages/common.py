@@ -13,6 +13,7 @@ import os
 import re
 import threading
 import time
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 
@@ -273,11 +274,32 @@ def colour_scale(s, labels) -> alt.Scale:
     return alt.Scale(domain=labels, range=[colours.get(x, POOL_COLOUR) for x in labels])
 
 
-def draw_chart(chart, **kwargs) -> None:
+# a chart's legend under it, in columns: at 800 px it no longer takes half the chart's width
+LEGEND_BELOW = alt.Legend(orient="bottom", direction="horizontal", columns=3, labelLimit=170, symbolLimit=0,
+                          title=None)
+
+
+def draw_chart(chart, file_name: str = "chart", **kwargs) -> None:
     """A Vega-Lite chart 380 px high across the page, drawn as SVG (every mark an element the browser tests and
-    screen readers can find)."""
-    st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch",
-                    **kwargs)
+    screen readers can find); its menu saves it as SVG or PNG named ``file_name`` (the view's name)."""
+    meta = {"embedOptions": {"renderer": "svg", "downloadFileName": file_name,
+                             "actions": {"export": True, "source": False, "compiled": False, "editor": False}}}
+    st.altair_chart(chart.properties(height=380, usermeta=meta), width="stretch", **kwargs)
+
+
+def period_words(start, period: str) -> str:
+    """A period as the axes and tables say it: 6 Dec 2026, W49 2026 (ISO week), Jul 2026, Q3 2026, 2026."""
+    start = pd.Timestamp(start)
+    if period == "day":
+        return f"{start.day} {start:%b %Y}"
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"W{week:02d} {year}"
+    if period == "month":
+        return f"{start:%b %Y}"
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return f"{start.year}"
 
 
 def n(value) -> str:
@@ -390,19 +412,28 @@ STACKED = """<style>@container (max-width: {width}px) {{
 }}</style>"""
 # the width a column needs (px), by kind: a table narrower than their sum is stacked
 NEEDS = {"text": 130, "int": 80, "delta": 80, "eur": 100, "pct": 60, "time": 150, "minute": 135, "long": 170,
-         "change": 130, "ntext": 100}
+         "change": 130, "ntext": 100, "eur_fine": 100}
+
+
+def fine_eur(value) -> str:
+    """A small amount in euros with the decimals it has, two at least, six at most (€0.075, €0.05, €0.0833): a
+    message's cost rounded to the cent made rows that did not add up to their total."""
+    d = Decimal(str(value)).quantize(Decimal("0.000001"))
+    text = f"{d:,.6f}".rstrip("0")
+    whole, _, frac = text.partition(".")
+    return f"€{whole}.{frac.ljust(2, '0')}"
 
 
 def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
     """A small table as plain HTML: no grid to load, so it is drawn with the page (the interactive grid cost the
     Usage page a third of a second on a fresh load and on every change; ``st.table``, which reads Markdown in every
-    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), kind text (wraps), int, delta (signed),
-    eur, pct, change (a pair: a signed number and a ratio, "+1,234 (+11%)"), ntext (a number already written),
-    time (to the second), minute (30 Nov 2026, 14:05), long (a text on one line, cut with an ellipsis, whole on
-    hover) or note (a text read whole, on a line of its own under its row, across every column: it reads at any
-    width without widening the table), in the order shown. Narrower than its columns need (``NEEDS``), the table is
-    read as one card per row, each value beside its label: never a sideways scroll. Every cell and label is
-    HTML-escaped (never markup); an empty cell is ``BLANK``."""
+    cell, a fifth: bench/README.md). ``columns``: column -> (label, kind), in the order shown. Kinds: text (wraps),
+    int, delta (signed), eur, eur_fine (a message's cost, with its decimals), pct, change (a pair: a signed number
+    and a ratio, "+1,234 (+11%)"), ntext (a number already written), time (to the second), minute (30 Nov 2026,
+    14:05), long (a text on one line, cut with an ellipsis, whole on hover) or note (a text read whole, on a line of
+    its own under its row, across every column: it reads at any width without widening the table). Narrower than
+    its columns need (``NEEDS``), the table is read as one card per row, each value beside its label: never a
+    sideways scroll. Every cell and label is HTML-escaped (never markup); an empty cell is ``BLANK``."""
     shape = {k: v for k, v in SHAPES.items() if k != "decimal"}
 
     def cell(v: object, kind: str, label: str) -> str:
@@ -415,6 +446,8 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             return f'<td class="n"{data}><span>{escape(f"{delta:+,.0f}")}{pct}</span></td>'
         if v is None or (not isinstance(v, str) and not isinstance(v, tuple) and pd.isna(v)):
             text = BLANK
+        elif kind == "eur_fine":
+            text = fine_eur(v)
         elif kind in shape:
             text = shape[kind].format(v)
         elif kind == "time":
@@ -425,12 +458,12 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             text = " ".join(str(v).split())[:500 if kind in ("long", "note") else MAX_SHOWN]
         if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
             return f'<td class="long" title="{escape(text)}"{data}>{escape(text)}</td>'
-        css = "n" if kind in shape or kind == "ntext" else "t" if kind in ("time", "minute") else "w"
+        css = "n" if kind in shape or kind in ("ntext", "eur_fine") else "t" if kind in ("time", "minute") else "w"
         return f'<td class="{css}"{data}>{escape(text)}</td>'
 
     shown = [(col, label, kind) for col, (label, kind) in columns.items() if col in df and kind != "note"]
     notes = [col for col, (_, kind) in columns.items() if col in df and kind == "note"]
-    numeric = set(shape) | {"change", "ntext"}
+    numeric = set(shape) | {"change", "ntext", "eur_fine"}
     head = "".join(f'<th class="n">{escape(label)}</th>' if kind in numeric else f"<th>{escape(label)}</th>"
                    for _, label, kind in shown)
 

@@ -47,8 +47,9 @@ def euros(value: Decimal | None) -> str:
     return "no price" if value is None else eur(value)
 
 
-def months(m: float) -> str:
-    return f"{m / 12:,.1f} years" if m >= 24 else f"{m:,.0f} months" if m >= 1.5 else "about a month"
+def months_on(m: float, start=None):
+    """The day ``m`` months of the pace after ``start`` (today)."""
+    return (start or rome_today()) + timedelta(days=round(m * 30.44))
 
 
 def lists_in_words(campaigns, assigned: dict) -> str:
@@ -116,7 +117,7 @@ if not empty_state():
         elif d.buy.stopped == "keeps_nothing":
             buy_asks = (f"Nothing to buy: a package would move these credits two years on, but your pace spends the "
                         f"{pl.non_expiring_now:,} non-expiring credits first"
-                        + (f" (about {months(pl.non_expiring_now / pl.monthly)})" if pl.monthly else "")
+                        + (f" (until about {months_on(pl.non_expiring_now / pl.monthly):%B %Y})" if pl.monthly else "")
                         + ", so they would expire unused then, with the package's own.")
         else:
             buy_asks = (f"Nothing to buy: a package ({eur(price)}) would keep credits worth less than it costs.")
@@ -145,8 +146,9 @@ if not empty_state():
         if life.until is not None:
             text = ", ".join(parts) + f": the account holds nothing from {long_day(life.until)}."
         elif life.left and life.months_left is not None:
+            until = months_on(life.months_left, life.horizon)
             text = (", ".join(parts) + f" by {long_day(life.horizon)}; the other {life.left:,} never expire and last "
-                    f"about {months(life.months_left)} more at that pace.")
+                    f"until about {until:%B %Y} at that pace.")
         else:
             text = (", ".join(parts) + f" by {long_day(life.horizon)}; {life.left:,} are still held then"
                     + (" (nothing was spent in the last 90 days)." if not pl.monthly else "."))
@@ -161,9 +163,10 @@ if not empty_state():
     unit = st.segmented_control("Show", ["credits", "euros"], default="credits", key="exp_unit") or "credits"
     traces = [Trace("nothing", WAYS["nothing"], WAY_COLOURS["nothing"]),
               Trace("idle", WAYS["idle"], WAY_COLOURS["idle"], "dot")]
-    if d.deadline is not None:
-        traces += [Trace("buy", f"Buy {safe_text(smallest_package()[0])} before each deadline", WAY_COLOURS["buy"]),
-                   Trace("spend", WAYS["spend"], WAY_COLOURS["spend"], "dash")]
+    if d.buy.purchases:  # a way that changes nothing would hide the line it lies on
+        traces.append(Trace("buy", f"Buy {smallest_package()[0]} before each deadline", WAY_COLOURS["buy"]))
+    if d.spend.campaigns:
+        traces.append(Trace("spend", WAYS["spend"], WAY_COLOURS["spend"], "dash"))
     if pl.change is not None:
         traces.append(Trace("whatif", WAYS["whatif"], WAY_COLOURS["whatif"]))
     marks = [Drop(at, c, int(e * 100)) for at, c, e in drops(base)]

@@ -1,10 +1,9 @@
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, empty_state, int_columns, store, table
+from app_pages.common import cached, empty_state, int_columns, safe_text, store, table
 from credits_core.export import frame_to_xlsx
+from credits_core.history_view import HistoryView, parse_history_view
 from credits_core.reports import history
 from credits_core.views import rome_today
 
@@ -16,23 +15,19 @@ if not empty_state():
     h = cached(history)()
     qp = st.query_params  # the filters live in the URL: a view is shared as a link
     options = sorted(h["kind"].unique())
-    kinds = st.multiselect("Events", options, default=[k for k in qp.get_all("kind") if k in options], key="kinds")
-    lists = st.multiselect("Lists", s.list_ids, default=[x for x in qp.get_all("list") if x in s.list_ids],
-                           format_func=lambda x: f"{s.list_name(x)} ({x})", key="hlists")
     first = h["at_rome"].min().date() if len(h) else rome_today()
     last = max(h["at_rome"].max().date(), first) if len(h) else first
-    try:  # the date range lives in the link too; a bad value falls back to everything
-        picked = (date.fromisoformat(qp.get("from", "")), date.fromisoformat(qp.get("to", "")))
-    except ValueError:
-        picked = (first, last)
-    rng = st.date_input("From - to (Rome dates)", value=picked, key="hrange", format="YYYY-MM-DD")
+    asked = parse_history_view({k: qp.get_all(k) for k in qp}, options, s.list_ids, (first, last))
+    for notice in asked.notices:  # said, never dropped in silence; the link is written back without it
+        st.warning(f"The link had a value this page cannot use: {safe_text(notice, 400)}.")
+    kinds = st.multiselect("Events", options, default=list(asked.kinds), key="kinds")
+    lists = st.multiselect("Lists", s.list_ids, default=list(asked.lists),
+                           format_func=lambda x: f"{s.list_name(x)} ({x})", key="hlists")
+    rng = st.date_input("From - to (Rome dates)", value=asked.bounds(first, last), key="hrange", format="YYYY-MM-DD")
     lo, hi = (rng[0], rng[-1]) if isinstance(rng, tuple) and rng else (first, last)
-    qp["kind"], qp["list"] = kinds, lists
-    if (lo, hi) != (first, last):
-        qp["from"], qp["to"] = lo.isoformat(), hi.isoformat()
-    else:
-        qp.pop("from", None)
-        qp.pop("to", None)
+    shown_view = HistoryView(tuple(kinds), tuple(lists), None if lo == first else lo, None if hi == last else hi)
+    if shown_view.to_params() != {k: (qp.get_all(k) if k in ("kind", "list") else qp.get(k)) for k in qp}:
+        qp.from_dict(shown_view.to_params())
     view = h[(h["at_rome"] >= pd.Timestamp(lo)) & (h["at_rome"] < pd.Timestamp(hi) + pd.Timedelta(days=1))]
     if kinds:
         view = view[view["kind"].isin(kinds)]

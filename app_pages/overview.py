@@ -1,13 +1,27 @@
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
-from app_pages.common import cached, colour_scale, draw_chart, empty_state, n, safe_label, safe_text, store
+from app_pages.common import (
+    LEGEND_BELOW,
+    cached,
+    colour_scale,
+    draw_chart,
+    empty_state,
+    eur,
+    n,
+    safe_label,
+    safe_text,
+    store,
+)
 from credits_core.calendar import ROME
-from credits_core.forecast import at_risk, preview
+from credits_core.forecast import at_risk, next_expiry_value, preview
 from credits_core.ledger import POOL
-from credits_core.views import balance_timeline, spend_windows
+from credits_core.strategies import drops, last_day_to_use
+from credits_core.views import balance_timeline, rome_today, spend_windows
 
 st.title("📊 Overview")
 s = store()
@@ -25,20 +39,33 @@ if not empty_state():
             st.metric(label, n(value), help=why, width=170)
 
     cur, prev = cached(spend_windows)()
-    c1, c2 = st.columns(2)
-    c1.metric("Spent in the last 30 days", n(cur), delta=f"{cur - prev:+,} vs the 30 days before",
-              delta_color="off")
     base = cached(preview)()
+    with st.container(horizontal=True, wrap=True):  # the same wrapping row: a date is never cut
+        st.metric("Spent in the last 30 days", n(cur), delta=f"{cur - prev:+,} vs the 30 days before",
+                  delta_color="off", width=230)
+        if b.next_expiry:
+            local = b.next_expiry.astimezone(ZoneInfo(ROME))
+            value, unpriced = cached(next_expiry_value)()
+            last_day = last_day_to_use(pd.Timestamp(b.next_expiry))
+            st.metric("Next expiry (Rome)", f"{local.day} {local:%b %Y}", delta=f"{b.next_expiry_credits:,} credits",
+                      delta_color="off", delta_arrow="off", width=200,
+                      help=f"At 00:00 Rome time: {last_day.day} {last_day:%B %Y} is the last day to use them")
+            st.metric("Value at risk", eur(value) if value is not None else "no price", width=170,
+                      help="What the expiring credits cost, at their lots' prices"
+                      + (f"; {unpriced:,} credits were bought without a price and count nothing" if unpriced else ""))
+            lost = next(((c, e) for at, c, e in drops(base) if at == pd.Timestamp(b.next_expiry)), (0, Decimal(0)))
+            st.metric("Lost at your pace", n(lost[0]), delta=eur(lost[1]) if lost[0] else None, delta_color="off",
+                      delta_arrow="off", width=170, help="What the pace of the last 90 days leaves to expire then "
+                      "(non-expiring credits are spent first)")
+        else:
+            st.metric("Next expiry", "none", width=200)
     if b.next_expiry:
-        local = b.next_expiry.astimezone(ZoneInfo(ROME))
-        c2.metric("Next expiry (Rome time)", f"{local:%d %b %Y %H:%M}", delta=f"{b.next_expiry_credits:,} credits",
-                  delta_color="off", delta_arrow="off")
         days = (b.next_expiry - b.at).days
         if days <= 90:
-            st.warning(f"⏳ {b.next_expiry_credits:,} credits expire in {days} days, on {local:%d %B %Y} "
-                       f"00:00 Rome time. See **Expiry** for who loses what and how to avoid it.")
-    else:
-        c2.metric("Next expiry", "none")
+            st.warning(f"⏳ {b.next_expiry_credits:,} credits" + (f" ({eur(value)})" if value is not None else "")
+                       + f" expire in {days} days, on {local.day} {local:%B %Y} 00:00 Rome time: "
+                       f"{last_day.day} {last_day:%B %Y} is the last day to use them. See **Expiry** for who loses "
+                       "what and what you can do.")
     for bucket, d in base.run_out.items():
         if (d - b.at.date()).days <= 30:
             who = "The unassigned pool" if bucket is POOL else f"List {safe_text(s.list_name(bucket))}"
@@ -52,10 +79,12 @@ if not empty_state():
     tl = cached(balance_timeline)()
     tl = tl.assign(holder=[safe_label(h) for h in tl["holder"]])
     # Vega-Lite (see the Usage page: Plotly's script alone cost ~0.6 s of a fresh load)
+    held = tl.groupby("holder")["credits"].max()
+    tl = tl[tl["holder"].isin(held[held > 0].index)]  # a holder that never held anything is not in the legend
     chart = alt.Chart(tl).mark_area().encode(
-        x=alt.X("at:T", title=None),
+        x=alt.X("at:T", title=None, axis=alt.Axis(format="%b %Y", labelOverlap=True)),
         y=alt.Y("credits:Q", title="credits", stack=True, axis=alt.Axis(format=",d")),
-        color=alt.Color("holder:N", title="holder", scale=colour_scale(s, tl["holder"])),
+        color=alt.Color("holder:N", title="holder", scale=colour_scale(s, tl["holder"]), legend=LEGEND_BELOW),
         tooltip=[alt.Tooltip("at:T", title="week of", format="%d %b %Y"), "holder:N",
                  alt.Tooltip("credits:Q", format=",")])
     if base.path is not None:  # the projection, dashed: steady spend at the recent pace, and each expiry's drop
@@ -63,6 +92,6 @@ if not empty_state():
         chart = chart + alt.Chart(proj).mark_line(strokeDash=[6, 4], color="black").encode(
             x="at:T", y="total:Q", tooltip=[alt.Tooltip("at:T", title="projected", format="%d %b %Y"),
                                             alt.Tooltip("total:Q", title="total", format=",")])
-    draw_chart(chart)
+    draw_chart(chart, file_name=f"balance-over-time-{rome_today().isoformat()}")
     st.caption("The dashed line is the projected total: each list keeps its average daily spend of the last 90 days "
                "(working days and weekends apart), plus scheduled campaigns.")

@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_pages.common import (
     BLANK,
+    LEGEND_BELOW,
     cached,
     colour_scale,
     db_path,
@@ -25,6 +26,7 @@ from app_pages.common import (
     eur,
     int_columns,
     n,
+    period_words,
     safe_label,
     safe_text,
     static_table,
@@ -120,7 +122,7 @@ def clicked(key: str) -> None:
 
 MESSAGE_COLUMNS = {"sent_at_rome": ("Sent at (Rome)", "time"), "message_id": ("Message id", "text"),
                    "list_id": ("List", "text"), "campaign_id": ("Campaign", "text"), "country": ("Country", "text"),
-                   "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
+                   "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur_fine"),
                    "recipient": ("Recipient", "text"), "text": ("Text", "long"),
                    "estimated": ("Credits", "text")}  # shown only when a message's credits are estimated
 
@@ -256,8 +258,9 @@ def report_body() -> None:
 
     # -- the chart: one bar per period and list; a click drills into it ------------------------------------------
     is_partial = report["coverage"].ne("")
+    said_period = pd.Series([period_words(p, view.period) for p in report["period"]], index=report.index, dtype=object)
     long = report.assign(
-        shown=report["label"].where(~is_partial, report["label"] + " (" + report["coverage"] + ")"),
+        shown=said_period.where(~is_partial, said_period + " (" + report["coverage"] + ")"),
         start=report["period"].dt.strftime("%Y-%m-%d"))
     long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                       on=["period", "list_id"], how="left").astype({"eur": "float64"})
@@ -284,18 +287,25 @@ def report_body() -> None:
                                **({"value": drawn} if drawn else {}))
     long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
                     zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
-    chart = alt.Chart(long[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
+    # a list that spent nothing in the view has no bar: it is not in the legend either (its zero rows are left out;
+    # every period keeps a place on the axis through the lists that spent)
+    spent = long.groupby("list_id")["credits"].sum()
+    drawn_rows = long[long["list_id"].isin(spent[spent > 0].index)] if (spent > 0).any() else long
+    # a click on a list's name in the legend lights its bars and dims the others (another click: all again)
+    legend = alt.selection_point(name="legend", fields=["name"], bind="legend")
+    chart = alt.Chart(drawn_rows[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
         x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
         y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
-        color=alt.Color("name:N", title="list", scale=colour_scale(s, long["name"])),
-        opacity=alt.condition(bars, alt.value(1.0), alt.value(0.35)),
+        color=alt.Color("name:N", title="list", scale=colour_scale(s, drawn_rows["name"]), legend=LEGEND_BELOW),
+        opacity=alt.condition(bars & legend, alt.value(1.0), alt.value(0.25)),
         description="said:N",
         tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
                  alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
-    ).add_params(bars)
+    ).add_params(bars, legend)
     if is_partial.any():
         st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
-    draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar")
+    draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar",
+               file_name=view_file_name(s, f, "chart").removesuffix(".chart"))
 
     # -- tabs: only the open one is computed --------------------------------------------------------------------
     show("u_tab", TABS[view.tab])

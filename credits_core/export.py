@@ -34,6 +34,7 @@ from . import xlsx_stream
 from .calendar import ROME, now_us, zone
 from .errors import CreditsError
 from .filters import recipient_pattern
+from .palette import list_colour
 from .periods import period_end
 from .reports import (
     ReportFilter,
@@ -65,6 +66,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 PCT_FORMAT = "0.0%"
 EUR_FORMAT = '"€"#,##0.00'
+EUR_FINE_FORMAT = '"€"#,##0.00####'  # a message's cost: a credit can cost €0.075, and rows must add up to their total
 
 
 class EurValue(float):
@@ -175,7 +177,7 @@ def _frame_rows(df: pd.DataFrame) -> Iterable[tuple]:
 
 MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 18),
                    ("Campaign", "text", 22), ("Country", "text", 14), ("Parts", "int", 7), ("Credits", "int", 9),
-                   ("Cost (EUR)", EUR_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60),
+                   ("Cost (EUR)", EUR_FINE_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60),
                    ("Credits estimated", "text", 16)]
 
 
@@ -305,6 +307,10 @@ def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.Dat
         cats = Reference(ws, min_col=1, min_row=2, max_row=1 + n_periods)
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
+        for series, list_id in zip(chart.series, lists, strict=True):  # each list in its colour on every page
+            colour = list_colour(store.list_ids.index(list_id)).lstrip("#")
+            series.graphicalProperties.solidFill = colour
+            series.graphicalProperties.line.solidFill = colour
         ws.add_chart(chart, f"{_col(len(lists) + 3)}2")
     return usage_w
 

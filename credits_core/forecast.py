@@ -528,6 +528,19 @@ def monthly_pace(store: CreditStore, now: int | None = None) -> float:
     return per_day * 30.44
 
 
+def next_expiry_value(store: CreditStore, today_us: int | None = None) -> tuple[Decimal | None, int]:
+    """What the credits held now that expire next are worth, at their lots' prices: (euros of the priced ones, None
+    when nothing expires or none is priced; credits from lots bought without a price)."""
+    now = today_us or now_us()
+    state = store.state_at(now)
+    nxt = state.next_expiry_us(store.policy)
+    if nxt is None:
+        return None, 0
+    pieces = [(lot.lot_id, lot.remaining) for lot in ledger.expiring_at(state, nxt)]
+    value, unpriced = value_of(pieces, lot_prices(store))
+    return (None if value is None else value.quantize(Decimal("0.01"))), unpriced
+
+
 def _per_credit(store: CreditStore, state: State, expires_on: date) -> Decimal | None:
     """The euros per credit of the credits held that expire on ``expires_on`` (None: some are unpriced)."""
     pieces = [(lot.lot_id, lot.remaining) for lot in state.lots.values()

@@ -25,7 +25,8 @@ class LimitChange:
 
 def apply_limits(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
     """Apply the changes in one transaction, checked against the state as of ``at`` (expiries due by then
-    included); returns how many were applied."""
+    included); returns how many were applied. A change that changes nothing (the limit a list already has, free
+    access for a list that has it) writes nothing: the History holds only what happened."""
     with store.batch():  # holds the file: the state checked is the state written on
         return _apply(store, changes, at)
 
@@ -37,10 +38,12 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
         store.require_list(c.list_id)
         current = state.assigned.get(c.list_id, 0)
         if c.shared:
-            deltas.append((c, -current))
+            if c.list_id in state.assigned:
+                deltas.append((c, -current))
         elif c.new_limit is None or type(c.new_limit) is not int or c.new_limit < 0:
-            raise CreditsError(f"new limit {c.new_limit!r} of list {c.list_id!r} must be a whole number >= 0")
-        else:
+            raise CreditsError(f"new limit {c.new_limit!r} of list {c.list_id!r} must be a whole number of credits, 0 "
+                               f"or more (a limit is what the list holds; it cannot be negative)")
+        elif c.list_id not in state.assigned or c.new_limit != current:
             deltas.append((c, c.new_limit - current))
     need = sum(d for _, d in deltas)
     if need > state.pool:
@@ -90,6 +93,14 @@ def risks(store: CreditStore, changes: list[LimitChange]) -> list[str]:
             out.append(f"{name} gets {c.new_limit:,} credits, less than the {spent[c.list_id]:,} it spent in the "
                        f"last 30 days")
     return out
+
+
+def unchanged(store: CreditStore, changes: list[LimitChange]) -> list[LimitChange]:
+    """The changes that would change nothing as of now (the limit the list has; free access it has)."""
+    state = store.now_state()
+    return [c for c in changes
+            if (c.shared and c.list_id not in state.assigned)
+            or (not c.shared and c.list_id in state.assigned and c.new_limit == state.assigned[c.list_id])]
 
 
 def describe(store: CreditStore, changes: list[LimitChange]) -> list[str]:

@@ -256,7 +256,7 @@ def test_usage_presets_and_partial_periods(monkeypatch, demo_db, now):
 
     marked = {t for t in ticks if " of " in t and t.endswith("days)")}
     # the current month is partial unless today is its last day; no other month is
-    assert marked == (set() if hi == month_end(hi) else {f"{hi:%Y-%m} ({hi.day} of {month_end(hi).day} days)"})
+    assert marked == (set() if hi == month_end(hi) else {f"{hi:%b %Y} ({hi.day} of {month_end(hi).day} days)"})
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -674,3 +674,38 @@ def test_a_purchase_by_another_process_keeps_last_years_usage_report(monkeypatch
     # only the answers about every message again: the countries offered and the data's span (issue 31: a link's
     # dates are brought back to it)
     assert common.ANSWERS.computed - computed <= 2
+
+
+def test_a_negative_or_unchanged_limit_is_refused_with_a_reason_and_writes_nothing(monkeypatch, tmp_path, now):
+    """Issue 32: typing -500 answered "Done. Promo negozi: a limit of 10,246 -> a limit of 10,246" and wrote a
+    0-credit History entry."""
+    from datetime import timedelta
+
+    path = tmp_path / "a.duckdb"
+    with CreditStore.open(path) as s:
+        s.add_list("a", "Promo negozi")
+        s.purchase(20_000, now - timedelta(days=1), expiring=False)
+        s.assign("a", 10_246, now - timedelta(hours=20))
+        before = len(s.controls)
+    at = app(monkeypatch, path)
+    at.switch_page("app_pages/assign.py").run()
+    at.number_input(key="one_value_a").set_value(-500).run()
+    assert any("-500 cannot be a limit" in e.value for e in at.error) and at.button(key="one_go").disabled
+    at.number_input(key="one_value_a").set_value(10_246).run()
+    assert any("already has a limit of 10,246: nothing to change" in i.value for i in at.info)
+    assert at.button(key="one_go").disabled
+    with CreditStore.open(path) as s:
+        assert len(s.controls) == before
+
+
+def test_history_says_what_a_bad_link_had_and_writes_the_link_back(monkeypatch, demo_db):
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/history.py")
+    at.query_params.update({"kind": ["purchase", "bogus"], "from": "2026-13-45"})
+    at.run()
+    assert not at.exception, at.exception
+    said = " ".join(w.value for w in at.warning)
+    assert "bogus" in said and "is not a date" in said
+    assert at.query_params.get("kind") == "purchase" and "from" not in at.query_params
+    at.run()  # once written back, the link has nothing more to say
+    assert not at.warning

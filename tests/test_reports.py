@@ -425,3 +425,13 @@ def test_pages_of_messages_by_time_are_the_messages_in_order_once_each(minutes, 
     past = messages_page(s, f, page=first.pages + 1, page_size=size, descending=descending)
     assert past.rows.empty and past.total_rows == len(want)  # past the last page: no rows, the same totals
     s.close()
+
+
+def test_the_workbook_chart_gives_each_list_its_colour_on_the_pages(acct, tmp_path):
+    from credits_core.palette import list_colour
+
+    out = tmp_path / "r.xlsx"
+    write_workbook(acct, ReportFilter(period="month"), out)
+    chart = load_workbook(out)["Usage"]._charts[0]  # noqa: SLF001 - openpyxl has no public list of a sheet's charts
+    fills = [str(s.graphicalProperties.solidFill.srgbClr).upper() for s in chart.series]
+    assert fills == [list_colour(acct.list_ids.index(x)).lstrip("#").upper() for x in ("a", "b")]
