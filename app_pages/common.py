@@ -281,10 +281,52 @@ LEGEND_BELOW = alt.Legend(orient="bottom", direction="horizontal", columns=3, la
 
 def draw_chart(chart, file_name: str = "chart", **kwargs) -> None:
     """A Vega-Lite chart 380 px high across the page, drawn as SVG (every mark an element the browser tests and
-    screen readers can find); its menu saves it as SVG or PNG named ``file_name`` (the view's name)."""
-    meta = {"embedOptions": {"renderer": "svg", "downloadFileName": file_name,
-                             "actions": {"export": True, "source": False, "compiled": False, "editor": False}}}
-    st.altair_chart(chart.properties(height=380, usermeta=meta), width="stretch", **kwargs)
+    screen readers can find), with links that save it as SVG or PNG named ``file_name`` (the view's name; the
+    toolbar's own "Download as PNG" names its file after the time, and Streamlit turns Vega's export menu off)."""
+    st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch",
+                    **kwargs)
+    name = re.sub(r"[^A-Za-z0-9.\-]+", "-", file_name)[:120] or "chart"
+    st.html(CHART_SAVE.replace("{name}", escape(name)), unsafe_allow_javascript=True)
+
+
+# a fixed script (nothing from data or the URL in it; the name is an attribute of letters, digits, dots and dashes):
+# the links save the chart just above them, the SVG the page draws, as SVG or as a PNG drawn from it
+CHART_SAVE = """<style>.cs {font-size: 0.8rem; color: rgba(49, 51, 63, 0.7); margin-top: -0.5rem;}
+.cs a {color: inherit; margin-right: 0.8rem; cursor: pointer;}</style>
+<div class="cs" data-name="{name}">Save the chart: <a data-kind="svg" role="button">SVG</a><a data-kind="png"
+role="button">PNG</a></div>
+<script>
+(() => {
+  const boxes = [...document.querySelectorAll('div.cs[data-name]')].filter(b => !b.dataset.ready);
+  for (const box of boxes) {
+    box.dataset.ready = "1";
+    const chart = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')]
+      .filter(s => s.compareDocumentPosition(box) & Node.DOCUMENT_POSITION_FOLLOWING).pop();
+    const save = (href, ext) => {
+      const a = document.createElement('a');
+      a.href = href; a.download = box.dataset.name + '.' + ext; document.body.appendChild(a); a.click(); a.remove();
+    };
+    box.querySelectorAll('a[data-kind]').forEach(link => link.addEventListener('click', () => {
+      const svg = chart();
+      if (!svg) return;
+      const copy = svg.cloneNode(true);
+      copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+      const text = new XMLSerializer().serializeToString(copy);
+      const url = URL.createObjectURL(new Blob([text], {type: 'image/svg+xml'}));
+      if (link.dataset.kind === 'svg') { save(url, 'svg'); return; }
+      const img = new Image();
+      img.onload = () => {
+        const c = document.createElement('canvas'), k = 2, r = svg.getBoundingClientRect();
+        c.width = r.width * k; c.height = r.height * k;
+        const g = c.getContext('2d'); g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height);
+        g.drawImage(img, 0, 0, c.width, c.height);
+        save(c.toDataURL('image/png'), 'png');
+      };
+      img.src = url;
+    }));
+  }
+})();
+</script>"""
 
 
 def period_words(start, period: str) -> str:
@@ -442,7 +484,8 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             delta, ratio = v
             if delta is None or pd.isna(delta):
                 return f'<td class="n"{data}>{BLANK}</td>'
-            pct = "" if ratio is None or pd.isna(ratio) else f' <span class="pct">({ratio:+.0%})</span>'
+            said = None if ratio is None or pd.isna(ratio) else "new" if ratio == float("inf") else f"{ratio:+.0%}"
+            pct = f' <span class="pct">({said})</span>' if said else ""
             return f'<td class="n"{data}><span>{escape(f"{delta:+,.0f}")}{pct}</span></td>'
         if v is None or (not isinstance(v, str) and not isinstance(v, tuple) and pd.isna(v)):
             text = BLANK

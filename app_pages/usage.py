@@ -318,7 +318,8 @@ def report_body() -> None:
             if not (by_list["unpriced_credits"] > 0).any():  # a column of zeros says nothing
                 by_list = by_list.drop(columns=["unpriced_credits"])
             by_list = by_list.assign(**{  # each change beside its ratio to what it is compared with
-                col: [(c, c / b if b else None) for c, b in zip(by_list[col], by_list[base], strict=True)]
+                col: [(c, c / b if b else float("inf") if c else None)  # spent nothing before: new
+                      for c, b in zip(by_list[col], by_list[base], strict=True)]
                 for col, base in (("change", "previous_credits"), ("change_last_year", "last_year_credits"))
                 if col in by_list})
             static_table(by_list, {

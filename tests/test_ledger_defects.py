@@ -181,8 +181,8 @@ def test_a_report_is_not_split_by_another_processs_write(tmp_path, monkeypatch):
     original = reports_module.usage_source
     writer: list[threading.Thread] = []
 
-    def boundary_then_a_purchase(store):
-        table = original(store)
+    def boundary_then_a_purchase(store, f=None):
+        table = original(store, f)
         t = threading.Thread(target=lambda: b.purchase(10, now()))  # folds the pending send into the rollup
         t.start()
         t.join(0.8)  # before the fix the purchase got in here, between the boundary and the query
