@@ -9,6 +9,10 @@ Measures: each page on a fresh load (a new browser context), each page on a fres
 purchase of one credit recorded by another process, as a CLI command or cron job would), each page after a sidebar
 click, and on the Usage page a preset switch, a click on a bar (until its messages are shown) and a search. The
 write is made on a copy of the database, so the demo file is left as it was.
+
+Also: a minimal page with one Plotly chart (the Expiry page is measured beside it: Plotly's script costs a tab's first
+Plotly chart ~1.5 s), and the first load after the server started, of the minimal page and of the Overview (the
+landing page: a new server, nothing computed yet), each on a server of its own started for that load.
 """
 
 from __future__ import annotations
@@ -94,6 +98,15 @@ def main() -> None:
         with running_app(db, script="bench/minimal/app.py") as minimal:
             fresh(browser, minimal)  # warm-up
             results["minimal page, fresh load"] = [fresh(browser, minimal) for _ in range(args.runs)]
+        with running_app(db, script="bench/minimal/plotly_app.py") as minimal:
+            fresh(browser, minimal)  # warm-up
+            results["minimal Plotly page, fresh load"] = [fresh(browser, minimal) for _ in range(args.runs)]
+        for script, name in (("bench/minimal/app.py", "minimal page"), (None, "Overview")):
+            times = []
+            for _ in range(args.runs):  # a server of its own each time: its first page view
+                with running_app(db, **({"script": script} if script else {})) as url:
+                    times.append(fresh(browser, url))
+            results[f"{name}, first load after start"] = times
         with running_app(db) as url:
             for path in pages:
                 fresh(browser, f"{url}/{path}")  # warm-up: the first render fills the caches
@@ -156,10 +169,15 @@ def main() -> None:
 
 def report(results: dict[str, list[float]], db: Path, runs: int) -> None:
     floor = statistics.median(results["minimal page, fresh load"])
-    print(f"{db.name}: median of {runs}, seconds (x the minimal page's fresh load, {floor:.2f} s)")
+    plotly = statistics.median(results["minimal Plotly page, fresh load"])
+    cold = statistics.median(results["minimal page, first load after start"])
+    print(f"{db.name}: median of {runs}, seconds (x the minimal page's fresh load, {floor:.2f} s; the Expiry page x "
+          f"the minimal Plotly page's, {plotly:.2f} s; first loads after start x the minimal page's, {cold:.2f} s)")
     for name, times in results.items():
         med = statistics.median(times)
-        print(f"  {name:<32} {med:6.2f} s  {med / floor:5.1f}x")
+        base = plotly if name.startswith("Expiry") and "sidebar" not in name else \
+            cold if "after start" in name else floor
+        print(f"  {name:<40} {med:6.2f} s  {med / base:5.2f}x   runs: {', '.join(f'{t:.2f}' for t in times)}")
 
 
 if __name__ == "__main__":

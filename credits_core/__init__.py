@@ -1,7 +1,8 @@
-"""SMS credits engine: the public API of SPEC section 4 (and nothing else is re-exported here)."""
+"""SMS credits engine: the public API (CreditStore, Balance, Policy and the errors; nothing else is re-exported
+here). docs/rules.md says what it keeps."""
 
-from .errors import CreditsError, InsufficientCredits, StoreBusy, StoreInUse
-from .policy import Policy
-from .store import Balance, CreditStore
+from credits_core.errors import CreditsError, InsufficientCredits, StoreBusy, StoreInUse
+from credits_core.policy import Policy
+from credits_core.store import Balance, CreditStore
 
 __all__ = ["Balance", "CreditStore", "CreditsError", "InsufficientCredits", "Policy", "StoreBusy", "StoreInUse"]

@@ -14,10 +14,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from .calendar import fmt_local, rome_instant, utc_us
-from .cli_store import configure
-from .cli_store import open_store as _open
-from .errors import CreditsError
+from credits_core.calendar import fmt_local, rome_instant, utc_us
+from credits_core.cli_store import configure
+from credits_core.cli_store import open_store as _open
+from credits_core.errors import CreditsError
 
 
 def _instant(text: str) -> datetime:
@@ -40,7 +40,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     that fails (or is killed) leaves no database behind, and ``--force`` replaces the old file in one step."""
     import os
 
-    from .demo import build_demo
+    from credits_core.demo import build_demo
 
     target = Path(args.db)
     if target.exists() and not args.force:
@@ -91,19 +91,19 @@ def cmd_balance(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .export import run_report_command
+    from credits_core.export import run_report_command
 
     return run_report_command(args)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .importer import run_import_command
+    from credits_core.importer import run_import_command
 
     return run_import_command(args)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .verify import verify
+    from credits_core.verify import verify
 
     with _open(args.db, read_only=True) as store:
         problems = verify(store)
@@ -118,7 +118,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from .alerts import SmtpSettings, run
+    from credits_core.alerts import SmtpSettings, run
 
     settings = SmtpSettings.from_env()
     if settings is None and not args.dry_run:  # a cron job must not succeed silently while nothing can be sent
@@ -137,7 +137,7 @@ def mailup_settings(secrets: str | None = None):
     ``.streamlit/secrets.toml``); a ``CreditsError`` saying what is missing."""
     import tomllib
 
-    from .mailup import MailUpError, find_settings
+    from credits_core.mailup import MailUpError, find_settings
 
     path = Path(secrets or ".streamlit/secrets.toml")
     table = None
@@ -159,7 +159,7 @@ def mailup_settings(secrets: str | None = None):
 def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
-    from .mailup import Client, explained, sync
+    from credits_core.mailup import Client, explained, sync
 
     settings = mailup_settings(args.secrets)
     shown = [0.0]
@@ -279,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    os.umask(0o077)  # the database, its side files and reports are this user's alone (issue 31.6)
+    os.umask(0o077)  # the database, its side files and reports are this user's alone: others read nothing
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

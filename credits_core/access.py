@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from .errors import CreditsError
-from .store import CreditStore, write_methods
+from credits_core.errors import CreditsError
+from credits_core.store import CreditStore, write_methods
 
 MANAGER, ANALYST = "manager", "analyst"
 WRITES = write_methods(CreditStore)  # built from the @writes marks: never a list to keep in step by hand
@@ -218,7 +218,7 @@ def user_from_claims(claims: Mapping, access: Access, *, require_verified: bool 
     email = normal_email(claims.get("email"))
     if not email:
         return email, None, "the sign-in did not give an e-mail address"
-    from .bounds import control_problem
+    from credits_core.bounds import control_problem
 
     if control_problem(email, "the e-mail address"):
         return "", None, "the e-mail address the sign-in gave holds a control character"

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from .calendar import ROME, from_us, local_date, now_us
-from .errors import CreditsError
-from .forecast import Scenario, at_risk, guidance, preview
-from .ledger import POOL, holder_key
-from .store import CreditStore
+from credits_core.calendar import ROME, from_us, local_date, now_us
+from credits_core.errors import CreditsError
+from credits_core.forecast import Scenario, at_risk, guidance, preview
+from credits_core.ledger import POOL, holder_key
+from credits_core.store import CreditStore
 
 DAYS = (90, 30, 7)
 MATERIAL = 0.10

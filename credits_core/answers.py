@@ -20,8 +20,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from .filters import range_horizon
-from .store import Basis, CreditStore
+from credits_core.filters import range_horizon
+from credits_core.store import Basis, CreditStore
 
 
 class AnswerCache:

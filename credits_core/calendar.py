@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .errors import CreditsError
+from credits_core.errors import CreditsError
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ROME = "Europe/Rome"

@@ -8,15 +8,15 @@ import getpass
 import sys
 from pathlib import Path
 
-from .errors import CreditsError
-from .store import CreditStore
+from credits_core.errors import CreditsError
+from credits_core.store import CreditStore
 
 WAIT_S = 60.0
 AUTHOR: str | None = None  # --as, else the operating-system user
 
 
 def configure(wait_s: float, author: str | None) -> None:
-    from .bounds import control_problem
+    from credits_core.bounds import control_problem
 
     global WAIT_S, AUTHOR
     if author is not None and (problem := control_problem(author, "--as")):

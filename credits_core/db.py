@@ -48,8 +48,8 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import CreditsError, StoreBusy
-from .schema import APP_ID, MIGRATIONS, SCHEMA_VERSION, missing_columns
+from credits_core.errors import CreditsError, StoreBusy
+from credits_core.schema import APP_ID, MIGRATIONS, SCHEMA_VERSION, missing_columns
 
 log = logging.getLogger("credits_core")
 

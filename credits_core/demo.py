@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from .pricing import packages, rates, text_parts
-from .store import CreditStore
+from credits_core.pricing import packages, rates, text_parts
+from credits_core.store import CreditStore
 
 LISTS = [
     # list_id, name, weight, kind, limited

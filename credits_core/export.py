@@ -30,13 +30,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from . import xlsx_stream
-from .calendar import ROME, now_us, zone
-from .errors import CreditsError
-from .filters import recipient_pattern
-from .palette import list_colour
-from .periods import period_end
-from .reports import (
+from credits_core import xlsx_stream
+from credits_core.calendar import ROME, now_us, zone
+from credits_core.errors import CreditsError
+from credits_core.filters import recipient_pattern
+from credits_core.palette import list_colour
+from credits_core.periods import period_end
+from credits_core.reports import (
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
@@ -53,8 +53,8 @@ from .reports import (
     usage_by_list,
     usage_matrix,
 )
-from .store import CreditStore
-from .valuation import value_spend
+from credits_core.store import CreditStore
+from credits_core.valuation import value_spend
 
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
 RISKY = ("=", "+", "-", "@", "\t", "\r")
@@ -553,13 +553,13 @@ def within_span(f: ReportFilter, span: tuple[date, date] | None) -> ReportFilter
 
 def run_report_command(args) -> int:
     """The ``report`` CLI command."""
-    from .cli_store import open_store as _open
+    from credits_core.cli_store import open_store as _open
 
     f = ReportFilter(_parse_date(args.date_from, "--from"), _parse_date(args.date_to, "--to"), tuple(args.lists),
                      (), None, args.by)
     settings = None
     if args.email_to:  # checked before the work, so that a missing setting never costs a report
-        from .alerts import SmtpSettings
+        from credits_core.alerts import SmtpSettings
 
         if not args.xlsx:
             raise CreditsError("--email-to sends the workbook: use it with --xlsx")
@@ -589,7 +589,7 @@ def run_report_command(args) -> int:
             sys.stderr.write("\n")
             print(f"wrote {args.xlsx}: sheets {', '.join(info['sheets'])}; {info['messages']:,} messages")
             if settings is not None:
-                from .alerts import email, send
+                from credits_core.alerts import email, send
 
                 period = f"{f.date_from or 'the first message'} to {f.date_to or 'today'}"
                 send(settings, [email(settings, f"SMS credits usage report, {period}",

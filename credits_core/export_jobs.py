@@ -36,10 +36,10 @@ import time
 import weakref
 from pathlib import Path
 
-from .errors import CreditsError
-from .export import duration, safe_frame, write_workbook
-from .filters import ReportFilter
-from .store import CreditStore
+from credits_core.errors import CreditsError
+from credits_core.export import duration, safe_frame, write_workbook
+from credits_core.filters import ReportFilter
+from credits_core.store import CreditStore
 
 MAX_AGE_S = 3600.0
 BASE = Path(tempfile.gettempdir())
@@ -194,7 +194,7 @@ class ExportJob:
             raise Cancelled
 
     def _run(self) -> None:
-        from .reports import iter_messages
+        from credits_core.reports import iter_messages
 
         db_path, f, with_messages, preset, search, view = self._args
         try:

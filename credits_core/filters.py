@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from .calendar import local_midnight_us
-from .errors import CreditsError
-from .journal import ROLLUP_SELECT
-from .store import CreditStore
+from credits_core.calendar import local_midnight_us
+from credits_core.errors import CreditsError
+from credits_core.journal import ROLLUP_SELECT
+from credits_core.store import CreditStore
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 MAX_SEARCH = 200  # characters of a search (a number, an id, a few words)

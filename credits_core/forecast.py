@@ -25,8 +25,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from . import ledger
-from .calendar import (
+from credits_core import ledger
+from credits_core.calendar import (
     ROME,
     add_years,
     expiry_instant_us,
@@ -38,14 +38,14 @@ from .calendar import (
     utc_us,
     zone,
 )
-from .errors import CreditsError, InsufficientCredits
-from .filters import select
-from .ledger import POOL, Control, MessageArrays, OverdrawError, State
-from .policy import Policy
-from .pricing import message_cost, package, packages
-from .reservations import Reservations
-from .store import CreditStore
-from .valuation import lot_prices, value_of
+from credits_core.errors import CreditsError, InsufficientCredits
+from credits_core.filters import select
+from credits_core.ledger import POOL, Control, MessageArrays, OverdrawError, State
+from credits_core.policy import Policy
+from credits_core.pricing import message_cost, package, packages
+from credits_core.reservations import Reservations
+from credits_core.store import CreditStore
+from credits_core.valuation import lot_prices, value_of
 
 DAY_US = 86_400_000_000
 

@@ -38,11 +38,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import bounds
-from .calendar import utc_us
-from .errors import CreditsError, StorageError
-from .messages import OPTIONAL, REQUIRED, MessagesRejected
-from .store import CreditStore
+from credits_core import bounds
+from credits_core.calendar import utc_us
+from credits_core.errors import CreditsError, StorageError
+from credits_core.messages import OPTIONAL, REQUIRED, MessagesRejected
+from credits_core.store import CreditStore
 
 KINDS = {
     "lists": (["list_id"], ["name"]),
@@ -386,7 +386,7 @@ Apply = Callable[[], None]  # writes a validated file, inside the import's batch
 
 
 def _mailup_export(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Apply:
-    from .mailup import prepare_export
+    from credits_core.mailup import prepare_export
 
     prepared = prepare_export(store, df, report, report.date_order)
 
@@ -630,7 +630,7 @@ def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:
 
 def run_import_command(args) -> int:
     """The ``import`` CLI command: exit 0 imported, 1 rejected."""
-    from .cli_store import open_store as _open
+    from credits_core.cli_store import open_store as _open
 
     path = Path(args.file)
     if not path.exists():

@@ -26,14 +26,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import ledger
-from .calendar import ROME, fmt_local, local_date, now_us
-from .db import set_meta
-from .errors import CreditsError, InsufficientCredits
-from .ledger import Checkpoint, Control, Cut, MessageArrays, OverdrawError, State
-from .message_ids import KnownIds
-from .schema import DERIVED_VERSION
-from .snapshot import MIN_KEY, Snapshot, messages_after, new_revision
+from credits_core import ledger
+from credits_core.calendar import ROME, fmt_local, local_date, now_us
+from credits_core.db import set_meta
+from credits_core.errors import CreditsError, InsufficientCredits
+from credits_core.ledger import Checkpoint, Control, Cut, MessageArrays, OverdrawError, State
+from credits_core.message_ids import KnownIds
+from credits_core.schema import DERIVED_VERSION
+from credits_core.snapshot import MIN_KEY, Snapshot, messages_after, new_revision
 
 MAX_AMOUNT = 10**15  # R1: every amount and every total the ledger keeps stays below this
 FOLD_AFTER = 5_000  # single sends waiting to be folded into the rollup before a send folds them

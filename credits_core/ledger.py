@@ -32,10 +32,10 @@ from datetime import date
 
 import numpy as np
 
-from .calendar import expires_on, expiry_instant_us, fmt_local
-from .errors import CreditsError, InsufficientCredits
-from .policy import Policy
-from .split import split
+from credits_core.calendar import expires_on, expiry_instant_us, fmt_local
+from credits_core.errors import CreditsError, InsufficientCredits
+from credits_core.policy import Policy
+from credits_core.split import split
 
 
 class Holder(enum.Enum):

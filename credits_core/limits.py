@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .calendar import utc_us
-from .errors import CreditsError, InsufficientCredits
-from .store import CreditStore
+from credits_core.calendar import utc_us
+from credits_core.errors import CreditsError, InsufficientCredits
+from credits_core.store import CreditStore
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
 
 def spent_last_days(store: CreditStore, days: int = 30) -> dict[str, int]:
     """Credits each list spent in the last ``days`` Rome days (today included)."""
-    from .reports import ReportFilter, usage_by_list
-    from .views import rome_today
+    from credits_core.reports import ReportFilter, usage_by_list
+    from credits_core.views import rome_today
 
     today = rome_today()
     by = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"), with_cost=False)

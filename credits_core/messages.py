@@ -19,12 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import bounds
-from .errors import CreditsError
-from .ledger import MessageArrays
+from credits_core import bounds
+from credits_core.errors import CreditsError
+from credits_core.ledger import MessageArrays
 
 if TYPE_CHECKING:
-    from .snapshot import Snapshot
+    from credits_core.snapshot import Snapshot
 
 REQUIRED = ("message_id", "list_id", "sent_at", "credits")
 OPTIONAL = ("country", "parts", "campaign_id", "recipient", "text")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from .errors import CreditsError
+from credits_core.errors import CreditsError
 
 CONSUMPTION_ORDERS = ("non_expiring_first", "earliest_expiry_first")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import CreditsError
+from credits_core.errors import CreditsError
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -19,22 +19,21 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from .calendar import ROME, fmt_local, from_us, local_date, now_us
-from .errors import CreditsError
-from .filters import (  # ReportFilter and the WHERE clauses are re-exported: reports is where readers look
+from credits_core.calendar import ROME, fmt_local, from_us, local_date, now_us
+from credits_core.errors import CreditsError
+from credits_core.filters import (
     EVERYTHING,
-    PERIODS,  # noqa: F401
     ReportFilter,
-    message_where,  # noqa: F401
+    message_where,
     select,
     usage_source,
     usage_where,
     within_range,
 )
-from .ledger import POOL
-from .periods import Comparison, comparisons, coverage
-from .store import CreditStore
-from .valuation import message_costs, value_spend
+from credits_core.ledger import POOL
+from credits_core.periods import Comparison, comparisons, coverage
+from credits_core.store import CreditStore
+from credits_core.valuation import message_costs, value_spend
 
 UNKNOWN = "unknown (recorded before authors were kept)"
 AUTOMATIC = "automatic (expiry rule)"
@@ -56,7 +55,7 @@ def one_turn(fn):
 @one_turn
 def countries(store: CreditStore) -> list[str]:
     """Countries a filter can offer: those in the messages (the rollup) and those of the rates file."""
-    from .pricing import rates
+    from credits_core.pricing import rates
 
     got = {r[0] for r in select(store, f"SELECT DISTINCT country FROM {usage_source(store)} "
                                      f"WHERE country IS NOT NULL").fetchall()}
@@ -130,7 +129,7 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits", "coverage"]
     if rng is None or not lists:
         return pd.DataFrame(columns=cols)
-    from .usage_view import periods_in
+    from credits_core.usage_view import periods_in
 
     n = periods_in(rng[0], rng[1], f.period)
     if n * len(lists) > MAX_REPORT_ROWS:  # a grid of millions of days would pin the server: never built
@@ -442,7 +441,7 @@ def _names(store: CreditStore) -> tuple[np.ndarray, dict[str, str], dict[str, st
     """What message rows show instead of ids: list names by list number, campaign names, country names, and the
     campaigns whose credits are estimated (texts with merge tags). Kept per store until a list or campaign name
     changes (``Basis.names``): a page of messages does not read them again."""
-    from .pricing import country_names
+    from credits_core.pricing import country_names
 
     fingerprint = store.basis().names
     held = _NAMES.get(store)

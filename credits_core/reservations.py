@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from .ledger import POOL, Holder, State
+from credits_core.ledger import POOL, Holder, State
 
 Bucket = str | Holder  # a limited list's id, or POOL
 

@@ -24,13 +24,13 @@ from datetime import date
 import duckdb
 import numpy as np
 
-from . import ledger
-from .calendar import local_date
-from .db import meta
-from .errors import CreditsError
-from .ledger import Checkpoint, Control, Cut, MessageArrays, State
-from .policy import Policy
-from .schema import DERIVED_VERSION
+from credits_core import ledger
+from credits_core.calendar import local_date
+from credits_core.db import meta
+from credits_core.errors import CreditsError
+from credits_core.ledger import Checkpoint, Control, Cut, MessageArrays, State
+from credits_core.policy import Policy
+from credits_core.schema import DERIVED_VERSION
 
 MIN_KEY = (-(2**62), -(2**62))
 # messages after the key (instant, seq): the parameters are the instant twice, then seq

@@ -1,4 +1,5 @@
-"""``CreditStore``: the public engine API of SPEC section 4, on one DuckDB file shared by any number of processes.
+"""``CreditStore``: the public engine API (the rules it keeps: docs/rules.md), on one DuckDB file shared by any number
+of processes.
 
 The store is a small facade over three pieces:
 
@@ -30,15 +31,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from . import bounds, journal, ledger, reservations
-from .calendar import fmt_local, from_us, now_us, utc_us
-from .db import Database, ReadCursor
-from .errors import CreditsError, storage_error
-from .ledger import Checkpoint, Control, MessageArrays, State
-from .message_ids import KnownIds
-from .messages import prepare_messages
-from .policy import Policy
-from .snapshot import (
+from credits_core import bounds, journal, ledger, reservations
+from credits_core.calendar import fmt_local, from_us, now_us, utc_us
+from credits_core.db import Database, ReadCursor
+from credits_core.errors import CreditsError, storage_error
+from credits_core.ledger import Checkpoint, Control, MessageArrays, State
+from credits_core.message_ids import KnownIds
+from credits_core.messages import prepare_messages
+from credits_core.policy import Policy
+from credits_core.snapshot import (
     MIN_KEY,
     Snapshot,
     is_stale,
@@ -156,7 +157,7 @@ def describe_policy(policy: Policy) -> str:
 
 
 class CreditStore:
-    """The ledger of one account. Open with ``CreditStore.open(path)``; see SPEC section 4."""
+    """The ledger of one account. Open with ``CreditStore.open(path)``; the rules it keeps are in docs/rules.md."""
 
     # -- opening -------------------------------------------------------------------------------------------------
 
@@ -594,7 +595,7 @@ class CreditStore:
     @writes
     def mailup_id_key(self) -> str:
         """This file's key for MailUp sending ids (``schema.mailup_id_key``), created on first use."""
-        from .schema import mailup_id_key
+        from credits_core.schema import mailup_id_key
 
         with self._writing() as cur:
             return mailup_id_key(cur)

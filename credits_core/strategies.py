@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from .calendar import ROME, local_date, now_us
-from .forecast import DAY_US, Preview, Scenario, daily_rates, expiry_plan, monthly_pace, preview
-from .ledger import POOL
-from .pricing import packages
-from .store import CreditStore
-from .valuation import value_of
+from credits_core.calendar import ROME, local_date, now_us
+from credits_core.forecast import DAY_US, Preview, Scenario, daily_rates, expiry_plan, monthly_pace, preview
+from credits_core.ledger import POOL
+from credits_core.pricing import packages
+from credits_core.store import CreditStore
+from credits_core.valuation import value_of
 
 MAX_PURCHASES = 10  # buy-before-each-deadline looks twenty years ahead at most
 

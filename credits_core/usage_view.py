@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from .periods import PRESETS, preset_of, preset_range
+from credits_core.periods import PRESETS, preset_of, preset_range
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 TABS = {"lists": "Per list", "periods": "Periods × lists", "messages": "Messages (drill-down)"}

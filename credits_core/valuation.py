@@ -22,12 +22,12 @@ from decimal import Decimal, localcontext
 import numpy as np
 import pandas as pd
 
-from .calendar import local_date, local_midnight_us
-from .errors import CreditsError
-from .filters import ReportFilter, message_where, select, usage_source, usage_where, within_range
-from .journal import ROME_DAY
-from .ledger import Cut
-from .store import CreditStore
+from credits_core.calendar import local_date, local_midnight_us
+from credits_core.errors import CreditsError
+from credits_core.filters import ReportFilter, message_where, select, usage_source, usage_where, within_range
+from credits_core.journal import ROME_DAY
+from credits_core.ledger import Cut
+from credits_core.store import CreditStore
 
 DIMENSIONS = ("period", "list_id", "country", "campaign_id")
 CENT = Decimal("0.01")

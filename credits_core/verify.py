@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
-from . import ledger, reservations
-from .calendar import now_us
-from .journal import ROLLUP_SELECT
-from .ledger import State
-from .snapshot import MIN_KEY, messages_after, state_at
-from .store import CreditStore
+from credits_core import ledger, reservations
+from credits_core.calendar import now_us
+from credits_core.journal import ROLLUP_SELECT
+from credits_core.ledger import State
+from credits_core.snapshot import MIN_KEY, messages_after, state_at
+from credits_core.store import CreditStore
 
 
 def _canon(value: object) -> str:

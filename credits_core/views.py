@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from .calendar import ROME, from_us, local_date, local_midnight_us, now_us
-from .forecast import campaigns
-from .ledger import POOL
-from .reports import ReportFilter, usage_by_list
-from .store import CreditStore
+from credits_core.calendar import ROME, from_us, local_date, local_midnight_us, now_us
+from credits_core.forecast import campaigns
+from credits_core.ledger import POOL
+from credits_core.reports import ReportFilter, usage_by_list
+from credits_core.store import CreditStore
 
 
 @dataclass(frozen=True)

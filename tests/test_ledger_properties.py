@@ -176,7 +176,7 @@ def test_one_run_equals_chunked_runs(account):
        days=st.integers(1, 1200))
 def test_the_single_send_fast_path_equals_the_replay(lots, limit, list_id, credits, days):
     """ledger.append_one (a single send appended inside the head lot) gives the replay's tail, or declines."""
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
     import numpy as np
 
@@ -200,8 +200,15 @@ def test_the_single_send_fast_path_equals_the_replay(lots, limit, list_id, credi
         _, slow = replay(state, (base + 10, 99), [], msgs, ["a", "b"], policy, [])
     except (InsufficientCredits, CreditsError):
         slow = None
+    # it declines exactly when the replay has more to do than take the credits from the head lot: an expiry due by
+    # then, the head lot (R5: non-expiring first, then the earliest expiry, purchase, id) too small, or an overdraw
+    held = [lot for lot in state.lots.values() if lot.remaining > 0]
+    head = min(held, key=lambda x: (x.expiring, x.expires_on or date.min, x.purchased_us, x.lot_id)) if held else None
+    due = state.next_expiry_us(policy)
+    declines = (due is not None and due <= t_us) or head is None or head.remaining <= credits or slow is None
+    assert (fast is None) == declines, (fast, declines)
     if fast is not None:
-        assert slow is not None and fast.to_dict() == slow.to_dict()
+        assert fast.to_dict() == slow.to_dict()
 
 
 class NotedStatesMachine(LedgerMachine):

@@ -9,12 +9,19 @@
 * ``export_file``: the SMS statistics export in any of the layouts MailUp lets a customer choose.
 """
 
-from .client import Client
-from .credits import countries_of, country_of, price_text
-from .export_file import prepare_export
-from .reconcile import apply_matching_limits, estimated_credits, explain, explained, matching_limits, reconciliation
-from .settings import MailUpError, MailUpSettings, find_settings
-from .sync import SyncReport, sync
+from credits_core.mailup.client import Client
+from credits_core.mailup.credits import countries_of, country_of, price_text
+from credits_core.mailup.export_file import prepare_export
+from credits_core.mailup.reconcile import (
+    apply_matching_limits,
+    estimated_credits,
+    explain,
+    explained,
+    matching_limits,
+    reconciliation,
+)
+from credits_core.mailup.settings import MailUpError, MailUpSettings, find_settings
+from credits_core.mailup.sync import SyncReport, sync
 
 __all__ = ["Client", "MailUpError", "MailUpSettings", "SyncReport", "apply_matching_limits", "countries_of",
            "country_of", "estimated_credits", "explain", "explained", "find_settings", "matching_limits",

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 import httpx
 import stamina
 
-from .settings import MailUpError, MailUpSettings
+from credits_core.mailup.settings import MailUpError, MailUpSettings
 
 MAX_RETRY_AFTER_S = 120.0
 MAX_PAGES = 100_000  # a read with no count to bound it stops here (a server that pages forever)

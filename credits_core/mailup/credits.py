@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
-from ..pricing import rates, text_parts
+from credits_core.pricing import rates, text_parts
 
 DELIVERED, QUEUED, ERROR = 0, 1, 2
 MERGE_TAG = re.compile(r"\[([^\[\]\r\n]{1,60})\]")

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..store import CreditStore
-from .credits import DELIVERED, ERROR, QUEUED, convert, countries_of, digits_of, price_text, rates_of
+from credits_core.mailup.credits import DELIVERED, ERROR, QUEUED, convert, countries_of, digits_of, price_text, rates_of
+from credits_core.store import CreditStore
 
 STATUS_WORDS = {"0": DELIVERED, "delivered": DELIVERED, "consegnato": DELIVERED, "ok": DELIVERED,
                 "1": QUEUED, "queued": QUEUED, "pending": QUEUED, "in coda": QUEUED, "sent": QUEUED,
@@ -100,7 +100,7 @@ class Prepared:
     new_parts: list[tuple[str, int]] = field(default_factory=list)  # campaigns priced here for the first time
 
     def messages(self, key: str) -> pd.DataFrame:
-        from .credits import TextPricing, empty_messages
+        from credits_core.mailup.credits import TextPricing, empty_messages
 
         frames = [convert(sms, list_id, text, TextPricing(parts, ""), key, rows, countries=countries).messages
                   for sms, list_id, text, parts, rows, countries in self.groups]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from ..store import CreditStore
+from credits_core.store import CreditStore
 
 COLUMNS = ["list_id", "name", "mailup", "ledger", "available", "difference", "reason"]
 # reason: agree, agree_available (MailUp's total is the ledger's available), ledger_higher, mailup_higher,
@@ -67,7 +67,7 @@ def _reason(mailup: int, ours: int, available: int) -> str:
 
 def estimated_credits(store: CreditStore) -> int:
     """Credits recorded for messages whose text has merge tags (priced for the worst case, not MailUp's charge)."""
-    from ..filters import select
+    from credits_core.filters import select
 
     return int(select(store, "SELECT coalesce(sum(m.credits), 0) FROM messages m JOIN campaign_info c "
                              "USING (campaign_id) WHERE c.estimated").fetchall()[0][0])
@@ -115,7 +115,7 @@ def explained(store: CreditStore) -> pd.DataFrame:
 
 def matching_limits(store: CreditStore) -> list:
     """The limit changes that make every list MailUp reports match it (previewed, then applied by a manager)."""
-    from ..limits import LimitChange
+    from credits_core.limits import LimitChange
 
     status = store.mailup_status()
     if status is None:
@@ -127,7 +127,7 @@ def matching_limits(store: CreditStore) -> list:
 
 def apply_matching_limits(store: CreditStore) -> int:
     """Record the assignments that make the lists match MailUp, in one transaction, with one History entry."""
-    from ..limits import apply_limits, describe
+    from credits_core.limits import apply_limits, describe
 
     changes = matching_limits(store)
     if not changes:

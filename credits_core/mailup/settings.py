@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..errors import CreditsError
+from credits_core.errors import CreditsError
 
 AUTH_URL = "https://services.mailup.com"
 API_URL = "https://services.mailup.com/API/v1.1/Rest/ConsoleService.svc"

@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import CreditsError, InsufficientCredits, StorageError
-from ..store import CreditStore
-from .client import Client, Paging
-from .credits import MERGE_TAG, Converted, TextPricing, convert, parse_sent, parse_status, price_text
-from .settings import MailUpError
+from credits_core.errors import CreditsError, InsufficientCredits, StorageError
+from credits_core.mailup.client import Client, Paging
+from credits_core.mailup.credits import MERGE_TAG, Converted, TextPricing, convert, parse_sent, parse_status, price_text
+from credits_core.mailup.settings import MailUpError
+from credits_core.store import CreditStore
 
 ORDER = "SentDate desc"  # MailUp's documented orderby: the newest first
 PROBE = 250  # the first page of a complete message's read: a night's new sendings of most messages, in one call
