@@ -36,8 +36,8 @@ from credits_core.access import (
     user_from_claims,
 )
 from credits_core.answers import AnswerCache
+from credits_core.calendar import rome_today
 from credits_core.palette import POOL_COLOUR, list_colour
-from credits_core.views import rome_today
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_USER = local_user()  # the author of writes made without sign-in

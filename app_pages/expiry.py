@@ -9,12 +9,13 @@ import streamlit as st
 from app_pages.charts import Drop, Trace, file_name, held_over_time
 from app_pages.common import cached, db_path, empty_state, eur, gate, n, read_only, safe_text, static_table
 from credits_core import CreditsError
-from credits_core.calendar import ROME, rome_instant
+from credits_core.calendar import ROME, rome_instant, rome_today
 from credits_core.export import frame_to_xlsx
 from credits_core.forecast import (
     Scenario,
     campaign_cost,
     campaign_quote,
+    campaign_table,
     campaigns,
     cancel_campaign,
     check_scenario,
@@ -26,7 +27,6 @@ from credits_core.ledger import POOL
 from credits_core.palette import WAY_COLOURS
 from credits_core.pricing import packages, rates
 from credits_core.strategies import drops, last_day_to_use, non_expiring_sent, planner, smallest_package
-from credits_core.views import campaign_table, rome_today
 
 st.title("⏳ Expiry")
 st.caption("Credits expire at 00:00 Italian time (Europe/Rome) on their expiry day, so the day before is the last day "

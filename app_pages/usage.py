@@ -33,6 +33,7 @@ from app_pages.common import (
     store,
     table,
 )
+from credits_core.calendar import rome_today
 from credits_core.export import estimate, searched_words, view_file_name
 from credits_core.export_jobs import ExportJob
 from credits_core.filters import MAX_SEARCH
@@ -53,7 +54,6 @@ from credits_core.reports import (
 from credits_core.reports import countries as report_countries
 from credits_core.usage_view import DRILLS, PAGE_SIZES, PERIODS, SORTS, TABS, parse_view, resolve_pick
 from credits_core.valuation import value_spend
-from credits_core.views import rome_today
 
 DRILL_WORDS = {"list": "List", "campaign": "Campaign", "country": "Country"}
 SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "country": "Country",

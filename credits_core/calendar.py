@@ -97,3 +97,8 @@ def rome_instant(wall: datetime, name: str = "at") -> datetime:
 def fmt_local(us: int, tz: str = ROME) -> str:
     """A human label of an instant in local time, with the zone abbreviation (CET/CEST)."""
     return from_us(us).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def rome_today() -> date:
+    """Today on the Rome calendar (the wall clock, or the clock a test froze)."""
+    return local_date(now_us())

@@ -111,6 +111,37 @@ def cancel_campaign(store: CreditStore, campaign_id: str) -> None:
     store.cancel_campaign(campaign_id)
 
 
+def campaign_status(r, now: int) -> str:
+    """A scheduled campaign's state in words (R15)."""
+    if r.due_not_recorded(now):
+        return "due, not recorded"
+    if r.recorded and r.reserved:
+        return "partly recorded"
+    if r.recorded:
+        return "recorded"
+    return "scheduled"
+
+
+def campaign_table(store: CreditStore) -> pd.DataFrame:
+    """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, estimated
+    credits, credits of its messages recorded, credits still reserved (R15), status."""
+    camp = campaigns(store)
+    reservations = store.reservations()
+    res = {r.campaign_id: r for r in reservations.campaigns}
+    rows = [res[c] for c in camp["campaign_id"]]
+    return pd.DataFrame({
+        "Campaign": camp["campaign_id"],
+        "List": [store.list_name(x) for x in camp["list_id"]],
+        "Scheduled (Rome)": camp["scheduled_at"].dt.tz_convert(ROME).dt.tz_localize(None),
+        "Text": camp["text"],
+        "Recipients": ["; ".join(f"{c}: {n:,}" for c, n in sorted(r.items())) for r in camp["recipients"]],
+        "Credits": camp["credits"].astype("int64"),
+        "Recorded": pd.array([r.recorded for r in rows], "int64"),
+        "Still reserved": pd.array([r.reserved for r in rows], "int64"),
+        "Status": [campaign_status(r, reservations.now_us) for r in rows],
+    })
+
+
 def at_risk(store: CreditStore, res: Reservations | None = None) -> pd.DataFrame:
     """Buckets whose remaining credits no longer cover what their campaigns still reserve (R15), with those
     campaigns: bucket (a list id or POOL), remaining, reserved, campaigns_at_risk (ids)."""
@@ -556,60 +587,6 @@ def _in_eur(credits: int, per_credit: Decimal | None) -> str:
     return "" if per_credit is None else f" (€{(per_credit * credits).quantize(Decimal('1')):,})"
 
 
-@dataclass(frozen=True)
-class WhatIf:
-    """A what-if against things as they stand, on the same horizon: what it postpones and what it loses."""
-
-    sentences: list[str]
-    postponed: int  # credits that no longer expire at the first deadline as things stand
-    lost_before: int  # credits lost by the end of the baseline's horizon, as things stand
-    lost_after: int  # the same horizon, with the change
-    lost_later: int  # lost after the baseline's horizon, with the change (the postponed ones that still expire)
-
-
-def whatif(store: CreditStore, base: Preview, alt: Preview, scenario: Scenario, notes: list[str],
-           today_us: int | None = None) -> WhatIf:
-    """Compare on the same horizon (the baseline's), separate postponed from lost, in credits and euros; a purchase
-    that comes after the deadline says first that it saves nothing."""
-    now = today_us or now_us()
-    state = store.state_at(now)
-    horizon = base.horizon_end or from_us(now)
-    before = int(base.expiries["credits"].sum()) if not base.expiries.empty else 0
-    within = alt.expiries[alt.expiries["expires_at"] <= pd.Timestamp(horizon)] if not alt.expiries.empty \
-        else alt.expiries
-    after_h = int(within["credits"].sum()) if len(within) else 0
-    later = (int(alt.expiries["credits"].sum()) - after_h) if not alt.expiries.empty else 0
-    sentences = list(notes)
-    postponed = 0
-    if not base.expiries.empty:
-        first = base.expiries["expires_at"].min()
-        lost_first = int(base.expiries.loc[base.expiries["expires_at"] == first, "credits"].sum())
-        alt_first = int(alt.expiries.loc[alt.expiries["expires_at"] == first, "credits"].sum()) \
-            if not alt.expiries.empty else 0
-        postponed = max(0, lost_first - alt_first)
-        local = first.tz_convert(ROME)
-        per = _per_credit(store, state, local.date())
-        if postponed:
-            new = alt.expiries[alt.expiries["expires_at"] > first]["expires_at"].min() if not alt.expiries.empty \
-                else None
-            to = f" to {new.tz_convert(ROME):%d %B %Y}" if new is not None and not pd.isna(new) else ""
-            sentences.append(f"Postponed: {postponed:,} credits{_in_eur(postponed, per)} no longer expire on "
-                             f"{local.day} {local:%B %Y}; they move{to}.")
-        elif scenario.purchases:
-            sentences.insert(0, f"This purchase saves nothing of the {lost_first:,} credits that expire on "
-                                f"{local.day} {local:%B %Y}.")
-    diff = after_h - before
-    horizon_words = f"{horizon.astimezone(zone(ROME)):%d %B %Y}"
-    sentences.append(f"Lost by {horizon_words} (the same horizon): {before:,} as things stand, {after_h:,} with this "
-                     f"change" + (f" ({-diff:,} fewer)." if diff < 0 else f" ({diff:,} more)." if diff > 0 else "."))
-    if later:
-        sentences.append(f"Later, with this change, {later:,} credits still expire at your pace (after "
-                         f"{horizon_words}): the purchase postpones them; the account does not use them in time.")
-    if alt.purchase_cost:
-        sentences.append(f"The package costs €{alt.purchase_cost:,.2f}.")
-    return WhatIf(sentences, postponed, before, after_h, later)
-
-
 def _holder_name(store: CreditStore, holder: str | ledger.Holder, start: bool = True) -> str:
     """A holder in words: the unassigned pool, or the list's name (capitalised to open a sentence)."""
     if holder is POOL:
@@ -629,24 +606,6 @@ def expiry_plan(store: CreditStore, today_us: int | None = None, horizon_days: i
     df = pd.concat([a, b], axis=1).fillna(0).astype("int64").reset_index()
     df.insert(1, "expires_at_rome", df["expires_at"].dt.tz_convert(ROME).dt.tz_localize(None))
     return df
-
-
-@dataclass(frozen=True)
-class ExpiryOverview:
-    """What the Expiry page opens with, from two previews (as things stand, and if nothing more is spent)."""
-
-    plan: pd.DataFrame
-    base: Preview
-    idle: Preview
-    guidance: list[str]
-
-
-def expiry_overview(store: CreditStore, today_us: int | None = None) -> ExpiryOverview:
-    now = today_us or now_us()
-    base = preview(store, today_us=now)
-    idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
-    return ExpiryOverview(expiry_plan(store, now, idle=idle, proj=base), base, idle,
-                          guidance(store, base, now, idle=idle))
 
 
 # -- a purchase before it is recorded ---------------------------------------------------------------------------

@@ -25,6 +25,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("postponed", "Credits a purchase moves to a later expiry. Postponed is not saved: at the account's pace some "
                   "may still expire later."),
     ("lost", "Credits that expire before they are spent."),
+    ('last day to use', "The day before an expiry day: credits that expire at 00:00 on 10 February can be used "
+                        "until 9 February."),
+    ('value at risk', "What the credits that expire next cost, at their lots' prices."),
+    ('way (of going on)', "What a manager can do about an expiry, followed to the last expiry of every credit it "
+                          "holds: *as things stand* (keep sending at the pace), *buy before each deadline* (the "
+                          "smallest package on the last day to use the credits, at each deadline, while it keeps "
+                          "credits worth more than it costs), *spend them first* (the credits to send on top of "
+                          "the pace by the last day, non-expiring ones first, on the lists that would lose them)."),
+    ('kept', "Credits (and their euros) a way or a change no longer loses, against *as things stand*; *kept less "
+             "cost* takes off what its packages cost."),
     ("parts", "How many SMS parts a text needs: 160 characters in one part (GSM-7), 70 when a character needs "
               "Unicode; longer texts are split as carriers split them."),
     ("unpriced", "Credits from lots bought without a price: counted apart, never valued as free."),

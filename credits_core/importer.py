@@ -24,12 +24,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -626,24 +623,3 @@ def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:
             if len(hits):
                 return int(hits[0]) + 2
     return None
-
-
-def run_import_command(args) -> int:
-    """The ``import`` CLI command: exit 0 imported, 1 rejected."""
-    from credits_core.cli_store import open_store as _open
-
-    path = Path(args.file)
-    if not path.exists():
-        print(f"error: file {path} does not exist", file=sys.stderr)
-        return 2
-    with _open(args.db) as store:
-        sys.stderr.write(f"importing {path} ...\n")
-        started = [time.perf_counter()]
-
-        def progress(stage: str) -> None:
-            sys.stderr.write(f"  {time.perf_counter() - started[0]:6.1f} s  {stage} ...\n")
-
-        report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run,
-                             progress=progress, date_order=getattr(args, "date_order", None))
-    print(report.text())
-    return 0 if report.ok else 1

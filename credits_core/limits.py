@@ -70,8 +70,8 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
 
 def spent_last_days(store: CreditStore, days: int = 30) -> dict[str, int]:
     """Credits each list spent in the last ``days`` Rome days (today included)."""
+    from credits_core.calendar import rome_today
     from credits_core.reports import ReportFilter, usage_by_list
-    from credits_core.views import rome_today
 
     today = rome_today()
     by = usage_by_list(store, ReportFilter(today - timedelta(days=days - 1), today, period="year"), with_cost=False)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
 from credits_core.calendar import ROME, from_us, local_date, local_midnight_us, now_us
-from credits_core.forecast import campaigns
 from credits_core.ledger import POOL
 from credits_core.reports import ReportFilter, usage_by_list
 from credits_core.store import CreditStore
@@ -103,38 +102,3 @@ def spend_windows(store: CreditStore, days: int = 30) -> tuple[int, int]:
     cur = int(a["credits"].sum()) if not a.empty else 0
     prev = int(a["previous_credits"].sum()) if not a.empty else 0
     return cur, prev
-
-
-def rome_today() -> date:
-    return local_date(now_us())
-
-
-def campaign_status(r, now: int) -> str:
-    """A scheduled campaign's state in words (R15)."""
-    if r.due_not_recorded(now):
-        return "due, not recorded"
-    if r.recorded and r.reserved:
-        return "partly recorded"
-    if r.recorded:
-        return "recorded"
-    return "scheduled"
-
-
-def campaign_table(store: CreditStore) -> pd.DataFrame:
-    """Scheduled campaigns as shown: id, list name, Rome time, text, recipients per country in words, estimated
-    credits, credits of its messages recorded, credits still reserved (R15), status."""
-    camp = campaigns(store)
-    reservations = store.reservations()
-    res = {r.campaign_id: r for r in reservations.campaigns}
-    rows = [res[c] for c in camp["campaign_id"]]
-    return pd.DataFrame({
-        "Campaign": camp["campaign_id"],
-        "List": [store.list_name(x) for x in camp["list_id"]],
-        "Scheduled (Rome)": camp["scheduled_at"].dt.tz_convert(ROME).dt.tz_localize(None),
-        "Text": camp["text"],
-        "Recipients": ["; ".join(f"{c}: {n:,}" for c, n in sorted(r.items())) for r in camp["recipients"]],
-        "Credits": camp["credits"].astype("int64"),
-        "Recorded": pd.array([r.recorded for r in rows], "int64"),
-        "Still reserved": pd.array([r.reserved for r in rows], "int64"),
-        "Status": [campaign_status(r, reservations.now_us) for r in rows],
-    })

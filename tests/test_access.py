@@ -77,7 +77,7 @@ def test_a_database_from_before_authors_migrates_with_no_loss(tmp_path):
 
 
 def test_cli_names_its_author(tmp_path, capsys):
-    from credits_core.__main__ import main
+    from credits_core.cli.main import main
 
     db = tmp_path / "c.duckdb"
     CreditStore.open(db).close()

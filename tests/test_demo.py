@@ -82,8 +82,8 @@ def test_numbers_belong_to_their_country():
 
 def test_a_demo_build_that_fails_leaves_no_file(tmp_path, monkeypatch):
     """The CLI builds into a file of its own and moves it into place only when it is whole."""
-    from credits_core import __main__ as cli
     from credits_core import demo
+    from credits_core.cli import main as cli
 
     def half(store, **kwargs):
         store.add_list("a")

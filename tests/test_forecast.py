@@ -219,8 +219,7 @@ def test_purchase_instant_and_preview():
 
 def test_campaign_refusals_and_readable_table(now):
     from credits_core import CreditsError
-    from credits_core.forecast import schedule_campaign
-    from credits_core.views import campaign_table
+    from credits_core.forecast import campaign_table, schedule_campaign
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Avvisi consegna")
@@ -300,20 +299,6 @@ def test_campaign_quote_values_the_credits_it_would_use(now):
     assert late.fits and late.fits_then is False and late.projected < 100
 
 
-def test_expiry_overview_is_the_plan_and_guidance_from_two_previews():
-    """The Expiry page's opening figures, computed once: the same as each function on its own."""
-    from credits_core.forecast import expiry_overview, expiry_plan, guidance
-
-    s = doc_account()
-    for i in range(10):
-        s.send("a", 2, T("2026-03-05T10:00") + timedelta(days=9 * i))
-    now = utc_us(T("2026-06-01T00:00"))
-    o = expiry_overview(s, now)
-    pd.testing.assert_frame_equal(o.plan, expiry_plan(s, now))
-    assert o.guidance == guidance(s, today_us=now) and o.guidance
-    assert o.base.total_expiring == preview(s, today_us=now).total_expiring
-
-
 def test_a_bucket_emptied_by_an_expiry_runs_out_on_the_expiry_day():
     """The pool is emptied by the expiry of Saturday 19 December 2026; nothing is sent at weekends, so the first send
     that fails is on Monday 21. The pool ran out on the 19th."""
@@ -350,20 +335,3 @@ def test_no_deadline_is_advised_that_has_passed():
     s = priced_account()
     after = utc_us(T("2027-01-10T12:00"))  # the credits expired at 00:00 Rome on 10 Jan 2027
     assert not any("Buying any package before" in t for t in guidance(s, today_us=after))
-
-
-def test_a_what_if_separates_postponed_from_lost_on_the_same_horizon():
-    from credits_core.forecast import check_scenario, whatif
-
-    s = priced_account()
-    now = utc_us(T("2026-06-01T00:00"))
-    base = preview(s, today_us=now)
-    buy = Scenario("buy", purchases=(("Starter", date(2026, 6, 1)),))
-    w = whatif(s, base, preview(s, buy, today_us=now), buy, check_scenario(s, buy, now), now)
-    assert w.postponed > 0 and w.lost_after < w.lost_before
-    assert w.sentences[0].startswith(f"Postponed: {w.postponed:,} credits (€")
-    assert any(t.startswith("Lost by ") and "(the same horizon)" in t for t in w.sentences)
-    assert w.sentences[-1] == "The package costs €80.00."
-    late = Scenario("late", purchases=(("Starter", date(2027, 2, 5)),))  # after the deadline
-    w = whatif(s, base, preview(s, late, today_us=now), late, check_scenario(s, late, now), now)
-    assert w.sentences[0].startswith("This purchase saves nothing of the ") and w.postponed == 0

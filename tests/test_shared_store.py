@@ -169,7 +169,7 @@ def test_check_and_rebuild_commands(db_path, capsys):
     """`check` compares the derived data with a full replay (exit 1 naming what differs); `rebuild` repairs it."""
     import duckdb
 
-    from credits_core.__main__ import main
+    from credits_core.cli.main import main
 
     with CreditStore.open(db_path) as s:
         s.add_list("a")

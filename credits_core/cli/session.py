@@ -1,6 +1,5 @@
 """How the command line opens the store: who writes (``--as`` or the operating-system user), how long to wait for
-a file another process holds (``--wait``), and saying so on stderr. The CLI's commands, and the modules whose
-command they run (``export``, ``importer``), use it; it imports none of them (no cycle through ``__main__``)."""
+a file another process holds (``--wait``), and saying so on stderr. Every command opens the database through it."""
 
 from __future__ import annotations
 

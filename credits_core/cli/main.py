@@ -1,0 +1,291 @@
+"""The command line: ``python -m credits_core COMMAND --help``.
+
+Commands: ``demo`` (build the demo database), ``balance`` (the balance as of an instant), ``report`` (Excel/CSV
+usage report), ``import`` (load CSV/Excel files, all or nothing), ``check`` (derived data against a full replay),
+``rebuild`` (repair derived data). Exit status: 0 done, 1 refused (or, for ``check``, something differs), 2 usage
+error. Every command shares the file with a running dashboard: it waits its turn (``--wait`` seconds, default 60).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from credits_core.calendar import fmt_local, rome_instant, utc_us
+from credits_core.cli.session import configure
+from credits_core.cli.session import open_store as _open
+from credits_core.errors import CreditsError
+
+
+def _instant(text: str) -> datetime:
+    """An ISO-8601 instant; without an offset it is read as Rome local time (a time the clocks skip or show twice
+    is refused, as the importer refuses it)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 date or date-time") from None
+    if value.tzinfo is None:
+        try:
+            value = rome_instant(value, "--at")
+        except CreditsError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo into a file of its own beside ``--db`` and move it into place only once it is whole: a build
+    that fails (or is killed) leaves no database behind, and ``--force`` replaces the old file in one step."""
+    import os
+
+    from credits_core.demo import build_demo
+
+    target = Path(args.db)
+    if target.exists() and not args.force:
+        raise CreditsError(f"{args.db} exists; use --force to replace it")
+    if args.messages < 0:
+        raise CreditsError(f"--messages {args.messages}: give a number of messages >= 0")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.building-{os.getpid()}")
+    try:
+        with _open(str(building)) as store:
+            summary = build_demo(store, messages=args.messages, seed=args.seed)
+        Path(str(target) + ".wal").unlink(missing_ok=True)  # a closed store leaves no WAL; an old file's may remain
+        # the write token moves with the file, so a dashboard open on the old one sees a new ledger (db.py)
+        os.replace(str(building) + ".rev", str(target) + ".rev")
+        os.replace(building, target)  # the whole file, or nothing: rename is atomic within a folder
+    finally:
+        for suffix in ("", ".wal", ".rev", ".wait"):
+            Path(str(building) + suffix).unlink(missing_ok=True)
+    print(f"demo database {args.db}: {summary['messages']:,} messages in {summary['lists']} lists, "
+          f"{summary['lots']} lots, {summary['from']:%Y-%m-%d} to {summary['to']:%Y-%m-%d}")
+    return 0
+
+
+def cmd_balance(args: argparse.Namespace) -> int:
+    with _open(args.db, read_only=True) as store:
+        b = store.balance(args.at)
+        data = {
+            "at": b.at.isoformat(), "total": b.total, "unassigned": b.unassigned, "assigned": b.assigned,
+            "expiring": b.expiring, "non_expiring": b.non_expiring, "lots": b.lots,
+            "next_expiry": b.next_expiry.isoformat() if b.next_expiry else None,
+            "next_expiry_credits": b.next_expiry_credits,
+        }
+        if args.json:
+            print(json.dumps(data, indent=2))
+            return 0
+        print(f"Balance as of {fmt_local(utc_us(b.at))}")
+        print(f"  total           {b.total:>14,}")
+        print(f"  unassigned pool {b.unassigned:>14,}")
+        for list_id, credits in b.assigned.items():
+            print(f"  list {list_id:<12}{credits:>14,}  (spending limit)")
+        print(f"  expiring        {b.expiring:>14,}")
+        print(f"  non-expiring    {b.non_expiring:>14,}")
+        if b.next_expiry:
+            print(f"  next expiry     {fmt_local(utc_us(b.next_expiry))}: {b.next_expiry_credits:,} credits")
+        else:
+            print("  next expiry     none")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from credits_core.cli import report
+
+    return report.run(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from credits_core.cli import imports
+
+    return imports.run(args)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from credits_core.verify import verify
+
+    with _open(args.db, read_only=True) as store:
+        problems = verify(store)
+    if problems:
+        print(f"{args.db}: {len(problems)} difference(s) between the derived data and a full replay:")
+        for p in problems:
+            print(f"  - {p}")
+        print(f"repair with: python -m credits_core rebuild --db {args.db}")
+        return 1
+    print(f"{args.db}: sound (checkpoints, balances and the daily rollup equal a full replay; R11 holds)")
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from credits_core.alerts import SmtpSettings, run
+
+    settings = SmtpSettings.from_env()
+    if settings is None and not args.dry_run:  # a cron job must not succeed silently while nothing can be sent
+        print("error: alerts are not configured: set CREDITS_SMTP_HOST and CREDITS_ALERTS_TO (see the README), or "
+              "use --dry-run to print them", file=sys.stderr)
+        return 2
+    with _open(args.db, read_only=args.dry_run) as store:
+        n = run(store, settings, days=args.days, dry_run=args.dry_run)
+    verb = "would be sent" if args.dry_run or settings is None else "sent"
+    print(f"{n} alert(s) {verb}", file=sys.stderr)
+    return 0
+
+
+def mailup_settings(secrets: str | None = None):
+    """MailUp settings from the environment (``MAILUP_*``), else the ``[mailup]`` table of a secrets file (default
+    ``.streamlit/secrets.toml``); a ``CreditsError`` saying what is missing."""
+    import tomllib
+
+    from credits_core.mailup import MailUpError, find_settings
+
+    path = Path(secrets or ".streamlit/secrets.toml")
+    table = None
+    if path.exists() and path.stat().st_mode & 0o077:
+        raise MailUpError(f"{path} can be read by other users (mode {oct(path.stat().st_mode & 0o777)}): it holds "
+                          f"secrets. Fix it with: chmod 600 {path}")
+    if path.exists():
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8")).get("mailup")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise MailUpError(f"{path} is not a readable TOML file: {exc}") from None
+    settings = find_settings(table)
+    if settings is not None:
+        return settings
+    raise MailUpError("MailUp is not configured: set MAILUP_CLIENT_ID, MAILUP_CLIENT_SECRET, MAILUP_USERNAME and "
+                      f"MAILUP_PASSWORD, or a [mailup] table in {path} (see the README, Connect your MailUp account)")
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    import time
+
+    from credits_core.mailup import Client, explained, sync
+
+    settings = mailup_settings(args.secrets)
+    shown = [0.0]
+
+    def progress(report, stage: str) -> None:
+        now = time.monotonic()
+        if now - shown[0] < 0.5 and stage != "done":
+            return
+        shown[0] = now
+        rate = report.sendings / report.seconds if report.seconds > 0 else 0
+        sys.stderr.write(f"\r  lists {report.lists}, messages {report.messages}, sendings {report.sendings:,} "
+                         f"({rate:,.0f}/s), recorded {report.recorded:,}: {stage[:40]:<40}")
+        sys.stderr.flush()
+
+    with _open(args.db) as store, Client(settings) as client:
+        report = sync(store, client, full=args.full, progress=progress)
+        sys.stderr.write("\n")
+        print(report.text())
+        rec = explained(store)
+        if not rec.empty:
+            print("Reconciliation with MailUp's own figures:")
+            for r in rec.itertuples():
+                print(f"  {r.explanation}")
+            if rec.attrs.get("estimated"):
+                print(f"  {rec.attrs['estimated']:,} credits of this ledger are estimated (texts with merge tags).")
+    return 0 if report.ok else 1
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    with _open(args.db) as store:
+        store.rebuild()
+    print(f"{args.db}: derived data rebuilt from the events")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m credits_core", description=__doc__.splitlines()[0])
+    parser.add_argument("--wait", type=float, default=60.0,
+                        help="seconds to wait for a database another process is using (default 60)")
+    parser.add_argument("--as", dest="author", default=None, metavar="NAME",
+                        help="who the writes are recorded as in the History (default: the operating-system user)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build a demo database", description="Build a realistic demo account.")
+    p.add_argument("--db", required=True, help="database file to create")
+    p.add_argument("--messages", type=int, default=200_000, help="number of messages (default 200,000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same account)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("balance", help="print the balance", description="Print the balance as of an instant.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--at", type=_instant, default=None,
+                   help="ISO-8601 instant (default now; without offset: Rome local time)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_balance)
+
+    p = sub.add_parser("report", help="export the usage report to Excel or CSV",
+                       description="Export the usage report (temporal report, messages, history, expiries).")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--from", dest="date_from", help="first Rome date, YYYY-MM-DD (default: first message)")
+    p.add_argument("--to", dest="date_to", help="last Rome date, YYYY-MM-DD, inclusive (default: today)")
+    p.add_argument("--by", choices=["day", "week", "month", "quarter", "year"], default="month", help="period")
+    p.add_argument("--list", dest="lists", action="append", default=[], help="only this list (repeatable)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--xlsx", help="write an Excel workbook here")
+    out.add_argument("--csv", help="write CSV files into this folder")
+    p.add_argument("--email-to", action="append", default=[], metavar="ADDR",
+                   help="also e-mail the workbook (with --xlsx) to this address (repeatable; SMTP settings from the "
+                        "environment)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("import", help="import lists, purchases, assignments or messages from CSV/Excel",
+                       description="Import a CSV or .xlsx file, all or nothing, after validating every row.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("kind", choices=["lists", "purchases", "assignments", "messages", "campaigns", "mailup-sms-export"],
+                   help="what the file holds")
+    p.add_argument("file", help="the .csv or .xlsx file")
+    p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+    p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
+                   help="mailup-sms-export: numeric dates such as 02/11/2026 read day first (dmy) or month first "
+                        "(mdy); needed only when the file cannot tell")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("check", help="verify the derived data against a full replay",
+                       description="Replay every event and compare checkpoints, balances and the daily rollup; "
+                                   "exit 1 with what differs.")
+    p.add_argument("--db", required=True, help="database file")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("alerts", help="e-mail the alerts due (expiries, lists running out, campaigns at risk)",
+                       description="Check expiries within the given days, lists running out at their pace and "
+                                   "reservations at risk; e-mail each new alert once (SMTP settings from the "
+                                   "environment, see the README).")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--days", type=int, nargs="+", default=[90, 30, 7], help="alert windows in days (90 30 7)")
+    p.add_argument("--dry-run", action="store_true", help="print the e-mails; send and remember nothing")
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser("sync", help="pull lists, SMS messages, sendings and credits from your MailUp account",
+                       description="Sync from MailUp's REST API (settings from MAILUP_* environment variables or the "
+                                   "[mailup] table of the dashboard's secrets); idempotent and resumable; compares "
+                                   "MailUp's credits per list with this ledger at the end.")
+    p.add_argument("--db", required=True, help="database file")
+    p.add_argument("--full", action="store_true", help="re-read messages the last sync found complete")
+    p.add_argument("--secrets", default=None,
+                   help="secrets file with a [mailup] table (default .streamlit/secrets.toml)")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("rebuild", help="rebuild the derived data from the events",
+                       description="Rewrite checkpoints and the daily rollup from the input events.")
+    p.add_argument("--db", required=True, help="database file")
+    p.set_defaults(func=cmd_rebuild)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import os
+
+    os.umask(0o077)  # the database, its side files and reports are this user's alone: others read nothing
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        configure(args.wait, args.author)
+        return args.func(args)
+    except CreditsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
