@@ -13,7 +13,7 @@ The same as ``streamlit run app.py [options]``, with what a dashboard of account
 * **No bearer URL for account data.** With sign-in, ``/media/`` (Streamlit's downloads) answers only a browser
   signed in with a role, and uploads only a signed-in manager (an anonymous upload was held in memory for the
   session's life); without sign-in, a read-only dashboard takes no upload. Exports are streamed from disk by
-  ``/_credits/download/<token>``, to the user who made them only (``credits_core.export_jobs.download``).
+  ``/_credits/download/<token>``, to the user who made them only (``credits_core.exports.jobs.download``).
 * **Private files**: the process's umask is 077 (the database, its side files and exports are the user's alone), a
   secrets file others can read is refused, and the folders of exports left by a process that is gone are removed
   at start.
@@ -69,7 +69,7 @@ def _auth_table(name: str) -> dict:
 def allowed_hosts() -> list[str]:
     from streamlit import config
 
-    from credits_core.access import allowed_hosts as hosts
+    from credits_core.store import allowed_hosts as hosts
 
     return hosts(config.get_option("server.allowedHosts"), _auth_table("auth").get("redirect_uri"))
 
@@ -91,15 +91,7 @@ def cookie_user(scope) -> dict | None:
 def who(scope) -> tuple[str | None, str | None]:
     """(user, role) of a request, as the pages see them (``app_pages.common.sign_in``): the local user without
     sign-in; with it, the cookie's verified e-mail and its role, while the sign-in has not ended."""
-    from credits_core.access import (
-        ANALYST,
-        MANAGER,
-        Access,
-        SignOuts,
-        local_user,
-        session_problem,
-        user_from_claims,
-    )
+    from credits_core.store import ANALYST, MANAGER, Access, SignOuts, local_user, session_problem, user_from_claims
 
     read_only = os.environ.get("CREDITS_READ_ONLY", "") not in ("", "0", "false", "no")
     if not _auth_table("auth"):
@@ -124,7 +116,7 @@ class Guard:
             return await self.app(scope, receive, send)
         from streamlit import config
 
-        from credits_core.access import host_allowed
+        from credits_core.store import host_allowed
 
         host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         base = "/" + (config.get_option("server.baseUrlPath") or "").strip("/")
@@ -153,7 +145,7 @@ class Guard:
     async def _download(self, scope, receive, send, token):
         from starlette.responses import FileResponse
 
-        from credits_core.export_jobs import download
+        from credits_core.exports import download
 
         user, role = who(scope)
         job = download(token, user) if role else None
@@ -196,7 +188,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit("serve.py: this Streamlit version builds its routes differently; check /_stcore/metrics")
     from starlette.middleware import Middleware
 
-    from credits_core.export_jobs import sweep
+    from credits_core.exports import sweep
 
     sweep()  # the exports of a process that is gone (a crash, a kill) go now, not at the next export
     starlette_app.create_metrics_routes = _no_metrics

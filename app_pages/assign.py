@@ -5,10 +5,10 @@ import streamlit as st
 
 from app_pages.common import cached, empty_state, gate, n, read_only, reconciliation_table, safe_text, table
 from credits_core import CreditsError
-from credits_core.limits import LimitChange, apply_limits, describe, unchanged
-from credits_core.limits import risks as limit_risks
-from credits_core.mailup import apply_matching_limits, matching_limits
-from credits_core.views import list_overview
+from credits_core.planning import LimitChange, apply_limits, describe, unchanged
+from credits_core.planning import risks as limit_risks
+from credits_core.reporting import list_overview
+from credits_core.sources.mailup import apply_matching_limits, matching_limits
 
 st.title("🎯 Assign credits")
 s = gate()  # every write of this page goes through the role check

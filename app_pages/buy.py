@@ -2,9 +2,8 @@ import streamlit as st
 
 from app_pages.common import eur, gate, n, read_only, table
 from credits_core import CreditsError
-from credits_core.calendar import rome_today
-from credits_core.forecast import purchase_instant, purchase_preview, value_of_next
-from credits_core.pricing import message_cost, packages, rates, sms_per_package
+from credits_core.ledger import message_cost, packages, rates, rome_today, sms_per_package
+from credits_core.planning import purchase_instant, purchase_preview, value_of_next
 
 st.title("🛒 Buy credits")
 s = gate()  # every write of this page goes through the role check

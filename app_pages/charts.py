@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from credits_core.calendar import ROME
+from credits_core.ledger import ROME
 
 
 @dataclass(frozen=True)

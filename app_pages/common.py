@@ -2,9 +2,9 @@
 formatting.
 
 The store is shared by every session of this process; it holds the database file only while it works (see
-``credits_core.db``), so the CLI, cron jobs and other dashboards use the same file at the same time. A write by any
-process recomputes the cached answers it may change (``credits_core.answers``: last year's report outlives today's
-purchase); a new Rome day (``rome_today()``) recomputes every answer.
+``credits_core.storage.database``), so the CLI, cron jobs and other dashboards use the same file at the same time. A
+write by any process recomputes the cached answers it may change (``credits_core.reporting.answers``: last year's
+report outlives today's purchase); a new Rome day (``rome_today()``) recomputes every answer.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ import pandas as pd
 import streamlit as st
 
 from credits_core import CreditsError, CreditStore
-from credits_core.access import (
+from credits_core.ledger import rome_today
+from credits_core.reporting import POOL_COLOUR, AnswerCache, list_colour
+from credits_core.store import (
     ANALYST,
     MANAGER,
     Access,
@@ -35,9 +37,6 @@ from credits_core.access import (
     session_problem,
     user_from_claims,
 )
-from credits_core.answers import AnswerCache
-from credits_core.calendar import rome_today
-from credits_core.palette import POOL_COLOUR, list_colour
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL_USER = local_user()  # the author of writes made without sign-in
@@ -148,11 +147,11 @@ def sign_in() -> tuple[str | None, str]:
 
 
 def sidebar_user(user: str | None, role: str) -> None:
-    from credits_core.glossary import as_markdown_table
+    from credits_core.reporting import as_markdown_table
 
     with st.sidebar:
         with st.expander("Words used here"):
-            st.markdown(as_markdown_table())  # our own text, written once (credits_core.glossary)
+            st.markdown(as_markdown_table())  # our own text, written once (credits_core.reporting.glossary)
         if user == LOCAL_USER:
             st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
         else:
@@ -164,7 +163,7 @@ def sidebar_user(user: str | None, role: str) -> None:
 def sign_out(user: str) -> None:
     """End this sign-in everywhere (every tab, every copy of its cookie: ``access.SignOuts``), remove the user's
     exports from this server, then sign out of the browser."""
-    from credits_core.export_jobs import forget_owner
+    from credits_core.exports import forget_owner
 
     SignOuts().add(st.user.to_dict(), time.time())
     forget_owner(user)
@@ -190,9 +189,10 @@ def store() -> CreditStore:
 
 
 def cached(fn):
-    """Cache a data function ``fn(store, *args)`` for every session of this process (``credits_core.answers``): a
-    write by any process recomputes the answers it may change (a report whose range ended before the write's events
-    is kept), a new Rome date recomputes everything; an hour at most in any case."""
+    """Cache a data function ``fn(store, *args)`` for every session of this process
+    (``credits_core.reporting.answers``): a write by any process recomputes the answers it may change (a report whose
+    range ended before the write's events is kept), a new Rome date recomputes everything; an hour at most in any
+    case."""
 
     def call(*args, **kwargs):
         return ANSWERS.answer(store(), rome_today().isoformat(), fn, args, kwargs)
@@ -202,7 +202,7 @@ def cached(fn):
 
 def mailup_settings():
     """MailUp settings from the environment or the ``[mailup]`` secrets, and why not when there are none."""
-    from credits_core.mailup import find_settings
+    from credits_core.sources.mailup import find_settings
 
     try:
         settings = find_settings(_secrets_table("mailup"))
@@ -214,7 +214,7 @@ def mailup_settings():
 def reconciliation_table() -> bool:
     """MailUp's figures of the last sync against this ledger, drawn as a plain table whose last column wraps (read
     whole at any width); False when MailUp was never synced."""
-    from credits_core.mailup import explained
+    from credits_core.sources.mailup import explained
 
     rec = explained(store())
     if rec.empty:
@@ -356,7 +356,7 @@ def eur(value) -> str:
 
 def empty_state() -> bool:
     """True (and a message saying what this database lacks and how to add it) when it holds no purchase yet."""
-    from credits_core.views import account_state
+    from credits_core.reporting import account_state
 
     state = account_state(store())
     if not state.empty:

@@ -9,9 +9,9 @@ import streamlit as st
 from app_pages.charts import Drop, Trace, file_name, held_over_time
 from app_pages.common import cached, db_path, empty_state, eur, gate, n, read_only, safe_text, static_table
 from credits_core import CreditsError
-from credits_core.calendar import ROME, rome_instant, rome_today
-from credits_core.export import frame_to_xlsx
-from credits_core.forecast import (
+from credits_core.exports import frame_to_xlsx
+from credits_core.ledger import POOL, ROME, packages, rates, rome_instant, rome_today
+from credits_core.planning import (
     Scenario,
     campaign_cost,
     campaign_quote,
@@ -20,13 +20,15 @@ from credits_core.forecast import (
     cancel_campaign,
     check_scenario,
     compare,
+    drops,
+    last_day_to_use,
+    non_expiring_sent,
+    planner,
     policy_note,
     schedule_campaign,
+    smallest_package,
 )
-from credits_core.ledger import POOL
-from credits_core.palette import WAY_COLOURS
-from credits_core.pricing import packages, rates
-from credits_core.strategies import drops, last_day_to_use, non_expiring_sent, planner, smallest_package
+from credits_core.reporting import WAY_COLOURS
 
 st.title("⏳ Expiry")
 st.caption("Credits expire at 00:00 Italian time (Europe/Rome) on their expiry day, so the day before is the last day "

@@ -2,10 +2,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import cached, empty_state, int_columns, safe_text, store, table
-from credits_core.calendar import rome_today
-from credits_core.export import frame_to_xlsx
-from credits_core.history_view import HistoryView, parse_history_view
-from credits_core.reports import history
+from credits_core.exports import frame_to_xlsx
+from credits_core.ledger import rome_today
+from credits_core.reporting import HistoryView, history, parse_history_view
 
 st.title("📜 History")
 st.caption("Every purchase, assignment change, expiry extension and expiry deduction, with the balances right after "

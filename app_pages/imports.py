@@ -13,9 +13,9 @@ from app_pages.common import (
     table,
 )
 from credits_core import CreditsError
-from credits_core.calendar import ROME, zone
-from credits_core.importer import KINDS, import_file
-from credits_core.mailup import Client, sync, sync_status
+from credits_core.ledger import ROME, zone
+from credits_core.sources import KINDS, import_file
+from credits_core.sources.mailup import Client, sync, sync_status
 
 st.title("📥 Import")
 

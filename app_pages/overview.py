@@ -17,11 +17,9 @@ from app_pages.common import (
     safe_text,
     store,
 )
-from credits_core.calendar import ROME, rome_today
-from credits_core.forecast import at_risk, next_expiry_value, preview
-from credits_core.ledger import POOL
-from credits_core.strategies import drops, last_day_to_use
-from credits_core.views import balance_timeline, spend_windows
+from credits_core.ledger import POOL, ROME, rome_today
+from credits_core.planning import at_risk, drops, last_day_to_use, next_expiry_value, preview
+from credits_core.reporting import balance_timeline, spend_windows
 
 st.title("📊 Overview")
 s = store()

@@ -1,7 +1,7 @@
 """Usage report: credits and euros spent per list and period, comparisons, and the drill-down to the messages.
 
-The link is the view: every choice is read from the URL (``credits_core.usage_view``) and each change writes the
-URL back before the page runs again, so a link, a reload or the browser's back button show the same view.
+The link is the view: every choice is read from the URL (``credits_core.reporting.usage_view``) and each change writes
+the URL back before the page runs again, so a link, a reload or the browser's back button show the same view.
 """
 
 from __future__ import annotations
@@ -33,27 +33,34 @@ from app_pages.common import (
     store,
     table,
 )
-from credits_core.calendar import rome_today
-from credits_core.export import estimate, searched_words, view_file_name
-from credits_core.export_jobs import ExportJob
-from credits_core.filters import MAX_SEARCH
-from credits_core.periods import PRESETS, describe, period_end
-from credits_core.reports import (
+from credits_core.exports import ExportJob, estimate, searched_words, view_file_name
+from credits_core.ledger import rome_today
+from credits_core.reporting import (
+    DRILLS,
+    MAX_SEARCH,
+    PAGE_SIZES,
+    PERIODS,
+    PRESETS,
+    SORTS,
+    TABS,
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
     data_span,
+    describe,
     estimated_credits,
     messages_page,
+    parse_view,
+    period_end,
     period_totals,
+    resolve_pick,
     usage,
     usage_by,
     usage_by_list,
     usage_matrix,
+    value_spend,
 )
-from credits_core.reports import countries as report_countries
-from credits_core.usage_view import DRILLS, PAGE_SIZES, PERIODS, SORTS, TABS, parse_view, resolve_pick
-from credits_core.valuation import value_spend
+from credits_core.reporting import countries as report_countries
 
 DRILL_WORDS = {"list": "List", "campaign": "Campaign", "country": "Country"}
 SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "country": "Country",

@@ -24,7 +24,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from credits_core import CreditStore  # noqa: E402
-from credits_core.filters import select  # noqa: E402
+from credits_core.reporting import select  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import LISTS, START, synthetic  # noqa: E402

@@ -26,11 +26,9 @@ sys.path.insert(0, str(ROOT))
 
 def one(db: str, mode: str) -> dict:
     from credits_core import CreditStore
-    from credits_core.calendar import rome_today
-    from credits_core.export import write_workbook
-    from credits_core.export_jobs import ExportJob
-    from credits_core.periods import preset_range
-    from credits_core.reports import ReportFilter, count_messages
+    from credits_core.exports import ExportJob, write_workbook
+    from credits_core.ledger import rome_today
+    from credits_core.reporting import ReportFilter, count_messages, preset_range
 
     lo, hi = preset_range("last_12_months", rome_today())
     f = ReportFilter(lo, hi, period="month")

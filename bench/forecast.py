@@ -28,9 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from engine import LISTS, START, prepare, synthetic  # noqa: E402
 
 from credits_core import ledger  # noqa: E402
-from credits_core.calendar import utc_us  # noqa: E402
-from credits_core.forecast import Scenario, compare, preview  # noqa: E402
-from credits_core.ledger import State  # noqa: E402
+from credits_core.ledger import State, utc_us  # noqa: E402
+from credits_core.planning import Scenario, compare, preview  # noqa: E402
 
 
 def main() -> None:

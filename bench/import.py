@@ -26,7 +26,7 @@ import pandas as pd  # noqa: E402
 from reports import synthetic  # noqa: E402
 
 from credits_core import CreditStore  # noqa: E402
-from credits_core.importer import import_file  # noqa: E402
+from credits_core.sources import import_file  # noqa: E402
 
 
 def new_store(path: str, lists: list[str]) -> CreditStore:

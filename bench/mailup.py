@@ -112,7 +112,7 @@ def sync_once(url: str, db: str) -> None:
     import urllib.request
 
     from credits_core import CreditStore
-    from credits_core.mailup import Client, MailUpSettings, sync
+    from credits_core.sources.mailup import Client, MailUpSettings, sync
     from tests.fake_mailup import API, FakeMailUp
 
     f = FakeMailUp()
@@ -186,7 +186,7 @@ def bench_export(n: int, runs: int) -> dict:
     import pandas as pd
 
     from credits_core import CreditStore
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     n_messages = max(1, n // PER_MESSAGE)
     lines = ["recipient|idList|idSMS|sentdate|responsedate|status"]

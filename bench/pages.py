@@ -46,8 +46,8 @@ def usage_interactions(runs: int) -> None:
     cached), as the callbacks leave it: the new view in the URL."""
     from datetime import date
 
-    from credits_core.calendar import rome_today
-    from credits_core.periods import preset_range
+    from credits_core.ledger import rome_today
+    from credits_core.reporting import preset_range
 
     lo, _ = preset_range("last_quarter", rome_today())
     steps = {

@@ -25,13 +25,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import LISTS, START, prepare, timed  # noqa: E402
 
-from credits_core.export import copy_messages_csv, write_workbook  # noqa: E402
-from credits_core.filters import select  # noqa: E402
-from credits_core.reports import (  # noqa: E402
+from credits_core.exports import copy_messages_csv, write_workbook  # noqa: E402
+from credits_core.reporting import (  # noqa: E402
     ReportFilter,
     count_messages,
     iter_messages,
     messages_page,
+    select,  # noqa: E402
     usage,
 )
 
@@ -106,8 +106,8 @@ def bench_size(n: int, args: argparse.Namespace, tmp: str, row, first: bool) -> 
         s.close()
         # peak RSS from VmHWM: ru_maxrss would carry over the size of this (large) parent across fork+exec
         code = ("import sys; sys.path.insert(0, sys.argv[2]);"
-                "from credits_core import CreditStore; from credits_core.export import write_workbook;"
-                "from credits_core.reports import ReportFilter;"
+                "from credits_core import CreditStore; from credits_core.exports.workbook import write_workbook;"
+                "from credits_core.reporting.reports import ReportFilter;"
                 "s = CreditStore.open(sys.argv[1], read_only=True);"
                 "write_workbook(s, ReportFilter(), sys.argv[1] + '.xlsx');"
                 "print([int(x.split()[1]) // 1024 for x in open('/proc/self/status') if x.startswith('VmHWM')][0])")

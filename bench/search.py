@@ -11,10 +11,14 @@ import statistics
 import time
 
 from credits_core import CreditStore
-from credits_core.calendar import rome_today
-from credits_core.filters import select  # noqa: E402
-from credits_core.periods import preset_range
-from credits_core.reports import ReportFilter, message_where, messages_page
+from credits_core.ledger import rome_today
+from credits_core.reporting import (
+    ReportFilter,
+    message_where,
+    messages_page,
+    preset_range,
+    select,  # noqa: E402
+)
 
 
 def median_ms(fn, runs: int) -> float:

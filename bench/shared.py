@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 
 from credits_core import CreditStore  # noqa: E402
-from credits_core.reports import ReportFilter, messages_page, usage, usage_by_list  # noqa: E402
+from credits_core.reporting import ReportFilter, messages_page, usage, usage_by_list  # noqa: E402
 
 PY = sys.executable
 

@@ -18,10 +18,16 @@ from decimal import Decimal
 from engine import timed  # noqa: E402  (bench/ is on the path when run as a script)
 
 from credits_core import CreditStore
-from credits_core.filters import select  # noqa: E402
-from credits_core.periods import preset_range
-from credits_core.reports import ReportFilter, message_where
-from credits_core.valuation import lot_prices, message_pieces, value_of, value_spend
+from credits_core.reporting import (
+    ReportFilter,
+    lot_prices,
+    message_pieces,
+    message_where,
+    preset_range,
+    select,  # noqa: E402
+    value_of,
+    value_spend,
+)
 
 
 def naive(store: CreditStore, f: ReportFilter) -> dict[str, Decimal]:

@@ -100,7 +100,7 @@ def now() -> datetime:
 
 def rome_date(instant: datetime):
     """The Rome calendar date of an instant (what the pages call today, at ``now``)."""
-    from credits_core.calendar import local_date, utc_us
+    from credits_core.ledger import local_date, utc_us
 
     return local_date(utc_us(instant))
 
@@ -177,7 +177,7 @@ def running_app(db: Path, extra_env: dict | None = None, extra_args: tuple[str, 
 
 def demo_store(folder: Path, messages: int) -> Path:
     """A demo database built in this process (``build_demo``, ending now) in ``folder``; returns its path."""
-    from credits_core.demo import build_demo
+    from credits_core.sources import build_demo
 
     path = folder / "demo.duckdb"
     with CreditStore.open(path) as s:

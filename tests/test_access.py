@@ -9,11 +9,11 @@ import duckdb
 import pytest
 
 from credits_core import CreditsError, CreditStore
-from credits_core.access import ANALYST, MANAGER, Access, WriteGate
-from credits_core.importer import import_file
-from credits_core.limits import LimitChange, apply_limits
-from credits_core.reports import history
-from credits_core.schema import APP_ID, MIGRATIONS
+from credits_core.planning import LimitChange, apply_limits
+from credits_core.reporting import history
+from credits_core.sources import import_file
+from credits_core.storage import APP_ID, MIGRATIONS
+from credits_core.store import ANALYST, MANAGER, Access, WriteGate
 
 from .conftest import T
 
@@ -91,7 +91,7 @@ def test_cli_names_its_author(tmp_path, capsys):
 def test_campaigns_scheduled_and_cancelled_are_named_in_the_history(now):
     from datetime import timedelta
 
-    from credits_core.forecast import cancel_campaign, schedule_campaign
+    from credits_core.planning import cancel_campaign, schedule_campaign
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Alerts")
@@ -111,7 +111,7 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
     import pandas as pd
 
     from credits_core import CreditsError, CreditStore
-    from credits_core.access import READS, WRITES, WriteGate
+    from credits_core.store import READS, WRITES, WriteGate
 
     s = CreditStore.open(tmp_path / "g.duckdb")
     s.add_list("a", "Avvisi")
@@ -143,7 +143,7 @@ def test_weak_and_documented_cookie_secrets_are_refused():
     """Issue 22.3: the README's example cookie_secret worked, so anyone could sign a session cookie."""
     import secrets
 
-    from credits_core.access import cookie_secret_problem
+    from credits_core.store import cookie_secret_problem
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     shown = re.findall(r'cookie_secret = "([^"]*)"', readme)
@@ -158,7 +158,7 @@ def test_weak_and_documented_cookie_secrets_are_refused():
 def test_an_unverified_email_gets_no_role_and_addresses_compare_in_lower_case():
     """Issue 22.2 and 22.7: a provider user claiming ana@example.com unverified was a manager; authors kept the
     provider's spelling."""
-    from credits_core.access import Access, user_from_claims
+    from credits_core.store import Access, user_from_claims
 
     access = Access.from_mapping({"managers": ["ana@example.com"], "analysts": ["*@example.com"]})
     email, role, why = user_from_claims({"email": "ana@example.com", "email_verified": False}, access)
@@ -173,7 +173,7 @@ def test_an_unverified_email_gets_no_role_and_addresses_compare_in_lower_case():
 def test_the_gate_records_authors_in_lower_case(tmp_path, now):
 
     from credits_core import CreditStore
-    from credits_core.access import WriteGate
+    from credits_core.store import WriteGate
 
     s = CreditStore.open(tmp_path / "a.duckdb")
     WriteGate(s, "ANA@Example.COM", "manager").purchase(10, now)
@@ -204,6 +204,6 @@ def test_an_empty_server_address_is_not_loopback(monkeypatch, tmp_path):
 
 def test_the_readme_glossary_is_the_apps():
     """Issue 23.5: one vocabulary, written once."""
-    from credits_core.glossary import as_markdown_table
+    from credits_core.reporting import as_markdown_table
 
     assert as_markdown_table() in (Path(__file__).resolve().parents[1] / "README.md").read_text()

@@ -13,8 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from credits_core import CreditStore
-from credits_core.alerts import SmtpSettings, find_alerts
-from credits_core.filters import select
+from credits_core.planning import SmtpSettings, find_alerts
+from credits_core.reporting import select
 
 from .conftest import T, _free_port
 

@@ -1,5 +1,6 @@
-"""The dashboard's answer cache (credits_core.answers): an answer it serves after any write equals the answer computed
-afresh, and a write that cannot change an answer (all its events after the report's range) does not recompute it."""
+"""The dashboard's answer cache (credits_core.reporting.answers): an answer it serves after any write equals the answer
+computed afresh, and a write that cannot change an answer (all its events after the report's range) does not recompute
+it."""
 
 from __future__ import annotations
 
@@ -13,22 +14,22 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditsError, CreditStore
-from credits_core.answers import AnswerCache
-from credits_core.calendar import local_midnight_us
-from credits_core.filters import range_horizon
-from credits_core.reports import (
+from credits_core.ledger import local_midnight_us
+from credits_core.reporting import (
+    AnswerCache,
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
     count_messages,
+    list_overview,
     messages_page,
+    range_horizon,
     usage,
     usage_by,
     usage_by_list,
+    value_spend,
 )
 from credits_core.store import ALWAYS_US, NEVER_US
-from credits_core.valuation import value_spend
-from credits_core.views import list_overview
 
 from .conftest import T
 

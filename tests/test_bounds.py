@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from credits_core import CreditsError, CreditStore
-from credits_core.bounds import MAX_NAME_CHARS
-from credits_core.importer import import_file
+from credits_core.ledger import MAX_NAME_CHARS
+from credits_core.sources import import_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,8 +75,7 @@ def test_a_crlf_in_a_name_never_stops_the_alerts(monkeypatch, tmp_path, now):
     linefeed' and no alert went out; and one alert the server refuses must not stop the others."""
     import duckdb
 
-    from credits_core import alerts
-    from credits_core.forecast import schedule_campaign
+    from credits_core.planning import alerts, schedule_campaign
 
     path = tmp_path / "crlf.duckdb"
     with CreditStore.open(path) as s:
@@ -140,7 +139,7 @@ def test_control_characters_are_refused_in_every_id_and_author(bad, tmp_path):
     import pandas as pd
 
     from credits_core import CreditsError, CreditStore
-    from credits_core.messages import MessagesRejected
+    from credits_core.storage import MessagesRejected
 
     s = CreditStore.open(":memory:")
     with pytest.raises(CreditsError, match="control character"):
@@ -195,7 +194,7 @@ def test_a_sparse_sheet_is_read_without_keeping_its_empty_rows():
     millions of empty rows, kept one by one: MemoryError at 4 GB after 88 s. Empty rows are counted, not kept; data
     after more than 10,000 of them is refused with the rows named."""
     from credits_core import CreditsError
-    from credits_core.importer import read_table
+    from credits_core.sources import read_table
 
     small = sparse_workbook({4_999_999: [""]}, 4_999_999)
     assert len(small) < 10_000

@@ -147,7 +147,7 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url, now):
     """Which list spent the most in the last full quarter (one click), how its spend went month by month (on
     screen), and the messages of one of its months (a click on the bar)."""
 
-    from credits_core.periods import describe, preset_range
+    from credits_core.reporting import describe, preset_range
 
     open_page(local_page, app_url, "usage")
     local_page.get_by_text("Last quarter", exact=True).first.click()  # click 1
@@ -199,7 +199,7 @@ def test_analyst_questions_take_one_or_two_clicks(local_page, app_url, now):
 def test_a_link_to_a_clicked_bar_lights_it(local_page, app_url, now):
     """A link (or a reload) to a bar's messages lights that bar; drilled by country, the whole period is lit."""
 
-    from credits_core.periods import preset_range
+    from credits_core.reporting import preset_range
 
     lo, _ = preset_range("last_12_months", rome_date(now))
     open_page(local_page, app_url, f"usage?tab=messages&pick=newsletter&dp={lo}")

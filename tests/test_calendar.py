@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from credits_core import CreditsError
-from credits_core.calendar import add_years, expires_on, expiry_instant_us, from_us, local_date, utc_us
+from credits_core.ledger import add_years, expires_on, expiry_instant_us, from_us, local_date, utc_us
 
 
 def test_naive_refused_with_argument_name():
@@ -46,8 +46,8 @@ def test_a_rome_time_that_does_not_exist_or_happens_twice_is_refused_everywhere(
     import sys
 
     from credits_core import CreditStore
-    from credits_core.calendar import rome_instant
-    from credits_core.importer import import_file
+    from credits_core.ledger import rome_instant
+    from credits_core.sources import import_file
 
     with pytest.raises(CreditsError, match=says):
         rome_instant(datetime.fromisoformat(wall))

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
-from credits_core.demo import build_demo, mobile_numbers
-from credits_core.filters import select
-from credits_core.verify import verify
+from credits_core.reporting import select
+from credits_core.sources import build_demo, mobile_numbers
+from credits_core.store import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,7 +82,7 @@ def test_numbers_belong_to_their_country():
 
 def test_a_demo_build_that_fails_leaves_no_file(tmp_path, monkeypatch):
     """The CLI builds into a file of its own and moves it into place only when it is whole."""
-    from credits_core import demo
+    import credits_core.sources as sources
     from credits_core.cli import main as cli
 
     def half(store, **kwargs):
@@ -90,7 +90,7 @@ def test_a_demo_build_that_fails_leaves_no_file(tmp_path, monkeypatch):
         store.purchase(10, datetime(2026, 1, 1, tzinfo=UTC))
         raise RuntimeError("killed half way")
 
-    monkeypatch.setattr(demo, "build_demo", half)
+    monkeypatch.setattr(sources, "build_demo", half)  # where the command looks it up
     target = tmp_path / "data" / "demo.duckdb"
     with pytest.raises(RuntimeError, match="half way"):
         cli.main(["demo", "--db", str(target), "--messages", "10"])

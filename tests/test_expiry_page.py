@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditStore
-from credits_core.calendar import ROME
-from credits_core.forecast import Scenario
-from credits_core.strategies import planner
+from credits_core.ledger import ROME
+from credits_core.planning import Scenario, planner
 
 from .conftest import demo_store, rome_date
 from .test_pages import app, html_rows

@@ -10,10 +10,10 @@ import time
 import pandas as pd
 import pytest
 
-from credits_core import CreditsError, CreditStore, export_jobs
-from credits_core.export import estimate
-from credits_core.export_jobs import ExportJob, sweep
-from credits_core.reports import ReportFilter, count_messages
+from credits_core import CreditsError, CreditStore
+from credits_core.exports import ExportJob, estimate, sweep
+from credits_core.exports import jobs as export_jobs
+from credits_core.reporting import ReportFilter, count_messages
 
 from .conftest import demo_store
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditsError, CreditStore
-from credits_core.errors import StorageError
-from credits_core.importer import import_file
-from credits_core.verify import verify
+from credits_core.ledger import StorageError
+from credits_core.sources import import_file
+from credits_core.store import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def messages(n: int, start: int = 0) -> pd.DataFrame:
 
 def test_a_write_that_fails_for_the_disk_is_one_sentence_and_writes_nothing(tmp_path, monkeypatch):
     """The write token (.rev) cannot be written (ENOSPC): every write path says so and changes nothing."""
-    from credits_core import db
+    from credits_core.storage import database as db
 
     s = account(tmp_path / "full.duckdb")
     before = (s.message_count, len(s.controls), s.balance(datetime(2026, 6, 1, tzinfo=UTC)).total)

@@ -12,8 +12,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore, InsufficientCredits
-from credits_core.calendar import utc_us
-from credits_core.forecast import (
+from credits_core.ledger import POOL, utc_us
+from credits_core.planning import (
     Scenario,
     at_risk,
     cancel_campaign,
@@ -23,7 +23,6 @@ from credits_core.forecast import (
     reserved,
     schedule_campaign,
 )
-from credits_core.ledger import POOL
 
 from .conftest import T
 
@@ -182,7 +181,7 @@ def test_projection_path_shows_each_expiry_drop():
 
 def test_daily_pace_counts_rome_days():
     """90 days of spend are divided by 90 days (not 91), split into working days and weekends by Rome dates."""
-    from credits_core.forecast import daily_rates
+    from credits_core.planning import daily_rates
 
     s = CreditStore.open(":memory:")
     s.add_list("a")
@@ -200,7 +199,7 @@ def test_purchase_instant_and_preview():
     from zoneinfo import ZoneInfo
 
     from credits_core import CreditsError
-    from credits_core.forecast import purchase_instant, purchase_preview
+    from credits_core.planning import purchase_instant, purchase_preview
 
     rome = ZoneInfo("Europe/Rome")
     now = datetime(2026, 11, 28, 16, 5, tzinfo=rome)
@@ -219,7 +218,7 @@ def test_purchase_instant_and_preview():
 
 def test_campaign_refusals_and_readable_table(now):
     from credits_core import CreditsError
-    from credits_core.forecast import campaign_table, schedule_campaign
+    from credits_core.planning import campaign_table, schedule_campaign
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Avvisi consegna")
@@ -241,7 +240,7 @@ def test_campaign_refusals_and_readable_table(now):
 
 def test_what_if_refusals_and_notes_in_plain_words():
     from credits_core import CreditsError
-    from credits_core.forecast import check_scenario
+    from credits_core.planning import check_scenario
 
     s = doc_account()
     s.add_list("n", "Newsletter Italia")
@@ -257,7 +256,7 @@ def test_what_if_refusals_and_notes_in_plain_words():
 
 
 def test_policy_is_explained_not_offered():
-    from credits_core.forecast import policy_note
+    from credits_core.planning import policy_note
 
     s = doc_account()
     for i in range(10):  # 2 credits every 9 days: 20 spent, the non-expiring 20 first
@@ -275,7 +274,7 @@ def test_campaign_quote_values_the_credits_it_would_use(now):
     """R5 valuation: the first credits come from the non-expiring lot (free), the rest from X at 0.07 each."""
     from decimal import Decimal
 
-    from credits_core.forecast import campaign_quote
+    from credits_core.planning import campaign_quote
 
     s = CreditStore.open(":memory:")
     s.add_list("a", "Avvisi consegna")

@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credits_core.history_view import HistoryView, parse_history_view
+from credits_core.reporting import HistoryView, parse_history_view
 
 KINDS = ["assign", "expiry", "extension", "purchase", "shared"]
 LISTS = ["a", "b", "promo"]

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditStore
-from credits_core.export import write_csv, write_workbook
-from credits_core.forecast import Scenario, expiry_plan, preview
-from credits_core.reports import ReportFilter, upcoming_expiries
+from credits_core.exports import write_csv, write_workbook
+from credits_core.planning import Scenario, expiry_plan, preview
+from credits_core.reporting import ReportFilter, upcoming_expiries
 
 pytestmark = pytest.mark.clock  # dates relative to the clock: also run under the shifted clocks
 

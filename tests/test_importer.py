@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.importer import import_file
+from credits_core.reporting import select
+from credits_core.sources import import_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -118,9 +118,9 @@ def test_malformed_files_never_crash_and_never_write_when_rejected(store, blob):
 
 def test_csv_export_round_trips_through_import(tmp_path):
     """Export the 1M messages of a demo account as CSV, import them into a new store: the same reports."""
-    from credits_core.demo import build_demo
-    from credits_core.export import copy_messages_csv
-    from credits_core.reports import ReportFilter, usage
+    from credits_core.exports import copy_messages_csv
+    from credits_core.reporting import ReportFilter, usage
+    from credits_core.sources import build_demo
 
     src = CreditStore.open(":memory:")
     build_demo(src, messages=1_000_000, end=datetime(2026, 6, 1, tzinfo=UTC))
@@ -139,8 +139,9 @@ def test_csv_export_round_trips_through_import(tmp_path):
 
 KILLED_IMPORT = """
 import sys, time
-from credits_core import CreditStore, journal
-from credits_core.importer import import_file
+from credits_core import CreditStore
+from credits_core.storage import journal
+from credits_core.sources.files import import_file
 store = CreditStore.open(sys.argv[1])
 fold = journal.fold_usage
 def fold_then_wait(cur, snap, *batch):  # the rows are in the open transaction: tell the test, then wait to be killed
@@ -187,14 +188,14 @@ def test_killed_import_leaves_the_store_as_it_was(tmp_path):
 def test_amounts_in_every_unambiguous_form(text, value):
     from decimal import Decimal
 
-    from credits_core.importer import parse_amount
+    from credits_core.sources import parse_amount
 
     assert parse_amount(text) == (Decimal(value), None)
 
 
 @pytest.mark.parametrize("text", ["1.234", "1,234", "12.34.5", "1,23,4.5", "abc", "1.234,5,6"])
 def test_ambiguous_or_malformed_amounts_are_refused_with_why(text):
-    from credits_core.importer import parse_amount
+    from credits_core.sources import parse_amount
 
     amount, why = parse_amount(text)
     assert amount is None and why
@@ -243,8 +244,8 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
     apostrophe: no CSV cell of report --csv starts like a formula, and messages.csv imports as the same data."""
     import csv as csvmod
 
-    from credits_core.export import write_csv
-    from credits_core.reports import ReportFilter, messages_page
+    from credits_core.exports import write_csv
+    from credits_core.reporting import ReportFilter, messages_page
 
     ids = [t.replace("\t", "TAB").replace("\r", "CR") for t in TRICKY]  # ids hold no control character (31.10)
     src = CreditStore.open(":memory:")
@@ -280,7 +281,7 @@ def test_every_csv_cell_is_safe_and_messages_load_back_exactly(tmp_path):
 
 
 def test_bundled_samples_import_into_the_demo_database(now):
-    from credits_core.demo import build_demo
+    from credits_core.sources import build_demo
 
     s = CreditStore.open(":memory:")
     build_demo(s, messages=2_000, end=now)
@@ -303,7 +304,7 @@ def test_date_errors_name_the_formats_and_future_dates_are_warned(tmp_path, now)
     from datetime import UTC, datetime, timedelta
 
     from credits_core import CreditStore
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     s = CreditStore.open(tmp_path / "d.duckdb")
     s.add_list("a")

@@ -18,15 +18,24 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits
-from credits_core import reports as reports_module
-from credits_core.alerts import Alert, due, find_alerts
-from credits_core.db import Database
-from credits_core.errors import StoreBusy
-from credits_core.forecast import Scenario, at_risk, due_not_recorded, preview, reserved, schedule_campaign
-from credits_core.ledger import POOL
-from credits_core.limits import LimitChange, apply_limits
-from credits_core.reports import ReportFilter
-from credits_core.verify import verify
+from credits_core.ledger import POOL, StoreBusy
+from credits_core.planning import (
+    Alert,
+    LimitChange,
+    Scenario,
+    apply_limits,
+    at_risk,
+    due,
+    due_not_recorded,
+    find_alerts,
+    preview,
+    reserved,
+    schedule_campaign,
+)
+from credits_core.reporting import ReportFilter
+from credits_core.reporting import reports as reports_module
+from credits_core.storage import Database
+from credits_core.store import verify
 
 from .conftest import T
 
@@ -281,7 +290,7 @@ def test_a_run_out_date_that_moves_materially_is_news():
 
 
 def test_a_resolved_alert_is_forgotten_so_its_next_episode_is_sent(monkeypatch):
-    from credits_core import alerts
+    from credits_core.planning import alerts
 
     sent: list[str] = []
     monkeypatch.setattr(alerts, "send", lambda settings, msgs: sent.extend(m["Subject"] for m in msgs))
@@ -351,7 +360,7 @@ def test_a_send_before_future_dated_messages_replays_from_a_noted_state(monkeypa
     """Issue 31.17: a few messages dated in the future made every later send replay everything since the last
     checkpoint (about 3 sends a second on a 500k file under load). Such a send now reads only the messages after the
     latest state noted before it (every ``MARK_EVERY`` messages), and the ledger is the one a full replay gives."""
-    from credits_core import journal
+    from credits_core.storage import journal
 
     monkeypatch.setattr(journal, "MARK_EVERY", 10)
     s = CreditStore.open(":memory:")

@@ -180,8 +180,7 @@ def test_the_single_send_fast_path_equals_the_replay(lots, limit, list_id, credi
 
     import numpy as np
 
-    from credits_core.calendar import utc_us
-    from credits_core.ledger import Control, MessageArrays, State, append_one, replay
+    from credits_core.ledger import Control, MessageArrays, State, append_one, replay, utc_us
 
     policy = Policy()
     base = utc_us(datetime(2025, 1, 1, tzinfo=UTC), "start")
@@ -218,21 +217,21 @@ class NotedStatesMachine(LedgerMachine):
 
     @initialize(policy=st.sampled_from(["non_expiring_first", "earliest_expiry_first"]), extend=st.booleans())
     def setup(self, policy, extend):
-        from credits_core import journal
+        from credits_core.storage import journal
 
         self._saved = journal.MARK_EVERY
         journal.MARK_EVERY = 2
         super().setup(policy, extend)
 
     def teardown(self):
-        from credits_core import journal
+        from credits_core.storage import journal
 
         journal.MARK_EVERY = getattr(self, "_saved", journal.MARK_EVERY)
         super().teardown()
 
     @invariant()
     def derived_data_equals_a_full_replay(self):
-        from credits_core.verify import verify
+        from credits_core.store import verify
 
         if hasattr(self, "store"):
             assert verify(self.store) == []

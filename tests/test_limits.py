@@ -3,7 +3,7 @@
 import pytest
 
 from credits_core import InsufficientCredits
-from credits_core.limits import LimitChange, apply_limits
+from credits_core.planning import LimitChange, apply_limits
 
 from .conftest import T
 

@@ -20,8 +20,8 @@ import duckdb
 import pytest
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.mailup import (
+from credits_core.reporting import ReportFilter, select, usage
+from credits_core.sources.mailup import (
     Client,
     MailUpError,
     MailUpSettings,
@@ -30,7 +30,6 @@ from credits_core.mailup import (
     explained,
     sync,
 )
-from credits_core.reports import ReportFilter, usage
 
 from .fake_mailup import API, FakeMailUp
 
@@ -329,7 +328,7 @@ def named_store(path) -> CreditStore:
 
 
 def test_the_mailup_export_imports_like_the_sync(tmp_path):
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     s = named_store(tmp_path / "x.duckdb")
     report = import_file(s, "mailup-sms-export", EXPORT.encode(), "sms-stats.csv")
@@ -343,7 +342,7 @@ def test_the_mailup_export_imports_like_the_sync(tmp_path):
 
 
 def test_the_mailup_export_and_the_sync_give_the_same_ids(mailup, tmp_path):
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     fake, settings = mailup
     s = ledger_store(tmp_path / "both.duckdb")
@@ -354,7 +353,7 @@ def test_the_mailup_export_and_the_sync_give_the_same_ids(mailup, tmp_path):
 
 
 def test_a_bad_export_names_row_column_and_value_and_writes_nothing(tmp_path):
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     s = named_store(tmp_path / "bad.duckdb")
     bad = ("recipient;idList;idSMS;sentdate;status\n"
@@ -373,7 +372,7 @@ def test_a_bad_export_names_row_column_and_value_and_writes_nothing(tmp_path):
 
 def test_status_changes_count_once_whatever_the_row_order(tmp_path):
     """The rows of one sending's status changes may be anywhere in the file: the latest response wins, once."""
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     s = named_store(tmp_path / "order.duckdb")
     text = ("recipient;idList;idSMS;sentdate;responsedate;status\n"

@@ -12,9 +12,9 @@ import time
 import pytest
 from werkzeug import Response
 
-from credits_core.mailup import Client, MailUpError, MailUpSettings
-from credits_core.mailup import client as client_module
-from credits_core.mailup.client import Paging
+from credits_core.sources.mailup import Client, MailUpError, MailUpSettings
+from credits_core.sources.mailup import client as client_module
+from credits_core.sources.mailup.client import Paging
 
 from .fake_mailup import API
 

@@ -25,9 +25,9 @@ import duckdb
 import pytest
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.importer import import_file
-from credits_core.mailup import Client, MailUpError, MailUpSettings, price_text, sync
+from credits_core.reporting import select
+from credits_core.sources import import_file
+from credits_core.sources.mailup import Client, MailUpError, MailUpSettings, price_text, sync
 
 from .fake_mailup import API, FakeMailUp
 from .test_mailup import account, by_list_and_month, ledger_store, settings_for
@@ -178,7 +178,7 @@ def test_pages_that_move_while_read_are_a_problem(served, tmp_path):
 def test_a_nightly_sync_reads_only_what_is_new(served, tmp_path):
     """A complete message is read from its last send time on: the newest sendings first, until one older than the
     bookmark: one page of PROBE (250) for 100 new ones on 300, not the 400; the probe alone when nothing is new."""
-    from credits_core.mailup.sync import PROBE
+    from credits_core.sources.mailup.sync import PROBE
 
     fake = one_message(many(300, "2026-10-05"))
     settings = served(fake, page_size=100)
@@ -214,7 +214,7 @@ def test_merge_tags_are_priced_for_the_worst_case_and_marked_estimated(served, t
     assert report.estimated == [("message 10 (Promo)", ("nome",))]
     assert "estimated: message 10 (Promo): its text has merge tags ([nome])" in report.text()
     assert bool(s.campaign_info().set_index("campaign_id").loc["mailup-10", "estimated"])
-    from credits_core.mailup import reconciliation
+    from credits_core.sources.mailup import reconciliation
 
     assert reconciliation(s).attrs["estimated"] == 2
 
@@ -415,8 +415,8 @@ def test_reconciliation_compares_the_total_with_held_and_available_and_never_bla
     an assignment (assignments move credits, they do not change the total). Figures have thousands separators."""
     from datetime import timedelta
 
-    from credits_core.forecast import schedule_campaign
-    from credits_core.mailup import explained
+    from credits_core.planning import schedule_campaign
+    from credits_core.sources.mailup import explained
 
     fake = account()
     s = ledger_store(tmp_path / "rec.duckdb")
@@ -445,8 +445,8 @@ def test_estimated_credits_are_marked_on_the_usage_page_the_drill_down_and_the_w
     from openpyxl import load_workbook
     from streamlit.testing.v1 import AppTest
 
-    from credits_core.export import write_workbook
-    from credits_core.reports import ReportFilter
+    from credits_core.exports import write_workbook
+    from credits_core.reporting import ReportFilter
 
     fake = one_message([sending("393331234567", "2026-10-05 09:00:00Z", 0),
                         sending("393331234568", "2026-10-05 09:00:01Z", 0)], content="Ciao [nome], " + "x" * 140)
@@ -471,8 +471,8 @@ def test_estimated_credits_are_marked_on_the_usage_page_the_drill_down_and_the_w
 
 def test_a_sending_id_is_the_same_in_python_and_in_the_migrations_sql():
     """The sync and the export hash in Python, a migration in SQL (schema.HASHED_ID_SQL): one id either way."""
-    from credits_core.mailup.credits import sending_ids
-    from credits_core.schema import HASHED_ID_SQL
+    from credits_core.sources.mailup.credits import sending_ids
+    from credits_core.storage import HASHED_ID_SQL
 
     key = "k" * 64
     con = duckdb.connect()

@@ -1,5 +1,5 @@
-"""R13 with the known ids in memory (credits_core.message_ids): a send whose id is stored, by this process or another,
-is still a no-op (same content) or refused (other content), whatever was built, caught up or rolled back."""
+"""R13 with the known ids in memory (credits_core.storage.message_ids): a send whose id is stored, by this process or
+another, is still a no-op (same content) or refused (other content), whatever was built, caught up or rolled back."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credits_core import CreditsError, CreditStore, message_ids
-from credits_core.message_ids import KnownIds, key_of
+from credits_core import CreditsError, CreditStore
+from credits_core.storage import KnownIds, key_of, message_ids
 
 from .conftest import T
 

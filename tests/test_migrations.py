@@ -17,10 +17,9 @@ import duckdb
 import pytest
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.forecast import schedule_campaign
-from credits_core.reports import ReportFilter, history, usage
-from credits_core.schema import SCHEMA_VERSION
+from credits_core.planning import schedule_campaign
+from credits_core.reporting import ReportFilter, history, select, usage
+from credits_core.storage import SCHEMA_VERSION
 
 from .released_schemas import RELEASED
 

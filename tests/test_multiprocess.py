@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from credits_core import CreditStore
-from credits_core.verify import verify
+from credits_core.store import verify
 
 from .mp_worker import BASE, apply, op_events, run
 

@@ -20,8 +20,8 @@ from pytest_httpserver import HTTPServer
 from streamlit.testing.v1 import AppTest
 
 from credits_core import CreditStore
-from credits_core.demo import build_demo
-from credits_core.mailup import Client, sync
+from credits_core.sources import build_demo
+from credits_core.sources.mailup import Client, sync
 
 from .test_mailup import account, ledger_store, settings_for
 
@@ -147,7 +147,7 @@ def test_every_page_renders_in_every_state(monkeypatch, states, state_name, page
 def test_a_new_accounts_balance_chart_starts_at_its_first_purchase(states, session_now):
     """The Overview's chart (``balance_timeline``) of an account bought 100 days ago started 26 months before its
     first purchase: empty weeks before the account existed."""
-    from credits_core.views import balance_timeline
+    from credits_core.reporting import balance_timeline
 
     from .conftest import rome_date
 

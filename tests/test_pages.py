@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pandas as pd
@@ -9,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from credits_core import CreditStore
-from credits_core.calendar import local_date
-from credits_core.demo import build_demo
-from credits_core.filters import select
+from credits_core.ledger import local_date
+from credits_core.reporting import select
+from credits_core.sources import build_demo
 
 from .conftest import demo_store, rome_date
 
@@ -183,8 +184,7 @@ def names_of_lists(path) -> list[str]:
 def test_usage_pick_accepts_a_campaign_name(monkeypatch, demo_db, now):
     with CreditStore.open(demo_db) as s:
         info = s.campaign_info()
-    from credits_core.reports import ReportFilter, campaigns_in_view
-    from credits_core.usage_view import parse_view
+    from credits_core.reporting import ReportFilter, campaigns_in_view, parse_view
 
     with CreditStore.open(demo_db) as s:
         v = parse_view({}, rome_date(now), s.list_ids, [])
@@ -241,7 +241,7 @@ def test_usage_search_finds_messages_by_words_and_recipient(monkeypatch, demo_db
 
 
 def test_usage_presets_and_partial_periods(monkeypatch, demo_db, now):
-    from credits_core.periods import describe, preset_range
+    from credits_core.reporting import describe, preset_range
 
     lo, hi = preset_range("this_quarter", rome_date(now))
     from datetime import timedelta
@@ -256,7 +256,7 @@ def test_usage_presets_and_partial_periods(monkeypatch, demo_db, now):
     assert "Credits spent" in labels and "Cost" in labels
     assert any(m.label == "Same period last year" for m in at.metric)
     ticks = chart_spec(at)["encoding"]["x"]["sort"]  # the periods on the axis, in order
-    from credits_core.periods import month_end
+    from credits_core.reporting import month_end
 
     marked = {t for t in ticks if " of " in t and t.endswith("days)")}
     # the current month is partial unless today is its last day; no other month is
@@ -401,10 +401,9 @@ def test_the_per_list_table_is_plain_escaped_html(monkeypatch, tmp_path, now):
     assert "Avvisi &amp; promemoria" in body and "Cost (EUR)" in body and "€0.35" in body  # 7 credits at €0.05
 
 
-def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(monkeypatch, demo_db):
+def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(monkeypatch, demo_db, now):
     """Issue 21.1: the workbook is written by a worker to a file (progress, then a download served from that file);
     another view never offers it."""
-    import re
     import time
 
     at = app(monkeypatch, demo_db)
@@ -419,11 +418,13 @@ def test_usage_excel_is_written_in_the_background_and_always_the_view_on_screen(
     assert job.ready, job.status()
     at.run()
     link = f"/_credits/download/{job.token}"  # streamed from disk by serve.py, to this user only
-    from credits_core.export import view_file_name
+    from credits_core.exports import view_file_name
 
     with CreditStore.open(demo_db, read_only=True) as s:
         name = view_file_name(s, job.filter)  # the file is named after the view (issue 32)
-    assert re.fullmatch(r"usage-\d{4}-\d\d-\d{4}-\d\d\.xlsx", name), name  # the last 12 whole months
+    first = rome_date(now).replace(day=1)  # the last 12 whole months: a calendar year is named by its year
+    lo, hi = first.replace(year=first.year - 1), first - timedelta(days=1)
+    assert name == (f"usage-{lo.year}.xlsx" if lo.month == 1 else f"usage-{lo:%Y-%m}-{hi:%Y-%m}.xlsx"), name
     assert job.file_name == name and any(link in h.value and f"Download {name}" in h.value for h in at.get("html"))
     assert not at.get("download_button")  # never loaded into the session
     assert job.path.exists() and job.path.stat().st_size > 5_000
@@ -534,7 +535,7 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
 
     import time_machine
 
-    from credits_core.forecast import schedule_campaign
+    from credits_core.planning import schedule_campaign
 
     path = tmp_path / "due.duckdb"
     with CreditStore.open(path) as s:

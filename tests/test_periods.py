@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from credits_core.periods import PRESETS, comparisons, coverage, preset_of, preset_range
+from credits_core.reporting import PRESETS, comparisons, coverage, preset_of, preset_range
 
 TODAY = date(2026, 11, 28)
 

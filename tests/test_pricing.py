@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from credits_core import CreditsError
-from credits_core.pricing import message_cost, packages, rate, rates, sms_per_package, text_parts
+from credits_core.ledger import message_cost, packages, rate, rates, sms_per_package, text_parts
 
 
 @pytest.mark.parametrize("text, parts, encoding", [
@@ -56,7 +56,7 @@ def test_cost_and_tables():
 
 def test_a_text_the_sender_marked_unicode_is_counted_in_ucs2():
     """MailUp's IsUnicode: a GSM-7 text sent as UCS-2 (71 characters: 2 parts instead of 1)."""
-    from credits_core.pricing import text_parts
+    from credits_core.ledger import text_parts
 
     assert text_parts("a" * 71).parts == 1
     assert text_parts("a" * 71, unicode=True).parts == 2 and text_parts("a" * 71, unicode=True).encoding == "UCS-2"

@@ -12,19 +12,19 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from credits_core import CreditsError, CreditStore
-from credits_core.export import write_csv, write_workbook
-from credits_core.periods import period_end
-from credits_core.reports import (
+from credits_core.exports import write_csv, write_workbook
+from credits_core.reporting import (
     ReportFilter,
     history,
     messages_page,
+    period_end,
     period_totals,
     usage,
     usage_by,
     usage_by_list,
     usage_matrix,
+    value_spend,
 )
-from credits_core.valuation import value_spend
 
 from .conftest import T, rome_date
 
@@ -189,7 +189,7 @@ def test_read_only_store_reports_from_any_thread(tmp_path):
 def test_history_includes_expiries_after_the_last_recorded_event():
     """Balance 0 after an expiry nothing followed: the History shows the expiry, not only the purchase."""
     from credits_core import CreditStore
-    from credits_core.reports import history
+    from credits_core.reporting import history
 
     s = CreditStore.open(":memory:")
     s.purchase(1000, T("2023-01-10T10:00"), lot_id="X")
@@ -203,7 +203,7 @@ def test_history_includes_expiries_after_the_last_recorded_event():
 
 
 def test_countries_offered_include_imported_ones(acct):
-    from credits_core.reports import countries
+    from credits_core.reporting import countries
 
     acct.send("a", 1, T("2025-05-02T08:00"), country="XX")
     got = countries(acct)
@@ -216,8 +216,8 @@ def test_workbook_finish_dates_filters_and_empty_sheets(acct, tmp_path):
 
     from openpyxl import load_workbook
 
-    from credits_core.export import frame_to_xlsx, write_workbook
-    from credits_core.reports import history
+    from credits_core.exports import frame_to_xlsx, write_workbook
+    from credits_core.reporting import history
 
     out = tmp_path / "r.xlsx"
     write_workbook(acct, ReportFilter(date(2025, 1, 1), date(2025, 4, 30), period="month"), out)
@@ -286,7 +286,7 @@ def test_workbook_costs_in_euros_and_compares_with_the_quarter_before_and_last_y
 
 
 def test_search_matches_id_recipient_digits_or_every_word(acct):
-    from credits_core.reports import messages_page
+    from credits_core.reporting import messages_page
 
     f = ReportFilter()
     assert messages_page(acct, f, search="m3").rows["message_id"].tolist() == ["m3"]
@@ -311,12 +311,12 @@ def test_a_drilled_workbook_is_the_view_and_reads_back_whole(tmp_path, now):
     from openpyxl import load_workbook
 
     from credits_core import CreditStore
-    from credits_core.demo import build_demo
-    from credits_core.reports import count_messages
+    from credits_core.reporting import count_messages
+    from credits_core.sources import build_demo
 
     s = CreditStore.open(":memory:")
     build_demo(s, messages=4_000, end=now)
-    from credits_core.periods import preset_range
+    from credits_core.reporting import preset_range
 
     lo, hi = preset_range("last_12_months", rome_date(now))
     drilled = ReportFilter(lo, hi, (), ("IT",), None, "month")
@@ -428,7 +428,7 @@ def test_pages_of_messages_by_time_are_the_messages_in_order_once_each(minutes, 
 
 
 def test_the_workbook_chart_gives_each_list_its_colour_on_the_pages(acct, tmp_path):
-    from credits_core.palette import list_colour
+    from credits_core.reporting import list_colour
 
     out = tmp_path / "r.xlsx"
     write_workbook(acct, ReportFilter(period="month"), out)

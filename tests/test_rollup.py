@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.journal import ROLLUP_SELECT, rome_days
+from credits_core.reporting import select
+from credits_core.storage import ROLLUP_SELECT, rome_days
 
 from .conftest import T
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from credits_core import CreditStore
-from credits_core.export import view_file_name, write_workbook
-from credits_core.reports import ReportFilter, mask_recipient, messages_page, usage_by_list
+from credits_core.exports import view_file_name, write_workbook
+from credits_core.reporting import ReportFilter, mask_recipient, messages_page, usage_by_list
 
 NUMBERS = ["393366625988", "+393331112223", "00393334445556", "33512345678", "447700900123"]
 TEXTS = ["Promo sconto 20%", "Ciao Mario, il tuo ordine", "Avviso consegna", "promo weekend"]

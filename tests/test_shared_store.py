@@ -12,11 +12,8 @@ from pathlib import Path
 import pytest
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits
-from credits_core.filters import select
-from credits_core.forecast import preview, schedule_campaign
-from credits_core.limits import LimitChange, apply_limits
-from credits_core.reports import ReportFilter, messages_page, usage
-from credits_core.views import list_overview
+from credits_core.planning import LimitChange, apply_limits, preview, schedule_campaign
+from credits_core.reporting import ReportFilter, list_overview, messages_page, select, usage
 
 from .conftest import T
 
@@ -198,7 +195,7 @@ def test_the_machine_time_zone_changes_nothing(tmp_path):
 
     script = (
         "import sys; from datetime import datetime, UTC; from credits_core import CreditStore;"
-        "from credits_core.filters import select; from credits_core.reports import ReportFilter, usage;"
+        "from credits_core.reporting import select, ReportFilter, usage;"
         "s = CreditStore.open(sys.argv[1]); s.add_list('a'); s.purchase(100, datetime(2026, 1, 1, tzinfo=UTC));"
         "s.send('a', 3, datetime(2026, 3, 1, 23, 30, tzinfo=UTC), message_id='m');"
         "print(select(s, 'SELECT epoch_us(sent_at), strftime(sent_at, \\'%Y-%m-%d %H:%M\\') FROM messages')"

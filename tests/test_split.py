@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credits_core.split import split
+from credits_core.ledger import split
 
 
 def test_spec_examples():

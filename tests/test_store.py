@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits, Policy, StoreBusy
-from credits_core.filters import select
-from credits_core.schema import APP_ID, MIGRATIONS, SCHEMA_VERSION
+from credits_core.reporting import select
+from credits_core.storage import APP_ID, MIGRATIONS, SCHEMA_VERSION
 
 from .conftest import T
 

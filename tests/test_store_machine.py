@@ -24,12 +24,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from credits_core import CreditsError, CreditStore, InsufficientCredits
-from credits_core.forecast import schedule_campaign
-from credits_core.importer import import_file
-from credits_core.limits import LimitChange, apply_limits
-from credits_core.reports import ReportFilter
-from credits_core.valuation import spend_by_lot
-from credits_core.views import list_overview
+from credits_core.planning import LimitChange, apply_limits, schedule_campaign
+from credits_core.reporting import ReportFilter, list_overview, spend_by_lot
+from credits_core.sources import import_file
 
 from .reference import Reference, Refused, both, t0
 

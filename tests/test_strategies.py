@@ -15,8 +15,16 @@ import pandas as pd
 import pytest
 
 from credits_core import CreditStore
-from credits_core.forecast import Scenario, daily_rates, preview
-from credits_core.strategies import decision, last_day_to_use, lifespan, value_path, what_if
+from credits_core.planning import (
+    Scenario,
+    daily_rates,
+    decision,
+    last_day_to_use,
+    lifespan,
+    preview,
+    value_path,
+    what_if,
+)
 
 pytestmark = pytest.mark.clock
 ROME = ZoneInfo("Europe/Rome")

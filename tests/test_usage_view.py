@@ -9,16 +9,17 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credits_core.periods import PRESETS, preset_range
-from credits_core.usage_view import (
+from credits_core.reporting import (
     DRILLS,
     PAGE_SIZES,
     PERIODS,
+    PRESETS,
     SORTS,
     TABS,
     UsageView,
     fitting_period,
     parse_view,
+    preset_range,
     resolve_pick,
 )
 
@@ -129,7 +130,7 @@ def test_a_link_reads_back_as_the_same_view(v):
 def test_a_link_of_millions_of_days_is_brought_back_to_the_data_and_a_chart_it_can_show():
     """Issue 31.2: usage?from=0001-01-01&to=9999-12-31&by=day built a grid of 3.65M days x lists in Python (31 s of
     CPU, 4.6 GB). The dates come back to the data's span, and days beyond what a chart shows become weeks."""
-    from credits_core.usage_view import MAX_PERIODS, periods_in
+    from credits_core.reporting import MAX_PERIODS, periods_in
 
     span = (date(2024, 6, 1), TODAY)
     v = parse_view(as_params({"from": "0001-01-01", "to": "9999-12-31", "by": "day"}), TODAY, LISTS, COUNTRIES,
@@ -151,7 +152,7 @@ def test_the_engine_and_the_cli_never_build_a_grid_no_chart_shows(tmp_path):
     import pytest
 
     from credits_core import CreditsError, CreditStore
-    from credits_core.reports import ReportFilter, usage
+    from credits_core.reporting import ReportFilter, usage
 
     db = tmp_path / "x.duckdb"
     with CreditStore.open(db) as s:

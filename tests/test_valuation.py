@@ -11,10 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
-from credits_core.filters import select
-from credits_core.reports import ReportFilter
-from credits_core.valuation import message_costs, message_pieces, spend_by_lot, value_spend
-from credits_core.verify import verify
+from credits_core.reporting import ReportFilter, message_costs, message_pieces, select, spend_by_lot, value_spend
+from credits_core.store import verify
 
 T = datetime(2025, 1, 10, 9, tzinfo=UTC)
 
@@ -123,7 +121,7 @@ def test_no_spend_values_to_nothing(tmp_path):
 
 
 def test_campaigns_import_names_campaigns_and_refuses_bad_rows(ledger):
-    from credits_core.importer import import_file
+    from credits_core.sources import import_file
 
     bad = b"campaign_id,name,list_id,sent_at\nC1,Saldi,zz,2025-01-10T10:00:00Z\nC2,,a,yesterday\n"
     r = import_file(ledger, "campaigns", bad, "bad.csv")
@@ -139,7 +137,7 @@ def test_campaigns_import_names_campaigns_and_refuses_bad_rows(ledger):
 
 def _slow_costs(store, rows):
     """The reference: every message valued piece by piece (message_pieces + value_of), as the drill-down did."""
-    from credits_core.valuation import CENT, lot_prices, value_of
+    from credits_core.reporting import CENT, lot_prices, value_of
 
     cuts, prices = store.snapshot().cuts, lot_prices(store)
     out = []
@@ -181,7 +179,7 @@ def test_the_workbook_names_and_values_every_message(ledger, tmp_path):
     at the lots it came from."""
     from openpyxl import load_workbook
 
-    from credits_core.export import write_workbook
+    from credits_core.exports import write_workbook
 
     ledger.describe_campaigns(pd.DataFrame({"campaign_id": ["C1"], "name": ["Spring sale"]}))
     out = tmp_path / "v.xlsx"

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from credits_core.cli.session import open_store as _open
-from credits_core.importer import import_file
+from credits_core.sources import import_file
 
 
 def run(args) -> int:

@@ -14,10 +14,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from credits_core.calendar import fmt_local, rome_instant, utc_us
 from credits_core.cli.session import configure
 from credits_core.cli.session import open_store as _open
-from credits_core.errors import CreditsError
+from credits_core.ledger import CreditsError, fmt_local, rome_instant, utc_us
 
 
 def _instant(text: str) -> datetime:
@@ -40,7 +39,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     that fails (or is killed) leaves no database behind, and ``--force`` replaces the old file in one step."""
     import os
 
-    from credits_core.demo import build_demo
+    from credits_core.sources import build_demo
 
     target = Path(args.db)
     if target.exists() and not args.force:
@@ -103,7 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from credits_core.verify import verify
+    from credits_core.store import verify
 
     with _open(args.db, read_only=True) as store:
         problems = verify(store)
@@ -118,7 +117,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from credits_core.alerts import SmtpSettings, run
+    from credits_core.planning import SmtpSettings, run
 
     settings = SmtpSettings.from_env()
     if settings is None and not args.dry_run:  # a cron job must not succeed silently while nothing can be sent
@@ -137,7 +136,7 @@ def mailup_settings(secrets: str | None = None):
     ``.streamlit/secrets.toml``); a ``CreditsError`` saying what is missing."""
     import tomllib
 
-    from credits_core.mailup import MailUpError, find_settings
+    from credits_core.sources.mailup import MailUpError, find_settings
 
     path = Path(secrets or ".streamlit/secrets.toml")
     table = None
@@ -159,7 +158,7 @@ def mailup_settings(secrets: str | None = None):
 def cmd_sync(args: argparse.Namespace) -> int:
     import time
 
-    from credits_core.mailup import Client, explained, sync
+    from credits_core.sources.mailup import Client, explained, sync
 
     settings = mailup_settings(args.secrets)
     shown = [0.0]

@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 from credits_core.cli.session import open_store as _open
-from credits_core.errors import CreditsError
-from credits_core.export import estimate, write_csv, write_workbook
-from credits_core.reports import ReportFilter, count_messages, data_span
+from credits_core.exports import estimate, write_csv, write_workbook
+from credits_core.ledger import CreditsError
+from credits_core.reporting import ReportFilter, count_messages, data_span
 
 
 def _parse_date(text: str | None, name: str) -> date | None:
@@ -40,7 +40,7 @@ def run(args) -> int:
                      (), None, args.by)
     settings = None
     if args.email_to:  # checked before the work, so that a missing setting never costs a report
-        from credits_core.alerts import SmtpSettings
+        from credits_core.planning import SmtpSettings
 
         if not args.xlsx:
             raise CreditsError("--email-to sends the workbook: use it with --xlsx")
@@ -70,7 +70,7 @@ def run(args) -> int:
             sys.stderr.write("\n")
             print(f"wrote {args.xlsx}: sheets {', '.join(info['sheets'])}; {info['messages']:,} messages")
             if settings is not None:
-                from credits_core.alerts import email, send
+                from credits_core.planning import email, send
 
                 period = f"{f.date_from or 'the first message'} to {f.date_to or 'today'}"
                 send(settings, [email(settings, f"SMS credits usage report, {period}",

@@ -7,7 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from credits_core.errors import CreditsError
+from credits_core.ledger import CreditsError
 from credits_core.store import CreditStore
 
 WAIT_S = 60.0
@@ -15,7 +15,7 @@ AUTHOR: str | None = None  # --as, else the operating-system user
 
 
 def configure(wait_s: float, author: str | None) -> None:
-    from credits_core.bounds import control_problem
+    from credits_core.ledger import control_problem
 
     global WAIT_S, AUTHOR
     if author is not None and (problem := control_problem(author, "--as")):

@@ -1,0 +1,100 @@
+"""Sentences a manager can act on, for the alert e-mails: the next expiry as a deadline, what the pace uses of it,
+how to keep it (R4), who loses what, which list runs out when."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from credits_core import ledger
+from credits_core.ledger import (
+    POOL,
+    ROME,
+    State,
+    add_years,
+    from_us,
+    now_us,
+    packages,
+    utc_us,
+    zone,
+)
+from credits_core.planning.projection import DAY_US, Preview, Scenario, monthly_pace, preview
+from credits_core.reporting import lot_prices, value_of
+from credits_core.store import CreditStore
+
+
+def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None,
+             idle: Preview | None = None) -> list[str]:
+    """Sentences a manager can act on, in plain words, Rome time and list names: the next expiry as a deadline with
+    what the current pace uses of it and what would be lost, the way to keep everything (R4), who loses what, and
+    which list runs out when."""
+    now = today_us or now_us()
+    idle = idle or preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
+    base = base or preview(store, today_us=now)
+    out = []
+    state = store.state_at(now)
+    monthly = monthly_pace(store, now)
+    if not idle.expiries.empty:
+        first = idle.expiries["expires_at"].min()
+        held = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
+        lost_rows = base.expiries[base.expiries["expires_at"] == first]
+        lost = int(lost_rows["credits"].sum())
+        local = first.tz_convert(ROME)
+        deadline = utc_us(first.to_pydatetime(), "expiry")
+        per = _per_credit(store, state, local.date())
+        text = (f"{held:,} credits{_in_eur(held, per)} expire at 00:00 on {local.day} {local:%B %Y} (Rome), in "
+                f"{max(0, (deadline - now) // DAY_US):,} days. At your pace you will use {held - lost:,} of them by "
+                f"then; {lost:,}{_in_eur(lost, per)} would be lost.")
+        out.append(text)
+        if store.policy.extend_on_purchase and deadline > now:  # never a deadline that has passed
+            today = from_us(now).astimezone(zone(ROME)).date()
+            new = add_years(today, store.policy.validity_years)
+            cheapest = packages().sort_values("price_eur").iloc[0]
+            # R5: non-expiring credits go first, so the pace reaches these credits only once those are spent
+            _, non_expiring = ledger.summarize_lots(state.lots.values())
+            used_by_new = monthly * ((new - today).days / 30.44)
+            used_of_held = int(min(held, max(0.0, used_by_new - non_expiring)))
+            out.append(
+                f"Buying any package before {local.day} {local:%B %Y} (from €{cheapest['price_eur']:,.2f}, "
+                f"{cheapest['package']}) postpones all {held:,} to {new.day} {new:%B %Y} if bought today. At your "
+                f"pace you will have used about {used_of_held:,} of them by then (non-expiring credits are spent "
+                f"first): a purchase postpones an expiry, it does not save credits the account will not use.")
+    if state.total:
+        if monthly:
+            months = state.total / monthly
+            span = f"{months / 12:,.1f} years" if months >= 24 else f"{months:,.0f} months"
+            out.append(f"At {int(monthly):,} credits a month (the last 90 days), the account's {state.total:,} "
+                       f"credits last about {span} (non-expiring credits are spent first).")
+        else:
+            out.append(f"Nothing was spent in the last 90 days: the account's {state.total:,} credits are not being "
+                       f"used.")
+    if not idle.expiries.empty:
+        if lost:
+            who = lost_rows.groupby("holder", sort=False)["credits"].sum().sort_values(ascending=False)
+            parts = [f"{_holder_name(store, h, start=False)} {int(c):,}" for h, c in who.items()]
+            out.append(f"Who would lose them at the current pace: {'; '.join(parts)}.")
+    for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
+        out.append(f"{_holder_name(store, bucket)} will run out on {d.day} {d:%B %Y} at its current pace.")
+    return out
+
+
+def _per_credit(store: CreditStore, state: State, expires_on: date) -> Decimal | None:
+    """The euros per credit of the credits held that expire on ``expires_on`` (None: some are unpriced)."""
+    pieces = [(lot.lot_id, lot.remaining) for lot in state.lots.values()
+              if lot.expiring and lot.remaining > 0 and lot.expires_on == expires_on]
+    held = sum(n for _, n in pieces)
+    value, unpriced = value_of(pieces, lot_prices(store))
+    if not held or value is None or unpriced:
+        return None
+    return value / held
+
+
+def _in_eur(credits: int, per_credit: Decimal | None) -> str:
+    return "" if per_credit is None else f" (€{(per_credit * credits).quantize(Decimal('1')):,})"
+
+
+def _holder_name(store: CreditStore, holder: str | ledger.Holder, start: bool = True) -> str:
+    """A holder in words: the unassigned pool, or the list's name (capitalised to open a sentence)."""
+    if holder is POOL:
+        return "The unassigned pool" if start else "the unassigned pool"
+    return f"List {store.list_name(holder)}" if start else f"list {store.list_name(holder)}"
