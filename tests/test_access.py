@@ -121,7 +121,7 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
         analyst.describe_campaigns(pd.DataFrame({"campaign_id": ["c1"], "name": ["Renamed"]}))
     # no raw query on the facade or the gate; the read path runs one SELECT and never hands out the DuckDB cursor
     assert not hasattr(s, "query") and "query" not in READS
-    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+    with pytest.raises(AttributeError, match="neither a marked write nor a marked read"):
         analyst.query  # noqa: B018
     for sql in ("UPDATE lists SET name = 'x'", "DELETE FROM lists", "SELECT 1; DELETE FROM lists",
                 "COPY lists TO '/tmp/x.csv'", "ATTACH ':memory:' AS other", "SET memory_limit = '1MB'"):
@@ -131,12 +131,32 @@ def test_the_gate_denies_what_it_does_not_declare(tmp_path):
         rows = cur.execute("SELECT name FROM lists")
         assert rows.fetchall() == [("Avvisi",)]
         assert not hasattr(rows, "execute") and not hasattr(cur, "commit") and not hasattr(cur, "sql")
-    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+    with pytest.raises(AttributeError, match="neither a marked write nor a marked read"):
         analyst._db  # noqa: B018, SLF001
-    with pytest.raises(AttributeError, match="neither a marked write nor a declared read"):
+    with pytest.raises(AttributeError, match="neither a marked write nor a marked read"):
         analyst.close()
     assert s.list_name("a") == "Avvisi" and s.campaign_info().empty
     s.close()
+
+
+def test_a_read_is_allowed_by_being_marked_where_it_is_written():
+    """The gate's reads are built from the ``@reads`` marks (issue 33), never a list kept in step by hand: a marked
+    method of the store is one, an unmarked one is not, a write is never a read."""
+    from credits_core import CreditStore
+    from credits_core.store import READS, read_methods
+    from credits_core.store.marks import reads
+
+    class Wider(CreditStore):
+        @reads
+        def spent_today(self) -> int:
+            return 0
+
+        def secret(self) -> int:
+            return 1
+
+    assert read_methods(Wider) == READS | {"spent_today"}
+    assert {"balance", "reading", "path", "policy", "lots"} <= READS and "secret" not in read_methods(Wider)
+    assert not {"send", "purchase", "close", "rebuild", "_db"} & READS
 
 
 def test_weak_and_documented_cookie_secrets_are_refused():

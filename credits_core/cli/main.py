@@ -194,6 +194,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+# Long: one declaration per command and option, in the order of the CLI's help; split up, the commands would be
+# scattered.
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m credits_core", description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, default=60.0,

@@ -10,6 +10,9 @@ real Excel dates, sensible widths.
 Safety: a text cell that starts with ``= + - @``, tab or carriage return is written as text, never as a formula
 (CSV/formula injection). A sheet that would pass Excel's row limit continues on the next sheet ("Messages (2)"),
 and the Summary says so. Characters Excel cannot store (control characters) are dropped.
+
+Long module: every sheet of the workbook (Summary, Usage, By list, Cost by period, By campaign, By country, Messages)
+shares its styles, its column formats and the view's words; in one module the sheets read as the workbook does.
 """
 
 from __future__ import annotations

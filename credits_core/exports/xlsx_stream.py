@@ -78,6 +78,8 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
+# Long: one pass over the zip, copying each part and streaming the rows into the sheets; the state of the pass (sheet,
+# row, file) is shared by every step.
 def fill(path: str | Path, sheets: list[str], kinds: list[str], chunks: Iterable[pd.DataFrame], total_rows: int,
          rows_per_sheet: int, progress: Callable[[int], None] | None = None) -> int:
     """Replace the sample row of each placeholder sheet with the ``total_rows`` rows of ``chunks``, in order, at

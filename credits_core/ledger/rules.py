@@ -20,6 +20,10 @@ checkpoint plus the messages of one phase, and appending an event later than eve
 The rules live here: consumption order (R5) in ``consumption_order``, purchase and extension (R4) in
 ``apply_purchase``, assignment (R6) in ``apply_assign``, spend (R7) in ``apply_spend``, expiry (R8) in
 ``apply_expiry``, same-instant order (R9) in the control-point keys: an expiry at ``t`` has key ``(t, -1)``.
+
+Long module: the rules of the ledger (lots, state, order, assignment, spend, expiry) and the replay that applies
+them are one body of rules, read against docs/rules.md; cut apart, a rule and the replay step that applies it would
+sit in different files.
 """
 
 from __future__ import annotations
@@ -417,6 +421,8 @@ def _candidate_expiries(state: State, controls: Sequence[Control], policy: Polic
 _MARK = object()  # a point of the replay where the state is only noted (``marks``), not changed
 
 
+# Long: the replay loop is the order of the rules (R9, R14): control points, phases, bulk spends, checkpoints; in one
+# place it can be read against docs/rules.md.
 def replay(
     start: State,
     start_key: Key,

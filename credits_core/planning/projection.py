@@ -7,7 +7,10 @@ instant. A bucket that runs dry stops spending from that day ("list L runs out o
 Expiry preview: future expiries (a) if nothing more is spent and (b) under the projection, with who loses what.
 Both are computed by ``ledger.replay`` on synthetic messages from the current tail: the very code path of real
 expiries (R8), never a second implementation. What-if scenarios apply the same replay to a modified copy of the
-events; nothing is ever written to the store."""
+events; nothing is ever written to the store.
+
+Long module: the projection and the scenario it runs (purchases, campaigns, limits ahead) share the replay's state;
+it is just over the limit."""
 
 from __future__ import annotations
 
@@ -155,6 +158,8 @@ def _emptied_at(bucket: str, failed_us: int, checkpoints) -> int:
 PATH_POINTS = 300  # about this many states along a preview's path, besides those around each expiry and purchase
 
 
+# Long: the projection replays the ledger with the scenario's events in time order; the steps share the state of one
+# replay.
 def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: int | None = None,
             today_us: int | None = None, rates: pd.DataFrame | None = None, end_us: int | None = None) -> Preview:
     """Future expiries under ``scenario``, computed by the ledger's own replay, up to ``end_us``, ``horizon_days``

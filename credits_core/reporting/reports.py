@@ -7,6 +7,9 @@ country and campaign, which the journal keeps current in every write's transacti
 single sends not folded yet), so reports never scan the message table and reading never writes.
 The drill-down reads messages of one list (or campaign, or country) in a date range, one page at a time; pages
 sorted by time are found by key (sent_at, seq), not by a deep OFFSET over wide rows.
+
+Long module: every report of the pages and the workbook (usage, per list, drill-down, campaigns, history) is SQL
+over the same rollup and filter; together they show one way of asking.
 """
 
 from __future__ import annotations
@@ -491,6 +494,8 @@ def _message_frame(store: CreditStore, df: pd.DataFrame, names: tuple | None = N
 # -- ledger history ---------------------------------------------------------------------------------------------
 
 
+# Long: one SQL statement over the events and the stored checkpoints, and the columns the History page and the workbook
+# show.
 @one_turn
 def history(store: CreditStore, date_from: date | None = None, date_to: date | None = None,
             kinds: tuple[str, ...] = ()) -> pd.DataFrame:

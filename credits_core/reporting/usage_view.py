@@ -114,6 +114,7 @@ class UsageView:
         return out
 
 
+# Long: one check per parameter of the link, each with its fallback and notice, in the order of the page's widgets.
 def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], countries: list[str],
                span: tuple[date, date] | None = None) -> UsageView:
     """The view a link asks for (``params``: each key's values, as ``st.query_params.get_all`` gives them); any

@@ -102,6 +102,8 @@ def mobile_numbers(countries: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return out
 
 
+# Long: one vectorised draw per column of the demo's messages (lists, bursts, times, countries, numbers, texts); each
+# line is one column.
 def generate_messages(n: int, start: datetime, end: datetime, rng: np.random.Generator) -> pd.DataFrame:
     """``n`` messages between ``start`` and ``end``, sorted by time (fewer when some fall outside: a Rome time that
     does not exist, or a burst running past ``end``)."""

@@ -17,6 +17,9 @@ Credits are whole numbers below 10**15; instants fall between 2000 and 2099.
 Every problem is reported with file, row (as a spreadsheet shows it: the header is row 1), column, value and
 reason, up to ``MAX_PROBLEMS``. Nothing is written unless the whole file is valid and the ledger accepts all of it
 (one transaction); re-importing the same file is a no-op (R13).
+
+Long module: one import path for the four kinds of file (lists, purchases, assignments, messages): bounded reading,
+column checks naming row and value, and one transaction; each kind is a few lines of the same steps.
 """
 
 from __future__ import annotations
@@ -118,6 +121,8 @@ def _check_xlsx_zip(data: bytes, name: str) -> None:
                                f"{bounds.MAX_XLSX_RATIO} is not a spreadsheet")
 
 
+# Long: the bounds are checked while reading (size, expansion, rows, columns, cells), before pandas parses anything, for
+# CSV and .xlsx alike.
 def read_table(data: bytes, name: str) -> pd.DataFrame:
     """Every cell as a string (or NA): CSV (comma, semicolon or |, UTF-8 with or without BOM) or .xlsx. Size, rows,
     columns and cell length are bounded (``bounds``) before or while reading, never after."""

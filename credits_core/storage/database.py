@@ -29,6 +29,9 @@ anyone else wrote. A writer killed between the token and the commit only costs t
 
 Inside a process, threads take turns too (a re-entrant lock), and nested sessions of one thread share one cursor;
 cursors are closed when the outermost session ends, so nothing grows with reruns or threads.
+
+Long module: the file's life in one place: turns between processes, the write token, the read cursor that runs one
+SELECT at a time, storage failures in one sentence; they share the lock and the connection.
 """
 
 from __future__ import annotations

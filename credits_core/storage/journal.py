@@ -11,6 +11,9 @@ Rome day, list, country and campaign). A single send is one autocommitted INSERT
 has); the messages it adds are folded into ``daily_usage`` by the next write that opens a transaction, or once
 ``FOLD_AFTER`` of them are waiting. Reports add the few not yet folded on the fly (``reports.usage_source``), so
 reading never writes.
+
+Long module: the journal is the only code that writes, on purpose: events, messages, campaigns, checkpoints and the
+daily rollup are written in one transaction by one module.
 """
 
 from __future__ import annotations

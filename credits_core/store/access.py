@@ -6,12 +6,12 @@ in neither list has no access. ``[access]`` lists e-mail addresses or whole doma
 comparison ignores case; a user in both lists is a manager.
 
 ``WriteGate`` wraps the shared ``CreditStore`` for one signed-in user and denies by default: the write methods are
-the ones ``CreditStore`` marks with ``@writes`` (``store.write_methods``), the reads are declared in ``READS``, and
-any other name is refused (an ``AttributeError``), so a new store method is unreachable from a page until it is
-marked or declared. A declared read passes through; every write method first checks the user's role (an analyst
-is refused with a ``CreditsError``, whatever widget or crafted rerun asked) and then records the write as that
-user's (``CreditStore.acting_as``), so the History names its author. Engine
-functions that write (``limits.apply_limits``, ``forecast.schedule_campaign``, ``importer.import_file``) take the
+the ones ``CreditStore`` marks with ``@writes`` (``store.write_methods``), the reads the ones it marks ``@reads``
+(``store.read_methods``), and any other name is refused (an ``AttributeError``), so a new store method is
+unreachable from a page until it is marked where it is written. A read passes through; every write method first
+checks the user's role (an analyst is refused with a ``CreditsError``, whatever widget or crafted rerun asked) and
+then records the write as that user's (``CreditStore.acting_as``), so the History names its author. Engine
+functions that write (``planning.apply_limits``, ``planning.schedule_campaign``, ``sources.import_file``) take the
 gate as their store, so their writes are checked too.
 """
 
@@ -23,17 +23,12 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from credits_core.ledger import CreditsError
-from credits_core.store.credit_store import CreditStore, write_methods
+from credits_core.store.credit_store import CreditStore
+from credits_core.store.marks import read_methods, write_methods
 
 MANAGER, ANALYST = "manager", "analyst"
 WRITES = write_methods(CreditStore)  # built from the @writes marks: never a list to keep in step by hand
-READS = frozenset({  # what the engine functions a page calls with the gate may read (reading: one SELECT at a time)
-    "alerts_sent", "audit_trail", "author", "balance", "campaign_info", "check_messages", "checkpoints", "controls",
-    "expiries", "expiry_checkpoints", "holder_name", "last_event_at", "list_ids", "list_name", "list_table", "lots",
-    "mailup_account", "mailup_bookmarks", "mailup_status", "message_count", "messages_until", "next_seq",
-    "now_state", "path", "policy", "read_only", "reading", "require_list", "reservations", "revision", "snapshot",
-    "state_at",
-})
+READS = read_methods(CreditStore)  # built from the @reads marks, where each read is written
 
 
 @dataclass(frozen=True)
@@ -253,7 +248,7 @@ class WriteGate:
 
     def __getattr__(self, name: str):
         if name not in WRITES and name not in READS:
-            raise AttributeError(f"{name!r} is neither a marked write nor a declared read of the store: the write "
+            raise AttributeError(f"{name!r} is neither a marked write nor a marked read of the store: the write "
                                  f"gate does not pass it")
         attr = getattr(self._store, name)
         if name not in WRITES:

@@ -261,6 +261,8 @@ def empty_messages() -> pd.DataFrame:
 _EMPTY = empty_messages()  # read only: a message with nothing to record
 
 
+# Long: one vectorised pass over a message's sendings: charged statuses, send times, countries, parts and ids, each
+# problem said with its row.
 def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key: str, rows: pd.DataFrame, *,
             charge_queued: bool = True, label: str | None = None, countries: np.ndarray | None = None,
             positions: np.ndarray | None = None) -> Converted:

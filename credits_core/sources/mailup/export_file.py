@@ -116,6 +116,7 @@ class Prepared:
         return pd.concat(frames, ignore_index=True) if frames else empty_messages()
 
 
+# Long: one check per column of MailUp's SMS export, each naming its row and value; the checks share the rows' index.
 def prepare_export(store: CreditStore, df: pd.DataFrame, report, date_order: str | None = None) -> Prepared:
     """Check every row (problems go to ``report`` with their spreadsheet row); the rows with a problem are left
     out, and then the import writes nothing."""

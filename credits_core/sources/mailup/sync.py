@@ -90,6 +90,8 @@ class SyncReport:
 Progress = Callable[[SyncReport, str], None]
 
 
+# Long: the sync's stages in order (account, lists, messages, pages, reconcile) with progress and resumption between
+# them.
 def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Progress | None = None
          ) -> SyncReport:
     """Pull the account and record it (idempotent, resumable). ``full`` reads every message whole, bookmarks or
