@@ -157,7 +157,7 @@ def main() -> None:
             page.goto(f"{url}/usage?tab=messages&drill=country")
             settle(page)
             for word in ("sconto", "promo", "ordine"):
-                box = page.get_by_label("Search messages")
+                box = page.get_by_role("textbox", name="Search messages")
                 start = time.perf_counter()
                 box.fill(word)
                 box.press("Enter")

@@ -72,9 +72,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_import_cycle():
     graph = edges()
-    assert len(graph) > 40 and "credits_core.store.credit_store" in graph
-    assert "credits_core.ledger.rules" in graph["credits_core.store.credit_store"] or \
-        "credits_core.ledger" in graph["credits_core.store.credit_store"]
+    assert len(graph) > 40 and "credits_core.store.reads" in graph["credits_core.store.credit_store"]
+    assert "credits_core.ledger" in graph["credits_core.store.reads"]  # a face
     assert cycles(graph) == []
 
 
@@ -100,7 +99,10 @@ def long_without_reason(source: str) -> tuple[bool, list[str]]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             size = node.end_lineno - node.lineno + 1
             top = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            above = lines[top - 2].strip() if top >= 2 else ""
+            k = top - 2
+            while k > 0 and lines[k - 1].strip().startswith("#") and not lines[k].strip().startswith("# Long:"):
+                k -= 1  # the comment block just above the def, whose first line says why
+            above = lines[k].strip() if k >= 0 else ""
             if size > FUNCTION_LINES and not re.match(r"# Long: \S+ \S+ \S+", above):
                 bad.append(f"{node.name} ({size} lines)")
     return module_bad, bad
@@ -123,8 +125,11 @@ def test_the_size_rule_can_fail():
     body = "\n".join(f"    x{i} = {i}" for i in range(70))
     plain = f'"""A module."""\n\n\ndef f():\n{body}\n'
     assert long_without_reason(plain) == (False, ["f (71 lines)"])
-    reasoned = f'"""A module."""\n\n\n# Long: one table of seventy rows.\ndef f():\n{body}\n'
+    reasoned = f'"""A module."""\n\n\n# Long: one table of seventy rows,\n# said on two lines.\ndef f():\n{body}\n'
     assert long_without_reason(reasoned) == (False, [])
+    apart = f'"""A module."""\n\n# Long: one table of seventy rows.\nx = 1\n# a comment\ndef f():\n{body}\n'
+    assert long_without_reason(apart) == (False, ["f (71 lines)"])
     big = '"""A module."""\n' + "x = 1\n" * 450
     assert long_without_reason(big)[0] is True
-    assert long_without_reason('"""A module.\n\nLong module: the rules in one place."""\n' + "x = 1\n" * 450)[0] is False
+    reasoned = '"""A module.\n\nLong module: the rules in one place."""\n' + "x = 1\n" * 450
+    assert long_without_reason(reasoned)[0] is False
