@@ -17,6 +17,11 @@ from credits_core.ledger import ROME, zone
 from credits_core.sources import KINDS, import_file
 from credits_core.sources.mailup import Client, sync, sync_status
 
+DATE_ORDERS = {None: "as the file tells (refused if it cannot)", "dmy": "day first: 3 April (Italian)",
+               "mdy": "month first: 4 March (US)"}
+NUMBER_STYLES = {None: "only what reads the same both ways", "it": "the Italian way: 5.000 = five thousand, 375,00",
+                 "en": "the English way: 5,000 = five thousand, 375.00"}
+
 st.title("📥 Import")
 
 st.subheader("From MailUp")
@@ -64,9 +69,9 @@ st.caption("Purchases are not in MailUp's API: import them from your invoices be
 st.subheader("From a file")
 st.caption("Load lists, purchases, assignments, messages, campaign names or MailUp's SMS export from CSV (comma, "
            "semicolon or |, UTF-8) or .xlsx, up to 200 MB, 5,000,000 rows, 50 columns and 2,000 characters a cell. "
-           "Every problem is listed with its row; a file with any problem writes "
-           "nothing; importing the same file again changes nothing. Times without an offset are read as Rome local "
-           "time.")
+           "Dates may be ISO (2026-09-15) or numeric (15/09/2026). Every problem is listed with its row; a file "
+           "with any problem writes nothing; importing the same file again changes nothing. Times without an offset "
+           "are read as Rome local time.")
 if read_only():
     st.info("Read-only view: imports are disabled.")
 else:
@@ -74,13 +79,21 @@ else:
     kind = st.selectbox("What the file holds", list(KINDS), key="imp_kind")
     req, opt = KINDS[kind]
     st.caption(f"Columns: **{', '.join(req)}**" + (f", optional {', '.join(opt)}" if opt else ""))
+    with st.container(horizontal=True, wrap=True):
+        date_order = st.selectbox("Dates such as 03/04/2026", list(DATE_ORDERS), format_func=DATE_ORDERS.get,
+                                  key="imp_dates", width=300, help="Needed only when the file cannot tell: none of "
+                                  "its dates has a day above 12. ISO dates (2026-04-03) are always read as they are.")
+        numbers = st.selectbox("Numbers such as 5.000 or 1.234,50", list(NUMBER_STYLES), key="imp_numbers",
+                               format_func=NUMBER_STYLES.get, width=300, help="Without a choice, a number that reads "
+                               "differently both ways (5.000) is refused with both readings named, never guessed.")
     up = st.file_uploader("File", type=["csv", "xlsx"], key="imp_file", max_upload_size=200)
     if up is not None:
         data = up.getvalue()
-        # the dry run is parsed once per upload, kind and state of the ledger, not again on every rerun
-        ident = (hashlib.sha256(data).hexdigest(), kind, up.name, s.revision)
+        how = {"date_order": date_order, "numbers": numbers}
+        # the dry run is parsed once per upload, kind, reading and state of the ledger, not again on every rerun
+        ident = (hashlib.sha256(data).hexdigest(), kind, up.name, s.revision, date_order, numbers)
         if st.session_state.get("imp_checked", (None,))[0] != ident:
-            st.session_state["imp_checked"] = (ident, import_file(s, kind, data, up.name, dry_run=True))
+            st.session_state["imp_checked"] = (ident, import_file(s, kind, data, up.name, dry_run=True, **how))
         check = st.session_state["imp_checked"][1]
         if check.ok:
             if check.rows:
@@ -91,7 +104,7 @@ else:
                 st.caption(safe_text(note, 1000))
             if st.button("Import now", type="primary"):
                 with st.spinner("Importing ..."):
-                    done = import_file(s, kind, data, up.name)
+                    done = import_file(s, kind, data, up.name, **how)
                 if done.ok:
                     st.success(f"Imported {done.written:,} new record(s).")
                 else:

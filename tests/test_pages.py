@@ -591,6 +591,20 @@ def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch
         assert fake.password not in str(s.audit_trail().to_dict())
 
 
+def test_the_import_page_asks_how_dates_and_numbers_are_written(monkeypatch, demo_db):
+    """Issue 35: an invoice written the Italian way is read as an Italian reads it once the page is told; by default
+    nothing is guessed."""
+    at = app(monkeypatch, demo_db)
+    at.switch_page("app_pages/imports.py").run()
+    dates, numbers = at.selectbox(key="imp_dates"), at.selectbox(key="imp_numbers")
+    assert dates.value is None and numbers.value is None  # by default: as the file tells, refused when it cannot
+    assert "day first: 3 April (Italian)" in dates.options
+    assert any("5.000 = five thousand" in o for o in numbers.options)
+    dates.set_value("dmy").run()
+    at.selectbox(key="imp_numbers").set_value("it").run()
+    assert not at.exception and at.selectbox(key="imp_numbers").value == "it"
+
+
 def test_history_is_newest_first_with_a_date_range(monkeypatch, demo_db):
     """Issue 23.6: History was oldest first with no date filter."""
     at = app(monkeypatch, demo_db)

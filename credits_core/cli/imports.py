@@ -25,6 +25,7 @@ def run(args) -> int:
             sys.stderr.write(f"  {time.perf_counter() - started[0]:6.1f} s  {stage} ...\n")
 
         report = import_file(store, args.kind, path.read_bytes(), path.name, dry_run=args.dry_run,
-                             progress=progress, date_order=getattr(args, "date_order", None))
+                             progress=progress, date_order=getattr(args, "date_order", None),
+                             numbers=getattr(args, "numbers", None))
     print(report.text())
     return 0 if report.ok else 1

@@ -241,8 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the .csv or .xlsx file")
     p.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     p.add_argument("--date-order", choices=["dmy", "mdy"], default=None,
-                   help="mailup-sms-export: numeric dates such as 02/11/2026 read day first (dmy) or month first "
-                        "(mdy); needed only when the file cannot tell")
+                   help="numeric dates such as 02/11/2026 read day first (dmy, the Italian way) or month first "
+                        "(mdy); needed only when the file cannot tell (none of its dates has a number above 12)")
+    p.add_argument("--numbers", choices=["it", "en"], default=None,
+                   help="numbers with separators read the Italian way (it: 5.000 credits, 1.234,50 EUR) or the "
+                        "English way (en: 5,000, 1,234.50); without it, a number that reads differently both ways "
+                        "(5.000) is refused with both readings")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("check", help="verify the derived data against a full replay",

@@ -9,10 +9,12 @@ File kinds and columns (header row first; extra columns are refused, so a typo n
 
 CSV: comma or semicolon, UTF-8 with or without BOM; one leading apostrophe in a cell is the spreadsheet escape
 (``export.csv_safe``) and is removed, so exported messages load back as they were. ``.xlsx``: the first sheet.
-Timestamps are ISO 8601; one without an offset is read as Rome local time (the report says so) and an ambiguous or
-non-existent Rome local time (DST change) is an error for that row. Prices are read in every unambiguous form
-(``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``; ``parse_amount``); ``1.234`` is refused as ambiguous.
-Credits are whole numbers below 10**15; instants fall between 2000 and 2099.
+Timestamps are ISO 8601 or numeric dates (``15/09/2026 10:30``, day or month first: ``written``); one without an
+offset is read as Rome local time (the report says so) and an ambiguous or non-existent Rome local time (DST change)
+is an error for that row. Prices and credits are read in every unambiguous form (``1234,50``, ``1.234,50``,
+``1,234.50``), and by the file's number style (``it``: ``5.000``, ``375,00``; ``en``: ``5,000``) when one is given;
+``1.234`` without one is refused with both readings named. Credits are whole numbers below 10**15; instants fall
+between 2000 and 2099.
 
 Every problem is reported with file, row (as a spreadsheet shows it: the header is row 1), column, value and
 reason, up to ``MAX_PROBLEMS``. Nothing is written unless the whole file is valid and the ledger accepts all of it
@@ -39,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from credits_core.ledger import CreditsError, StorageError, bounds, utc_us
+from credits_core.sources.written import check_style, numeric_dates, parse_amount, whole_number
 from credits_core.storage import OPTIONAL, REQUIRED, MessagesRejected
 from credits_core.store import CreditStore
 
@@ -57,8 +60,9 @@ MAX_PROBLEMS = 200
 OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
 EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
-DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z "
-                "(without an offset: Rome local time)")
+DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z, or "
+                "30/11/2026 14:05 (day or month first, as the import's date order says; without an offset: Rome local "
+                "time)")
 
 
 @dataclass
@@ -71,7 +75,8 @@ class ImportReport:
     written: int = 0
     renamed: int = 0
     dry_run: bool = False
-    date_order: str | None = None  # dmy or mdy: how numeric dates of a MailUp export read (None: the file says)
+    date_order: str | None = None  # dmy or mdy: how numeric dates (15/09/2026) read (None: the file says, or refused)
+    numbers: str | None = None  # it (1.234,50) or en (1,234.50): how numbers with separators read (``written``)
 
     @property
     def ok(self) -> bool:
@@ -234,7 +239,9 @@ def _quote_char(header: str, sep: str) -> str:
 
 def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
     """UTC instants from ISO 8601 text; without an offset the text is Rome local time (R2)."""
-    s = col.fillna("").str.strip()
+    s, refused, order = numeric_dates(col.fillna("").str.strip(), report.date_order)
+    if order is not None:
+        report.notes.append(f"{column}: dates with numbers only were read {'day' if order == 'dmy' else 'month'} first")
     has_offset = s.str.contains(OFFSET, na=False)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us, UTC]")
     unparsable = s == ""
@@ -253,10 +260,8 @@ def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
         out[naive] = rome.dt.tz_convert("UTC")
         report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
     for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
-        day_first = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", s[label])
-        hint = (f" (for {s[label]} write {day_first.group(3)}-{int(day_first.group(2)):02d}-"
-                f"{int(day_first.group(1)):02d})" if day_first else "")
-        report.add(int(label) + 2, column, s[label], f"not a date-time in the expected format: {DATE_FORMATS}{hint}")
+        report.add(int(label) + 2, column, col[label], refused.get(label) or
+                   f"not a date-time in the expected format: {DATE_FORMATS}")
     far = out.notna() & ((out < pd.Timestamp(EARLIEST, tz="UTC")) | (out >= pd.Timestamp(LATEST, tz="UTC")))
     for label in s.index[far.to_numpy()][:MAX_PROBLEMS]:
         report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {EARLIEST[:4]} and "
@@ -299,8 +304,14 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
                 report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
         return vals
     ok = s.str.match(INT, na=False)
-    for i in np.nonzero(~ok.to_numpy())[0][:MAX_PROBLEMS]:
-        report.add(int(s.index[i]) + 2, column, s.iloc[i], "not a whole number of credits")
+    for i in np.nonzero(~ok.to_numpy())[0]:  # written with separators (5.000, 5,000): by the file's number style
+        if len(report.problems) >= MAX_PROBLEMS:
+            break  # the file is refused already: the first problems are shown
+        value, why = whole_number(s.iloc[i], report.numbers)
+        if value is None:
+            report.add(int(s.index[i]) + 2, column, s.iloc[i], why)
+        else:
+            s.iloc[i], ok.iloc[i] = str(value), True
     big = ok & s.map(lambda v: INT.match(v) is not None and abs(int(v)) >= 10**15, na_action="ignore").fillna(
         False).astype(bool)
     for i in np.nonzero(big.to_numpy())[0][:MAX_PROBLEMS]:
@@ -311,35 +322,6 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
         for i in np.nonzero((ok & (vals <= 0)).to_numpy())[0][:MAX_PROBLEMS]:
             report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
     return vals
-
-
-AMOUNT = re.compile(r"^\d{1,3}(?:(?P<t>[.,])\d{3})*(?:(?P<d>[.,])\d+)?$|^\d+(?:[.,]\d+)?$")
-
-
-def parse_amount(text: str) -> tuple[Decimal | None, str | None]:
-    """A price in euros as people write it: ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``1.234.567``.
-    Returns (amount, None) or (None, why). A single separator followed by exactly three digits (``1.234``,
-    ``1,234``) could be thousands or decimals: refused as ambiguous, never guessed."""
-    t = text.strip().replace(" ", "").replace("\u00a0", "")
-    if not AMOUNT.match(t):
-        return None, "not an amount (for example 1234.50, 1234,50, 1.234,50 or 1,234.50)"
-    seps = [c for c in t if c in ".,"]
-    if not seps:
-        return Decimal(t), None
-    if len(set(seps)) == 2:  # both: the last one is the decimal separator, the other groups thousands
-        dec = seps[-1]
-        if seps.count(dec) > 1:
-            return None, "the decimal separator appears twice"
-        whole, frac = t.rsplit(dec, 1)
-        return Decimal(whole.replace("." if dec == "," else ",", "") + "." + frac), None
-    sep = seps[0]
-    if len(seps) > 1:  # the same separator several times: thousands
-        return Decimal(t.replace(sep, "")), None
-    whole, frac = t.split(sep)
-    if len(frac) == 3:
-        return None, (f"ambiguous: {t} could be {whole}{frac} or {whole}.{frac}; write {whole}{frac} or "
-                      f"{whole}{sep}{frac}0 (or with both separators, as 1.234,50)")
-    return Decimal(f"{whole}.{frac}"), None
 
 
 OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"
@@ -446,7 +428,7 @@ def _purchases(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Ap
         for i, v in enumerate(df["price_eur"].fillna("")):
             v = v.strip()
             if v:
-                prices[i], why = parse_amount(v)
+                prices[i], why = parse_amount(v, report.numbers)
                 if why:
                     report.add(i + 2, "price_eur", v, why)
 
@@ -560,14 +542,20 @@ COUNTS_ITSELF = {"messages", "campaigns", "mailup-sms-export"}  # their writer s
 
 
 def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_run: bool = False,
-                progress: Callable[[str], None] | None = None, date_order: str | None = None) -> ImportReport:
+                progress: Callable[[str], None] | None = None, date_order: str | None = None,
+                numbers: str | None = None) -> ImportReport:
     """Validate and import one file; returns the report (``ok`` False: nothing was written). ``date_order``
-    (``dmy`` or ``mdy``) reads numeric dates of a MailUp export when the file itself cannot tell."""
+    (``dmy`` or ``mdy``) reads numeric dates (15/09/2026) when the file itself cannot tell; ``numbers`` (``it`` or
+    ``en``) reads numbers with separators (5.000, 1.234,50) the Italian or the English way (``written``)."""
     if kind not in KINDS:
         raise CreditsError(f"kind {kind!r} is unknown; use one of {', '.join(KINDS)}")
     if date_order not in (None, "dmy", "mdy"):
         raise CreditsError(f"date_order {date_order!r}: use dmy (day first) or mdy (month first)")
-    report = ImportReport(name, kind, dry_run=dry_run, date_order=date_order)
+    try:
+        check_style(numbers)
+    except ValueError as exc:
+        raise CreditsError(str(exc)) from None
+    report = ImportReport(name, kind, dry_run=dry_run, date_order=date_order, numbers=numbers)
     step = progress or (lambda _stage: None)
     step("reading")
     try:
