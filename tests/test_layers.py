@@ -89,3 +89,32 @@ def test_the_check_fails_on_an_import_upward(tmp_path):
     assert any("reporting/usage.py:2" in s and "never the journal" in s for s in said)
     assert any("planning and exports never import each other" in s for s in said)
     assert any("credits_core imports streamlit" in s for s in said)
+
+
+STORE_NAMES = {"store", "s", "gate", "reader"}  # what the engine calls the store it is given (a DataFrame's
+# ``assign`` is not the store's)
+
+
+def writes_called(package: Path) -> list[str]:
+    """``file:line: name`` for every call of a store write (a method marked ``@writes``) under ``package``."""
+    from credits_core.store import WRITES
+
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in WRITES \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id in STORE_NAMES:
+                found.append(f"{path.relative_to(package.parent)}:{node.lineno}: {node.func.attr}")
+    return found
+
+
+def test_reporting_never_writes():
+    """Reading never writes: nothing in ``reporting`` calls a store write (the writes are the ``@writes`` marks)."""
+    assert writes_called(ROOT / "credits_core" / "reporting") == []
+    assert writes_called(ROOT / "credits_core" / "planning")  # it sees the writes there are (limits, campaigns)
+
+
+def test_the_write_check_can_fail(tmp_path):
+    (tmp_path / "reporting").mkdir()
+    (tmp_path / "reporting" / "sneaky.py").write_text("def f(store):\n    store.purchase(10, None)\n")
+    assert writes_called(tmp_path / "reporting") == ["reporting/sneaky.py:2: purchase"]
