@@ -18,7 +18,7 @@ from app_pages.common import (
     store,
 )
 from credits_core.ledger import POOL, ROME, rome_today
-from credits_core.planning import at_risk, drops, last_day_to_use, next_expiry_value, preview
+from credits_core.planning import drops, last_day_to_use, next_expiry_value, warnings
 from credits_core.reporting import balance_timeline, spend_windows
 
 st.title("📊 Overview")
@@ -37,7 +37,10 @@ if not empty_state():
             st.metric(label, n(value), help=why, width=170)
 
     cur, prev = cached(spend_windows)()
-    base = cached(preview)()
+    # the warnings follow the alerts' rules (planning.warnings): one set of facts, worded here and in the e-mails;
+    # their projection at the current pace is the chart's dashed line
+    facts = cached(warnings)()
+    base = facts.base
     with st.container(horizontal=True, wrap=True):  # the same wrapping row: a date is never cut
         st.metric("Spent in the last 30 days", n(cur), delta=f"{cur - prev:+,} vs the 30 days before",
                   delta_color="off", width=230)
@@ -57,21 +60,22 @@ if not empty_state():
                       "(non-expiring credits are spent first)")
         else:
             st.metric("Next expiry", "none", width=200)
-    if b.next_expiry:
-        days = (b.next_expiry - b.at).days
-        if days <= 90:
-            st.warning(f"⏳ {b.next_expiry_credits:,} credits" + (f" ({eur(value)})" if value is not None else "")
-                       + f" expire in {days} days, on {local.day} {local:%B %Y} 00:00 Rome time: "
-                       f"{last_day.day} {last_day:%B %Y} is the last day to use them. See **Expiry** for who loses "
-                       "what and what you can do.")
-    for bucket, d in base.run_out.items():
-        if (d - b.at.date()).days <= 30:
-            who = "The unassigned pool" if bucket is POOL else f"List {safe_text(s.list_name(bucket))}"
-            st.warning(f"📉 {who} will run out on {d:%d %B %Y} at its current pace.")
-    risk = at_risk(s)
-    for r in risk.itertuples():
+    if facts.expiry is not None:
+        e = facts.expiry
+        local_e = e.expires_at.tz_convert(ROME)
+        last = last_day_to_use(e.expires_at)
+        worth = f" ({eur(value)})" if b.next_expiry and e.expires_at == pd.Timestamp(b.next_expiry) and \
+            value is not None else ""
+        st.warning(f"⏳ {e.credits:,} credits{worth} expire in {int(e.days_left)} days, on {local_e.day} "
+                   f"{local_e:%B %Y} 00:00 Rome time: {last.day} {last:%B %Y} is the last day to use them. See "
+                   "**Expiry** for who loses what and what you can do.")
+    for r in facts.run_outs:
+        who = "The unassigned pool" if r.bucket is POOL else f"List {safe_text(s.list_name(r.bucket))}"
+        st.warning(f"📉 {who} will run out on {r.on.day} {r.on:%B %Y} at its current pace ({r.days_left} days from "
+                   "today).")
+    for r in facts.at_risk:
         st.error(f"{safe_text(s.holder_name(r.bucket))}: recorded spend has eaten into reservations; campaigns at "
-                 f"risk: {safe_text(r.campaigns_at_risk, 1000)}")
+                 f"risk: {safe_text(r.campaigns, 1000)}")
 
     st.subheader("Balance over time (Rome time, weekly)")
     tl = cached(balance_timeline)()

@@ -591,6 +591,32 @@ def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch
         assert fake.password not in str(s.audit_trail().to_dict())
 
 
+def test_the_overview_warns_by_the_alerts_rules(monkeypatch, tmp_path, now):
+    """Issue 33: the Overview had its own alert windows (run-outs within 30 days only, counted from the UTC date),
+    different from the e-mails' (90, 30 and 7 days, Rome days). A list that runs out in about 60 days at its pace is
+    in the alerts: the Overview now says the same, from the same facts (planning.warnings)."""
+    from datetime import timedelta
+
+    from credits_core.planning import find_alerts, warnings
+
+    path = tmp_path / "w.duckdb"
+    with CreditStore.open(path) as s:
+        s.add_list("a", "Avvisi")
+        s.purchase(10_000, now - timedelta(days=100), lot_id="L")
+        s.assign("a", 750, now - timedelta(days=99))
+        for day in range(1, 91):  # 5 credits a day for the last 90 days: 300 left, about 60 days at the pace
+            s.send("a", 5, now - timedelta(days=day), message_id=f"m{day}")
+        facts = warnings(s)
+        mails = [a.subject for a in find_alerts(s) if a.key.startswith("runout:")]
+    (run,) = facts.run_outs
+    assert 30 < run.days_left <= 90 and run.window == 90
+    assert mails == [f"List Avvisi runs out of SMS credits on {run.on.day} {run.on:%B %Y}"]
+    at = app(monkeypatch, path)
+    said = [w.value for w in at.warning]
+    assert said == [f"List Avvisi will run out on {run.on.day} {run.on:%B %Y} at its current pace "
+                    f"({run.days_left} days from today)."], said
+
+
 def test_the_import_page_asks_how_dates_and_numbers_are_written(monkeypatch, demo_db):
     """Issue 35: an invoice written the Italian way is read as an Italian reads it once the page is told; by default
     nothing is guessed."""

@@ -4,7 +4,8 @@
 ledger's own replay at the account's pace (``preview``), scenarios, the expiry plan; ``strategies``: the ways of going
 on over the whole life of the credits, what-ifs compared to the last expiry, how long the credits last;
 ``quotes``: a purchase or a campaign before it is recorded; ``advice``: the sentences the alerts send; ``limits``:
-changing spending limits in bulk; ``alerts``: the e-mails a cron job sends. Built on reporting; exports do not import
+changing spending limits in bulk; ``warnings``: what a manager must hear about now, as facts (the Overview and the
+alerts word the same ones); ``alerts``: the e-mails a cron job sends. Built on reporting; exports do not import
 it, nor it them."""
 
 from credits_core.planning.advice import guidance
@@ -42,12 +43,14 @@ from credits_core.planning.strategies import (
     value_path,
     what_if,
 )
+from credits_core.planning.warnings import DAYS, ExpiryWarning, RiskWarning, RunOutWarning, Warnings, warnings
 
 __all__ = [
-    "Alert", "LimitChange", "Scenario", "SmtpSettings", "apply_limits", "at_risk", "campaign_cost", "campaign_quote",
-    "campaign_table", "campaigns", "cancel_campaign", "check_scenario", "compare", "daily_rates", "decision",
-    "describe", "drops", "due", "due_not_recorded", "email", "expiry_plan", "find_alerts", "guidance",
-    "last_day_to_use", "lifespan", "next_expiry_value", "non_expiring_sent", "planner", "policy_note", "preview",
-    "purchase_instant", "purchase_preview", "reserved", "risks", "run", "schedule_campaign", "send",
-    "smallest_package", "unchanged", "value_of_next", "value_path", "what_if",
+    "Alert", "DAYS", "ExpiryWarning", "LimitChange", "RiskWarning", "RunOutWarning", "Scenario", "SmtpSettings",
+    "Warnings", "apply_limits", "at_risk", "campaign_cost", "campaign_quote", "campaign_table", "campaigns",
+    "cancel_campaign", "check_scenario", "compare", "daily_rates", "decision", "describe", "drops", "due",
+    "due_not_recorded", "email", "expiry_plan", "find_alerts", "guidance", "last_day_to_use", "lifespan",
+    "next_expiry_value", "non_expiring_sent", "planner", "policy_note", "preview", "purchase_instant",
+    "purchase_preview", "reserved", "risks", "run", "schedule_campaign", "send", "smallest_package", "unchanged",
+    "value_of_next", "value_path", "warnings", "what_if",
 ]

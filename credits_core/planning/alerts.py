@@ -1,6 +1,7 @@
 """Alerts by e-mail, for a cron line: what a manager must hear about without opening the dashboard.
 
-Three kinds, each with a key that says what it is about and a figure that says how much:
+Three kinds, each with a key that says what it is about and a figure that says how much (the facts and their rules
+are ``planning.warnings``, which the Overview shows too; this module words them and sends them):
 
 * an expiry within 90, 30 or 7 days (``DAYS``): the credits that expire then if nothing more is spent, with the
   deadline, what the current pace uses of them and how to keep them (``forecast.guidance``);
@@ -24,13 +25,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from credits_core.ledger import POOL, ROME, CreditsError, from_us, holder_key, local_date, now_us
+from credits_core.ledger import POOL, ROME, CreditsError, holder_key, now_us
 from credits_core.planning.advice import guidance
-from credits_core.planning.projection import Scenario, preview
-from credits_core.planning.scheduled import at_risk
+from credits_core.planning.warnings import DAYS, warnings
 from credits_core.store import CreditStore
 
-DAYS = (90, 30, 7)
 MATERIAL = 0.10
 
 
@@ -81,51 +80,38 @@ class SmtpSettings:
                    env.get("CREDITS_DASHBOARD_URL", "http://localhost:8501").rstrip("/"))
 
 
-def _window(days_left: float, days: Sequence[int]) -> int | None:
-    fits = [d for d in sorted(days) if days_left <= d]
-    return fits[0] if fits else None
-
-
 def find_alerts(store: CreditStore, days: Sequence[int] = DAYS, today_us: int | None = None,
                 dashboard_url: str = "http://localhost:8501") -> list[Alert]:
-    """Every alert due now, with the figures, the deadline and a link to the right page."""
+    """Every alert due now (``warnings``: the rules the Overview shows too), worded for an e-mail, with the figures,
+    the deadline and a link to the right page."""
     now = today_us or now_us()
+    facts = warnings(store, days, today_us=now)
     out: list[Alert] = []
-    idle = preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
-    base = preview(store, today_us=now)
-    sentences = guidance(store, base, today_us=now)
-    if not idle.expiries.empty:
-        first = idle.expiries["expires_at"].min()
-        credits = int(idle.expiries.loc[idle.expiries["expires_at"] == first, "credits"].sum())
-        left = (first.to_pydatetime() - from_us(now)).total_seconds() / 86_400
-        window = _window(left, days)
-        if window is not None:
-            local = first.tz_convert(ROME)
-            body = "\n\n".join([s for s in sentences if not s.startswith(("List ", "The unassigned pool will"))]
-                               + [f"Who loses what, and what-ifs: {dashboard_url}/expiry"])
-            out.append(Alert(f"expiry:{local.date().isoformat()}:{window}",
-                             f"{credits:,} SMS credits expire on {local.day} {local:%B %Y} (in {int(left)} days)",
-                             body, credits))
-    today = local_date(now)
-    expiry_days = {t.tz_convert(ROME).date() for t in base.expiries["expires_at"]}
-    for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
-        left = (d - today).days
-        window = _window(left, days)
-        if window is None or d in expiry_days:  # emptied by an expiry: the expiry alert says it
-            continue
-        who = "The unassigned pool" if bucket is POOL else f"List {store.list_name(bucket)}"
+    if facts.expiry is not None:
+        e = facts.expiry
+        local = e.expires_at.tz_convert(ROME)
+        sentences = guidance(store, facts.base, today_us=now)
+        body = "\n\n".join([s for s in sentences if not s.startswith(("List ", "The unassigned pool will"))]
+                           + [f"Who loses what, and what-ifs: {dashboard_url}/expiry"])
+        out.append(Alert(f"expiry:{local.date().isoformat()}:{e.window}",
+                         f"{e.credits:,} SMS credits expire on {local.day} {local:%B %Y} (in {int(e.days_left)} days)",
+                         body, e.credits))
+    for r in facts.run_outs:
+        who = "The unassigned pool" if r.bucket is POOL else f"List {store.list_name(r.bucket)}"
+        d = r.on
         # keyed on the window, with the run-out *date* as figure: days left shrink by themselves, the date does not;
         # it is news again when the date moves by more than a tenth of the time left (a week at least)
-        out.append(Alert(f"runout:{holder_key(bucket)}:{window}", f"{who} runs out of SMS credits on {d.day} {d:%B %Y}",
-                         f"{who} will run out on {d.day} {d:%B %Y} at its current pace ({left} days from today).\n\n"
-                         f"Limits and the pool: {dashboard_url}/assign", d.toordinal(), tolerance=max(7, left // 10)))
-    for r in at_risk(store).itertuples():
+        out.append(Alert(f"runout:{holder_key(r.bucket)}:{r.window}", f"{who} runs out of SMS credits on {d.day} "
+                         f"{d:%B %Y}", f"{who} will run out on {d.day} {d:%B %Y} at its current pace ({r.days_left} "
+                         f"days from today).\n\nLimits and the pool: {dashboard_url}/assign", d.toordinal(),
+                         tolerance=max(7, r.days_left // 10)))
+    for r in facts.at_risk:
         who = "the unassigned pool" if r.bucket is POOL else f"list {store.list_name(r.bucket)}"
-        short = int(r.reserved) - int(r.remaining)
+        short = r.reserved - r.remaining
         out.append(Alert(f"risk:{holder_key(r.bucket)}",
                          f"Scheduled campaigns at risk on {who}: {short:,} credits short",
-                         f"The scheduled campaigns {r.campaigns_at_risk} reserve {int(r.reserved):,} credits on {who}, "
-                         f"which holds only {int(r.remaining):,} now.\n\nCampaigns: {dashboard_url}/expiry", short))
+                         f"The scheduled campaigns {r.campaigns} reserve {r.reserved:,} credits on {who}, "
+                         f"which holds only {r.remaining:,} now.\n\nCampaigns: {dashboard_url}/expiry", short))
     return out
 
 
