@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -9,6 +10,19 @@ from credits_core.planning import LimitChange, apply_limits, describe, unchanged
 from credits_core.planning import risks as limit_risks
 from credits_core.reporting import list_overview
 from credits_core.sources.mailup import apply_matching_limits, matching_limits
+
+
+def apply_then_say(write: Callable[[], str]) -> None:
+    """Run one write of the page: on success, what it did is said at the top of the next run (and the page runs
+    again, showing the new limits); a refusal is said here and nothing was written."""
+    try:
+        said = write()
+    except CreditsError as exc:
+        st.error(f"Refused: {safe_text(str(exc), 2000)}")
+        return
+    st.session_state["assign_done"] = said + "."
+    st.rerun()
+
 
 st.title("🎯 Assign credits")
 s = gate()  # every write of this page goes through the role check
@@ -57,13 +71,12 @@ if not empty_state():
         warn = cached(limit_risks)([change]) if (free or value is not None) and not (bad or same) else []
         sure = st.checkbox(f"Yes: {safe_text(warn[0], 500)}", key=f"one_sure_{one}_{value}") if warn else True
         if st.button("Set limit", key="one_go", disabled=not sure or (value is None and not free) or bad or same):
-            try:
+            def set_one() -> str:
                 what = describe(s, [change])
                 apply_limits(s, [change], datetime.now(UTC))
-                st.session_state["assign_done"] = "Done. " + "; ".join(what) + "."
-                st.rerun()
-            except CreditsError as exc:
-                st.error(f"Refused: {safe_text(str(exc), 2000)}")
+                return "Done. " + "; ".join(what)
+
+            apply_then_say(set_one)
 
     if s.mailup_status() is not None:
         st.subheader("Against MailUp")
@@ -76,13 +89,8 @@ if not empty_state():
             st.text("To match MailUp: " + "; ".join(what))
             sure = st.checkbox("Yes, record these assignments (one History entry)", key="match_sure")
             if st.button("Make the lists match MailUp", key="match_go", disabled=not sure):
-                try:
-                    done = apply_matching_limits(s)
-                    st.session_state["assign_done"] = f"Recorded {done} assignment(s) to match MailUp: " + "; ".join(
-                        what) + "."
-                    st.rerun()
-                except CreditsError as exc:
-                    st.error(f"Refused: {safe_text(str(exc), 2000)}")
+                apply_then_say(lambda: f"Recorded {apply_matching_limits(s)} assignment(s) to match MailUp: "
+                               + "; ".join(what))
 
     if not read_only():
         st.subheader("Change several limits")
@@ -109,10 +117,8 @@ if not empty_state():
         warns = cached(limit_risks)(changes) if changes else []
         sure = st.checkbox("Yes, apply them: " + safe_text("; ".join(warns), 2000), key="bulk_sure") if warns else True
         if st.button("Apply changes", type="primary", disabled=not changes or not sure):
-            try:
+            def set_several() -> str:
                 what = describe(s, changes)
-                done = apply_limits(s, changes, datetime.now(UTC))
-                st.session_state["assign_done"] = f"Applied {done} change(s): " + "; ".join(what) + "."
-                st.rerun()
-            except CreditsError as exc:
-                st.error(f"Refused: {safe_text(str(exc), 2000)}")
+                return f"Applied {apply_limits(s, changes, datetime.now(UTC))} change(s): " + "; ".join(what)
+
+            apply_then_say(set_several)
