@@ -134,7 +134,7 @@ from contextlib import contextmanager  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "test-results" / "screenshots"
+SHOTS = ROOT / "test-screenshots"  # not under test-results/: pytest-playwright empties that at each session start
 
 
 def _free_port() -> int:
