@@ -206,7 +206,13 @@ def whatif_form(s) -> None:
     st.subheader("What if ...")
     st.caption("A change is compared with things as they stand to the last expiry of every credit either way holds, "
                "in credits and euros. Nothing is recorded.")
-    with st.form("whatif"):
+    # its widgets are drawn when it is opened: they were a sixth of the page's first load in a browser (bench/README)
+    st.session_state.setdefault("exp_whatif", "wi_scenario" in st.session_state)
+    box = st.expander("Compare a change: a package bought, a spending limit, an extra campaign", key="exp_whatif",
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box, st.form("whatif"):
         c1, c2 = st.columns(2)
         buy = c1.selectbox("Buy a package", ["(none)"] + list(packages()["package"]), key="wi_pkg")
         buy_day = c1.date_input("on (Rome date)", value=rome_today(), min_value=rome_today(), key="wi_day")
@@ -315,9 +321,15 @@ def campaigns_section(s) -> None:
                    f"messages, or cancel it below if it did not go out.")
     if read_only():
         st.caption("Read-only view: campaigns cannot be scheduled here.")
-    else:
-        schedule_form(s)
-        cancel_form(s, camp, planned)
+    else:  # drawn when opened, as the what-if above
+        # one label whatever is scheduled: a label that changed with the campaigns closed it after each one
+        box = st.expander("Schedule or cancel a campaign", key="exp_schedule", on_change="rerun")
+        if "cancelled" in st.session_state:
+            st.success(safe_text(st.session_state.pop("cancelled"), 500))
+        if box.open:
+            with box:
+                schedule_form(s)
+                cancel_form(s, camp, planned)
 
 
 def schedule_form(s) -> None:
@@ -369,8 +381,6 @@ def schedule_form(s) -> None:
 
 def cancel_form(s, camp, planned) -> None:
     """Cancelling a scheduled campaign, after a confirmation."""
-    if "cancelled" in st.session_state:
-        st.success(safe_text(st.session_state.pop("cancelled"), 500))
     if len(camp):
         c1, c2 = st.columns([3, 1])
         victim = c1.selectbox("Cancel campaign", camp["campaign_id"], key="cancel_id")

@@ -257,7 +257,9 @@ def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
     assert "lost" in headline and "UTC" not in headline
     ways = local_page.locator("table.ct").filter(has_text="Kept less cost").first.inner_text()
     assert "As things stand (your pace)" in ways and "Spend them first" in ways and "before each deadline" in ways
+    local_page.get_by_text("Compare a change: a package bought", exact=False).first.click()  # drawn on demand
     form = local_page.get_by_test_id("stForm").first
+    form.wait_for()
     package = form.get_by_test_id("stSelectbox").filter(has_text="Buy a package")
     option = local_page.get_by_role("option", name="Medium")
     for _ in range(3):  # a rerun may replace the widget under the first click
@@ -275,6 +277,8 @@ def test_expiry_headline_what_if_and_campaign_preview(local_page, app_url):
     local_page.get_by_text(re.compile(r"[\d,]+ credits no longer expire on")).wait_for()
     assert local_page.get_by_test_id("stException").count() == 0
     # the campaign's cost before it is scheduled: parts, credits, value, and whether its list can hold it
+    local_page.get_by_text("Schedule or cancel a campaign", exact=True).first.click()
+    local_page.get_by_test_id("stMetric").filter(has_text="Parts per message").first.wait_for()
     assert metric(local_page, "Parts per message") >= 1
     assert metric(local_page, "Credits") >= 1000
     local_page.get_by_text(re.compile(r"can hold it now|cannot hold it now")).first.wait_for()

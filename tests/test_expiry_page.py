@@ -28,11 +28,28 @@ def demo_db(tmp_path_factory):
     return demo_store(tmp_path_factory.mktemp("expiry"), 5_000)
 
 
-def expiry_page(monkeypatch, path):
+def expiry_page(monkeypatch, path, opened: bool = True):
+    """The Expiry page; ``opened``: with the what-if and the scheduling opened (their widgets are drawn on demand)."""
     at = app(monkeypatch, path)
     at.switch_page("app_pages/expiry.py").run()
     assert not at.exception, at.exception
+    if opened:
+        at.session_state["exp_whatif"] = at.session_state["exp_schedule"] = True
+        at.run()
+        assert not at.exception, at.exception
     return at
+
+
+def test_the_forms_are_drawn_when_opened(monkeypatch, demo_db):
+    """The what-if and scheduling widgets were a sixth of the page's first load in a browser: drawn on demand."""
+    at = expiry_page(monkeypatch, demo_db, opened=False)
+    labels = [e.label for e in at.expander]
+    assert "Compare a change: a package bought, a spending limit, an extra campaign" in labels
+    assert "Schedule or cancel a campaign" in labels
+    assert "wi_pkg" not in at.session_state and not any(b.label == "Schedule" for b in at.button)
+    at.session_state["exp_whatif"] = at.session_state["exp_schedule"] = True
+    at.run()
+    assert at.selectbox(key="wi_pkg").value == "(none)" and any(b.label == "Schedule" for b in at.button)
 
 
 def values(arr) -> list:

@@ -128,6 +128,9 @@ def test_every_page_renders_in_every_state(monkeypatch, states, state_name, page
     assert not at.exception, at.exception
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, (state_name, page, at.exception)
+    at.session_state["exp_whatif"] = at.session_state["exp_schedule"] = True  # what is drawn on demand, opened too
+    at.run()
+    assert not at.exception, (state_name, page, at.exception)
     assert at.title, (state_name, page)
     assert [e.value for e in at.error] == [], (state_name, page)
     infos = " ".join(i.value for i in at.info)
