@@ -25,7 +25,8 @@ s = gate()  # every write of this page goes through the role check
 if not empty_state():
     sc = st.session_state.get("wi_scenario")
     try:
-        pl = cached(planner)(sc)
+        with st.spinner("Working out what expires and what you can do ..."):  # ~1.5 s at 1M after a write
+            pl = cached(planner)(sc)
     except CreditsError as exc:  # a change that is no longer possible (a list renamed away, a package removed)
         st.session_state.pop("wi_scenario", None)
         st.error(safe_text(str(exc), 2000))

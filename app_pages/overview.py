@@ -39,7 +39,8 @@ if not empty_state():
     cur, prev = cached(spend_windows)()
     # the warnings follow the alerts' rules (planning.warnings): one set of facts, worded here and in the e-mails;
     # their projection at the current pace is the chart's dashed line
-    facts = cached(warnings)()
+    with st.spinner("Looking ahead ..."):  # the projection at your pace: computed again after a write
+        facts = cached(warnings)()
     base = facts.base
     with st.container(horizontal=True, wrap=True):  # the same wrapping row: a date is never cut
         st.metric("Spent in the last 30 days", n(cur), delta=f"{cur - prev:+,} vs the 30 days before",
@@ -78,7 +79,8 @@ if not empty_state():
                  f"risk: {safe_text(r.campaigns, 1000)}")
 
     st.subheader("Balance over time (Rome time, weekly)")
-    tl = cached(balance_timeline)()
+    with st.spinner("Drawing the balance over time ..."):
+        tl = cached(balance_timeline)()
     tl = tl.assign(holder=[safe_label(h) for h in tl["holder"]])
     # Vega-Lite (see the Usage page: Plotly's script alone cost ~0.6 s of a fresh load)
     held = tl.groupby("holder")["credits"].max()
