@@ -18,6 +18,10 @@ MAX_COLUMNS = 50  # columns of one file
 MAX_CELL_CHARS = 2_000  # characters of one cell (a long SMS text is ~1,600)
 MAX_NAME_CHARS = 200  # a list or campaign name
 MAX_ECHO_CHARS = 80  # a value quoted back in a problem report
+# the instants a credits ledger can hold, in microseconds since the epoch (UTC): 2000-01-01 to 2100-01-01, end
+# excluded (a lot bought in year 9999 would expire in year 10001); every write, import and message is checked by them
+EARLIEST_US = 946_684_800_000_000
+LATEST_US = 4_102_444_800_000_000
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 

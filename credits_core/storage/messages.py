@@ -142,7 +142,7 @@ def _instants_us(df: pd.DataFrame, problems: list) -> np.ndarray | None:
     nat = sent.isna().to_numpy(bool)
     _bad(problems, labels, nat, "sent_at", sent, "missing instant")
     t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
-    far = ~nat & ((t_us < 946_684_800_000_000) | (t_us >= 4_102_444_800_000_000))
+    far = ~nat & ((t_us < bounds.EARLIEST_US) | (t_us >= bounds.LATEST_US))
     _bad(problems, labels, far, "sent_at", sent, "out of range: events must fall between 2000 and 2099")
     return t_us
 

@@ -14,7 +14,6 @@ from credits_core.ledger import (
 from credits_core.storage import (
     journal,
 )
-from credits_core.storage.journal import ROLLUP_SELECT, ROME_DAY  # noqa: F401 - handed on to the reports
 from credits_core.store.marks import reads, writes
 
 

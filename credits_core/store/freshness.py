@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from credits_core.ledger import (
     Policy,
 )
-from credits_core.storage.journal import ROLLUP_SELECT, ROME_DAY  # noqa: F401 - handed on to the reports
 from credits_core.store.marks import reads
 
 

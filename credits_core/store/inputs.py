@@ -7,15 +7,8 @@ from datetime import datetime
 
 import numpy as np
 
-from credits_core.ledger import (
-    CreditsError,
-    bounds,
-    utc_us,
-)
-from credits_core.storage import (
-    journal,
-)
-from credits_core.storage.journal import ROLLUP_SELECT, ROME_DAY  # noqa: F401 - handed on to the reports
+from credits_core.ledger import CreditsError, bounds, utc_us
+from credits_core.storage import journal
 
 
 def _is_int(value: object) -> bool:
@@ -32,16 +25,10 @@ def _check_credits(value: object, name: str, *, positive: bool = True) -> int:
     return int(value)
 
 
-EARLIEST_US = 946_684_800_000_000  # 2000-01-01 UTC
-
-
-LATEST_US = 4_102_444_800_000_000  # 2100-01-01 UTC
-
-
 def _instant(at: datetime, name: str = "at") -> int:
     """R2, and a range a credits ledger can hold (a lot bought in year 9999 would expire in year 10001)."""
     us = utc_us(at, name)
-    if not EARLIEST_US <= us < LATEST_US:
+    if not bounds.EARLIEST_US <= us < bounds.LATEST_US:
         raise CreditsError(f"{name}={at.isoformat()} is out of range: events must fall between 2000 and 2099")
     return us
 

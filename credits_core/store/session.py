@@ -27,7 +27,6 @@ from credits_core.storage import (
     new_revision,
     stored_policy,
 )
-from credits_core.storage.journal import ROLLUP_SELECT, ROME_DAY  # noqa: F401 - handed on to the reports
 from credits_core.store.freshness import Basis
 from credits_core.store.marks import reads
 

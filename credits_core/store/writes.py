@@ -25,7 +25,6 @@ from credits_core.storage import (
     journal,
     prepare_messages,
 )
-from credits_core.storage.journal import ROLLUP_SELECT, ROME_DAY  # noqa: F401 - handed on to the reports
 from credits_core.store.inputs import _check_credits, _check_id, _instant
 from credits_core.store.marks import reads, writes
 from credits_core.store.session import _is_storage_failure
