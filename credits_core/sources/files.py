@@ -59,7 +59,6 @@ MAX_PROBLEMS = 200
 # an offset after a time of day: Z, +01:00, +0100, or hours alone (+01, which ISO 8601 allows)
 OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$", re.IGNORECASE)
 INT = re.compile(r"^[+-]?\d+$")
-EARLIEST, LATEST = "2000-01-01", "2100-01-01"  # instants a credits ledger can hold (a lot expires years later)
 DATE_FORMATS = ("ISO 8601: 2026-11-30, 2026-11-30 14:05, 2026-11-30T14:05:00+01:00 or 2026-11-30T13:05:00Z, or "
                 "30/11/2026 14:05 (day or month first, as the import's date order says; without an offset: Rome local "
                 "time)")
@@ -262,10 +261,11 @@ def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
     for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
         report.add(int(label) + 2, column, col[label], refused.get(label) or
                    f"not a date-time in the expected format: {DATE_FORMATS}")
-    far = out.notna() & ((out < pd.Timestamp(EARLIEST, tz="UTC")) | (out >= pd.Timestamp(LATEST, tz="UTC")))
+    earliest, latest = (pd.Timestamp(us, unit="us", tz="UTC") for us in (bounds.EARLIEST_US, bounds.LATEST_US))
+    far = out.notna() & ((out < earliest) | (out >= latest))
     for label in s.index[far.to_numpy()][:MAX_PROBLEMS]:
-        report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {EARLIEST[:4]} and "
-                                                      f"{int(LATEST[:4]) - 1}")
+        report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {earliest.year} and "
+                                                      f"{latest.year - 1}")
     future = out.notna() & ~far & (out > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=5))
     if future.any():
         first = s.index[future.to_numpy()][0]
@@ -304,14 +304,21 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
                 report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
         return vals
     ok = s.str.match(INT, na=False)
-    for i in np.nonzero(~ok.to_numpy())[0]:  # written with separators (5.000, 5,000): by the file's number style
-        if len(report.problems) >= MAX_PROBLEMS:
-            break  # the file is refused already: the first problems are shown
-        value, why = whole_number(s.iloc[i], report.numbers)
-        if value is None:
-            report.add(int(s.index[i]) + 2, column, s.iloc[i], why)
-        else:
-            s.iloc[i], ok.iloc[i] = str(value), True
+    if not ok.all():  # written with separators (5.000, 5,000): read by the file's number style, each value once
+        readings, refused = {}, 0
+        for text in s[~ok].unique():
+            readings[text] = whole_number(text, report.numbers)
+            refused += readings[text][0] is None
+            if refused >= MAX_PROBLEMS:
+                break  # the file is refused already: the first problems are shown
+        read = s[~ok].map(lambda v: None if v not in readings else readings[v][0])
+        for label in read.index[read.isna().to_numpy()][:MAX_PROBLEMS]:
+            report.add(int(label) + 2, column, s[label], readings.get(s[label], (None, "not a whole number of "
+                                                                                  "credits"))[1])
+        good = read.dropna()
+        s = s.copy()
+        s[good.index] = [str(int(v)) for v in good]
+        ok[good.index] = True
     big = ok & s.map(lambda v: INT.match(v) is not None and abs(int(v)) >= 10**15, na_action="ignore").fillna(
         False).astype(bool)
     for i in np.nonzero(big.to_numpy())[0][:MAX_PROBLEMS]:
