@@ -76,7 +76,7 @@ def cold_start() -> None:
         for s in _STORES.values():
             s.close()
         _STORES.clear()
-    ANSWERS.__init__(ANSWERS.size, ANSWERS.ttl_s)  # the same object, empty: every module that holds it sees it so
+    ANSWERS.clear()  # the same object, emptied: every module that holds it sees it so
 
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")  # empty or unset is NOT loopback: Streamlit then binds every interface

@@ -17,6 +17,7 @@ from pathlib import Path
 from credits_core.cli.session import configure
 from credits_core.cli.session import open_store as _open
 from credits_core.ledger import CreditsError, fmt_local, rome_instant, utc_us
+from credits_core.planning.warnings import DAYS
 
 
 def _instant(text: str) -> datetime:
@@ -260,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "reservations at risk; e-mail each new alert once (SMTP settings from the "
                                    "environment, see the README).")
     p.add_argument("--db", required=True, help="database file")
-    p.add_argument("--days", type=int, nargs="+", default=[90, 30, 7], help="alert windows in days (90 30 7)")
+    p.add_argument("--days", type=int, nargs="+", default=list(DAYS),
+                   help=f"alert windows in days ({' '.join(map(str, DAYS))})")
     p.add_argument("--dry-run", action="store_true", help="print the e-mails; send and remember nothing")
     p.set_defaults(func=cmd_alerts)
 

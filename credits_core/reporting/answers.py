@@ -35,6 +35,12 @@ class AnswerCache:
         self.computed = 0
         self.kept = 0
 
+    def clear(self) -> None:
+        """Forget every answer and reset the counts, as in a process just started."""
+        with self._lock:
+            self._items.clear()
+            self.computed = self.kept = 0
+
     def answer(self, store: CreditStore, today: str, fn: Callable, args: tuple = (), kwargs: dict | None = None):
         """``fn(store, *args, **kwargs)``, from the cache when it still holds. ``today``: the Rome date (ISO)."""
         kwargs = kwargs or {}
