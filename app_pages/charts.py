@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from credits_core.language import Words, words
 from credits_core.ledger import ROME
 
 
@@ -42,11 +43,16 @@ def file_name(*parts: str) -> str:
 
 
 def held_over_time(path: pd.DataFrame, traces: list[Trace], drops: list[Drop], unit: str, png_name: str,
-                   key: str) -> go.Figure:
+                   key: str, w: Words | None = None) -> go.Figure:
     """Credits (``unit`` "credits") or euros ("eur") held from now to the end of ``path`` (key, at UTC, total,
     eur_cents), one line per trace, a vertical drop at each expiry; ``drops`` marked with their date and loss; a
     range slider under the dates (drag its ends to zoom); one hover for every line at a date; the legend under
-    the chart (a click hides a line, a double click shows it alone); the camera saves ``png_name``.png."""
+    the chart (a click hides a line, a double click shows it alone); the camera saves ``png_name``.png. Words,
+    number marks and dates in ``w``'s language (Plotly's own month names are English, so its axis and hover show
+    dates as numbers in Italian: 10/02/2027)."""
+    w = w or words()
+    it = w.lang != "en"
+    credits_word = w.t("credits")
     fig = go.Figure()
     for t in traces:
         p = path[path["key"] == t.key]
@@ -55,8 +61,12 @@ def held_over_time(path: pd.DataFrame, traces: list[Trace], drops: list[Drop], u
         at = p["at"].dt.tz_convert(ROME).dt.tz_localize(None)
         credits, euros = p["total"].to_numpy(), p["eur_cents"].to_numpy() / 100
         y, other = (credits, euros) if unit == "credits" else (euros, credits)
-        hover = ("%{y:,.0f} credits (€%{customdata:,.2f})" if unit == "credits"
-                 else "€%{y:,.2f} (%{customdata:,.0f} credits)")
+        if it:  # 1.234 crediti (12,50 €): the separators below turn Plotly's marks the Italian way
+            hover = ("%{y:,.0f} " + credits_word + " (%{customdata:,.2f} €)" if unit == "credits"
+                     else "%{y:,.2f} € (%{customdata:,.0f} " + credits_word + ")")
+        else:
+            hover = ("%{y:,.0f} credits (€%{customdata:,.2f})" if unit == "credits"
+                     else "€%{y:,.2f} (%{customdata:,.0f} credits)")
         fig.add_trace(go.Scatter(x=at, y=y, customdata=other, name=t.label, legendgroup=t.key, mode="lines",
                                  line={"color": t.colour, "dash": t.dash, "width": 2.5 if t.key == "nothing" else 2},
                                  hovertemplate=hover + "<extra>%{fullData.name}</extra>"))
@@ -65,17 +75,20 @@ def held_over_time(path: pd.DataFrame, traces: list[Trace], drops: list[Drop], u
         top = max(top, float(max(tr.y, default=0)))
     for d in drops:
         x = d.at.tz_convert(ROME).tz_localize(None)
-        lost = f"{d.credits:,} credits" if unit == "credits" else f"€{d.cents / 100:,.2f}"
+        lost = (w.t("{credits} credits", credits=d.credits) if unit == "credits" else
+                w.money(d.cents / 100))
         fig.add_vline(x=x, line={"color": "#888888", "dash": "dot", "width": 1})
         fig.add_annotation(x=x, y=1, yref="paper", yanchor="bottom", showarrow=False, align="left", xanchor="left",
-                           text=f"{x:%d %b %Y}: {lost} lost", font={"size": 11})
+                           text=w.t("{day}: {lost} lost", day=w.day_short(x), lost=lost), font={"size": 11})
     fig.update_layout(
         height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10}, hovermode="x unified",
         legend={"orientation": "h", "yanchor": "top", "y": -0.32, "xanchor": "left", "x": 0},
-        yaxis={"title": "credits held" if unit == "credits" else "value held (€)", "rangemode": "tozero",
-               "tickformat": ",.0f", "tickprefix": "" if unit == "credits" else "€", "range": [0, top * 1.08 or 1]},
-        xaxis={"rangeslider": {"visible": True, "thickness": 0.08}, "hoverformat": "%d %b %Y", "tickformat": "%b %Y"},
-        separators=".,",
+        yaxis={"title": w.t("credits held") if unit == "credits" else w.t("value held (€)"), "rangemode": "tozero",
+               "tickformat": ",.0f", "tickprefix": "" if unit == "credits" or it else "€",
+               "ticksuffix": " €" if unit != "credits" and it else "", "range": [0, top * 1.08 or 1]},
+        xaxis={"rangeslider": {"visible": True, "thickness": 0.08},
+               "hoverformat": "%d/%m/%Y" if it else "%d %b %Y", "tickformat": "%m/%Y" if it else "%b %Y"},
+        separators=",." if it else ".,",
     )
     st.plotly_chart(fig, key=key, width="stretch", config={
         "displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"],

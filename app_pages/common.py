@@ -35,16 +35,37 @@ from app_pages.tables import (
     TABLE_STYLE,
     download_link,
     int_columns,
+    problem_columns,
     static_table,
     table,
     without_none,
 )
-from app_pages.text import BLANK, MAX_SHOWN, SHAPES, eur, fine_eur, n, period_words, safe_label, safe_text, words
+from app_pages.text import (
+    BLANK,
+    LANG_KEY,
+    MAX_SHOWN,
+    SHAPES,
+    W,
+    error_words,
+    eur,
+    fine_eur,
+    holders_said,
+    keep_language,
+    n,
+    period_words,
+    reader_language,
+    safe_label,
+    safe_text,
+    t,
+    tn,
+    words,
+)
 from app_pages.vega import CHART_SAVE, LEGEND_BELOW, colour_scale, draw_chart, list_colours
 
 __all__ = [
     "ANSWERS", "BLANK", "CHART_SAVE", "DOWNLOAD_STYLE", "LEGEND_BELOW", "LOCAL_USER", "LOOPBACK", "MAX_SHOWN",
-    "NEEDS", "PROBLEM_COLUMNS", "ROOT", "SHAPES", "STACKED", "TABLE_STYLE", "cached", "cold_start", "colour_scale",
+    "LANG_KEY", "NEEDS", "PROBLEM_COLUMNS", "W", "problem_columns", "reader_language", "t", "tn", "holders_said",
+    "keep_language", "error_words", "ROOT", "SHAPES", "STACKED", "TABLE_STYLE", "cached", "cold_start", "colour_scale",
     "db_path", "download_link", "draw_chart", "empty_state", "eur", "fine_eur", "gate", "int_columns", "list_colours",
     "mailup_settings", "n", "period_words", "read_only", "read_only_env", "reconciliation_table", "safe_label",
     "safe_text", "sidebar_user", "sign_in", "sign_out", "static_table", "store", "table", "without_none", "words",

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages.common import cached, empty_state, gate, safe_text
+from app_pages.common import cached, empty_state, error_words, gate, safe_text, t
+from app_pages.expiry_campaigns import campaigns_section
 from app_pages.expiry_parts import (
-    campaigns_section,
     chart,
     expiry_tables,
     headline,
@@ -16,20 +16,21 @@ from app_pages.expiry_parts import (
 from credits_core import CreditsError
 from credits_core.planning import planner
 
-st.title("⏳ Expiry")
-st.caption("Credits expire at 00:00 Italian time (Europe/Rome) on their expiry day, so the day before is the last day "
-           "to use them. Expired credits are taken from the unassigned pool first, then from the lists with a spending "
-           "limit in proportion to what they hold. Buying any package moves every credit held to the new expiry.")
+st.title("⏳ " + t("Expiry"))
+st.caption(t("Credits expire at 00:00 Italian time (Europe/Rome) on their expiry day, so the day before is the last "
+             "day to use them. Expired credits are taken from the unassigned pool first, then from the lists with a "
+             "spending limit in proportion to what they hold. Buying any package moves every credit held to the new "
+             "expiry."))
 s = gate()  # every write of this page goes through the role check
 
 if not empty_state():
     sc = st.session_state.get("wi_scenario")
     try:
-        with st.spinner("Working out what expires and what you can do ..."):  # ~1.5 s at 1M after a write
+        with st.spinner(t("Working out what expires and what you can do ...")):  # ~1.5 s at 1M after a write
             pl = cached(planner)(sc)
     except CreditsError as exc:  # a change that is no longer possible (a list renamed away, a package removed)
         st.session_state.pop("wi_scenario", None)
-        st.error(safe_text(str(exc), 2000))
+        st.error(safe_text(error_words(exc), 2000))
         pl = cached(planner)(None)
     headline(pl.next)
     ways(s, pl)

@@ -13,7 +13,7 @@ import streamlit as st
 from app_pages.tables import (
     static_table,
 )
-from app_pages.text import MAX_SHOWN, safe_text
+from app_pages.text import MAX_SHOWN, W, holders_said, safe_text, t, tn
 from credits_core import CreditsError, CreditStore
 from credits_core.ledger import rome_today
 from credits_core.reporting import AnswerCache
@@ -99,45 +99,48 @@ def sign_in() -> tuple[str | None, str]:
     host = st.context.headers.get("host") if st.context.headers else None
     hosts = allowed_hosts(st.get_option("server.allowedHosts"), (auth or {}).get("redirect_uri"))
     if host is not None and not host_allowed(host, hosts):  # DNS rebinding, even without serve.py in front
-        st.error("This dashboard does not answer to this host name. Open it by one of: "
-                 f"{safe_text(', '.join(hosts))} (server.allowedHosts).")
+        st.error(t("This dashboard does not answer to this host name. Open it by one of: {hosts} "
+                   "(server.allowedHosts).", hosts=safe_text(", ".join(hosts))))
         st.stop()
     if auth is None:
         address = str(st.get_option("server.address") or "")
         if address not in LOOPBACK and os.environ.get("CREDITS_ALLOW_UNAUTHENTICATED") != "1":
-            where = address or "every network interface (server.address is empty or unset)"
-            st.error(f"This dashboard listens on {safe_text(where)} without sign-in, so it shows nothing. Configure "
-                     "sign-in (an [auth] section and an [access] table in .streamlit/secrets.toml, see the README), "
-                     "set server.address to 127.0.0.1 for use on this machine only, or set "
-                     "CREDITS_ALLOW_UNAUTHENTICATED=1 if a proxy in front already signs users in (unsafe otherwise).")
+            where = address or t("every network interface (server.address is empty or unset)")
+            st.error(t("This dashboard listens on {where} without sign-in, so it shows nothing. Configure sign-in (an "
+                       "[auth] section and an [access] table in .streamlit/secrets.toml, see the README), set "
+                       "server.address to 127.0.0.1 for use on this machine only, or set "
+                       "CREDITS_ALLOW_UNAUTHENTICATED=1 if a proxy in front already signs users in (unsafe "
+                       "otherwise).", where=safe_text(where)))
             st.stop()
         return LOCAL_USER, ANALYST if read_only_env() else MANAGER
     problem = cookie_secret_problem(auth.get("cookie_secret"))
     if problem:
-        st.error(f"Sign-in is configured with a cookie_secret that cannot be used: {problem}. The dashboard refuses "
-                 "to start. Generate one with: python -c \"import secrets; print(secrets.token_urlsafe(48))\"")
+        st.error(t("Sign-in is configured with a cookie_secret that cannot be used: {problem}. The dashboard refuses "
+                   "to start. Generate one with: {command}", problem=problem,
+                   command='python -c "import secrets; print(secrets.token_urlsafe(48))"'))
         st.stop()
     if not st.user.get("is_logged_in", False):
-        st.title("📨 SMS credits")
-        st.write("Sign in to see the account.")
-        st.button("Sign in", on_click=st.login, type="primary")
+        st.title("📨 " + t("SMS credits"))
+        st.write(t("Sign in to see the account."))
+        st.button(t("Sign in"), on_click=st.login, type="primary")
         st.stop()
     access = _secrets_table("access") or {}
     claims = st.user.to_dict()
     ended = session_problem(claims, time.time(), SignOuts())
     if ended:  # another tab signed out, a copied cookie, or a token past its exp: never the user it names
-        st.title("📨 SMS credits")
-        st.warning(f"Signed out: {ended}. Sign in again to see the account.")
-        st.button("Sign in", on_click=st.login, type="primary")
+        st.title("📨 " + t("SMS credits"))
+        st.warning(t("Signed out: {why}. Sign in again to see the account.", why=ended))
+        st.button(t("Sign in"), on_click=st.login, type="primary")
         st.stop()
     email, role, why = user_from_claims(claims, Access.from_mapping(access),
                                         require_verified=access.get("require_verified_email", True) is not False)
     if role is None:
-        st.title("📨 SMS credits")
-        st.error(f"{safe_text(email) or 'This account'} has no access to this dashboard"
-                 + (f": {safe_text(why, 500)}." if why else ". Ask a manager of the account to add you to the "
-                    "[access] table (managers or analysts)."))
-        st.button("Sign out", on_click=st.logout)
+        st.title("📨 " + t("SMS credits"))
+        who = safe_text(email) or t("This account")
+        st.error(t("{who} has no access to this dashboard: {why}.", who=who, why=safe_text(why, 500)) if why else
+                 t("{who} has no access to this dashboard. Ask a manager of the account to add you to the [access] "
+                   "table (managers or analysts).", who=who))
+        st.button(t("Sign out"), on_click=st.logout)
         st.stop()
     return email, ANALYST if read_only_env() else role
 
@@ -146,14 +149,15 @@ def sidebar_user(user: str | None, role: str) -> None:
     from credits_core.reporting import as_markdown_table
 
     with st.sidebar:
-        with st.expander("Words used here"):
-            st.markdown(as_markdown_table())  # our own text, written once (credits_core.reporting.glossary)
+        with st.expander(t("Words used here")):
+            st.markdown(as_markdown_table(W()))  # our own text, written once (credits_core.reporting.glossary)
+        said_role = t("manager") if role == MANAGER else t("analyst")
         if user == LOCAL_USER:
-            st.caption(f"Not signed in (sign-in is not configured): local use, as {role}.")
+            st.caption(t("Not signed in (sign-in is not configured): local use, as {role}.", role=said_role))
         else:
             # plain text, never Markdown: the address reads and copies exactly as the provider gave it
-            st.text(f"Signed in as {' '.join(str(user).split())[:MAX_SHOWN]} ({role}).")
-            st.button("Sign out", on_click=sign_out, args=(user,), key="sign_out")
+            st.text(t("Signed in as {user} ({role}).", user=" ".join(str(user).split())[:MAX_SHOWN], role=said_role))
+            st.button(t("Sign out"), on_click=sign_out, args=(user,), key="sign_out")
 
 
 def sign_out(user: str) -> None:
@@ -180,7 +184,7 @@ def store() -> CreditStore:
         words = str(exc)
         for shown in {path, os.path.realpath(path), os.path.abspath(path)}:
             words = words.replace(shown, Path(path).name)
-        st.error(f"The database cannot be opened: {safe_text(words, 600)}")
+        st.error(t("The database cannot be opened: {why}", why=safe_text(words, 600)))
         st.stop()
 
 
@@ -204,7 +208,7 @@ def mailup_settings():
         settings = find_settings(_secrets_table("mailup"))
     except CreditsError as exc:
         return None, str(exc)
-    return settings, None if settings else "no MailUp settings"
+    return settings, None if settings else t("no MailUp settings")
 
 
 def reconciliation_table() -> bool:
@@ -215,12 +219,13 @@ def reconciliation_table() -> bool:
     rec = explained(store())
     if rec.empty:
         return False
-    static_table(rec, {"name": ("List", "text"), "mailup": ("MailUp says", "int"), "ledger": ("This ledger", "int"),
-                       "available": ("Available here", "int"), "difference": ("Difference", "delta"),
-                       "explanation": ("What it means", "note")})
+    rec = rec.assign(name=holders_said(rec["name"]))
+    static_table(rec, {"name": (t("List"), "text"), "mailup": (t("MailUp says"), "int"),
+                       "ledger": (t("This ledger"), "int"), "available": (t("Available here"), "int"),
+                       "difference": (t("Difference"), "delta"), "explanation": (t("What it means"), "note")})
     if rec.attrs.get("estimated"):
-        st.caption(f"{rec.attrs['estimated']:,} credits of this ledger are estimated: texts with merge tags ([nome]) "
-                   "are priced for the longest value known, not MailUp's exact charge.")
+        st.caption(t("{credits} credits of this ledger are estimated: texts with merge tags ([nome]) are priced for "
+                     "the longest value known, not MailUp's exact charge.", credits=rec.attrs["estimated"]))
     return True
 
 
@@ -232,15 +237,19 @@ def empty_state() -> bool:
     if not state.empty:
         return False
     if state.synced or state.lists:
-        found = f"{state.lists:,} list(s)" + (" from MailUp" if state.synced else "")
-        problems = (f" The last sync could not record {state.sync_problems:,} sending(s) for that reason."
+        found = (tn("{count} list from MailUp", "{count} lists from MailUp", state.lists) if state.synced else
+                 tn("{count} list", "{count} lists", state.lists))
+        problems = (" " + tn("The last sync could not record {count} sending for that reason.",
+                             "The last sync could not record {count} sendings for that reason.", state.sync_problems)
                     if state.synced and state.sync_problems else "")
-        st.info(f"This database has {found} but no purchase yet, so no credit can be spent and no sending can be "
-                "recorded." + problems + " Add your purchases: on **Import**, a file of kind *purchases* (lot_id, "
-                "purchased_at, credits, expiring, price_eur, from your invoices), or one purchase on **Buy "
-                "credits**. Then sync MailUp again: the sendings are recorded then.")
+        st.info(t("This database has {found} but no purchase yet, so no credit can be spent and no sending can be "
+                  "recorded.", found=found) + problems + " " +
+                t("Add your purchases: on **Import**, a file of kind *purchases* (lot_id, purchased_at, credits, "
+                  "expiring, price_eur, from your invoices), or one purchase on **Buy credits**. Then sync MailUp "
+                  "again: the sendings are recorded then."))
     else:
-        st.info("This database is empty: it holds no purchase and no list yet. Add your purchases on **Import** (a "
-                "file of kind *purchases*) or **Buy credits**, and connect MailUp to bring lists and sendings (see "
-                "**Import**). To explore the dashboard first, start it without `CREDITS_DB`: it opens a demo account.")
+        st.info(t("This database is empty: it holds no purchase and no list yet. Add your purchases on **Import** (a "
+                  "file of kind *purchases*) or **Buy credits**, and connect MailUp to bring lists and sendings (see "
+                  "**Import**). To explore the dashboard first, start it without `CREDITS_DB`: it opens a demo "
+                  "account."))
     return True

@@ -8,12 +8,18 @@ from html import escape
 import pandas as pd
 import streamlit as st
 
-from app_pages.text import BLANK, MAX_SHOWN, SHAPES, fine_eur, words
+from app_pages.text import BLANK, MAX_SHOWN, SHAPES, W, fine_eur, t, words
 
 PROBLEM_COLUMNS = {  # an import's problems, every reason shown whole
-    "row": st.column_config.NumberColumn("Row", format="%d", width="small"),
-    "column": "Column", "value": "Value", "reason": st.column_config.TextColumn("Reason", width="large"),
+    "row": lambda: st.column_config.NumberColumn(t("Row"), format="%d", width="small"),
+    "column": lambda: t("Column"), "value": lambda: t("Value"),
+    "reason": lambda: st.column_config.TextColumn(t("Reason"), width="large"),
 }
+
+
+def problem_columns() -> dict:
+    """The column labels of an import's problems, in the reader's language."""
+    return {k: make() for k, make in PROBLEM_COLUMNS.items()}
 
 
 def without_none(df: pd.DataFrame, config: dict | None = None) -> tuple[pd.DataFrame, dict]:
@@ -35,7 +41,7 @@ def without_none(df: pd.DataFrame, config: dict | None = None) -> tuple[pd.DataF
             money = kind.get("format") in ("euro", "€%.2f") or str(col).lower() in ("eur", "cost (eur)")
             whole = pd.api.types.is_integer_dtype(values.dtype) or (not money and values.dropna().mod(1).eq(0).all())
             shape = SHAPES["eur" if money else "int" if whole else "decimal"]
-            out[col] = [BLANK if pd.isna(v) else shape.format(v) for v in values]
+            out[col] = [BLANK if pd.isna(v) else shape(v) for v in values]
             config[col] = st.column_config.TextColumn(label or words(col), alignment="right",
                                                       pinned=(conf or {}).get("pinned") if isinstance(conf, dict)
                                                       else None)
@@ -104,19 +110,20 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             delta, ratio = v
             if delta is None or pd.isna(delta):
                 return f'<td class="n"{data}>{BLANK}</td>'
-            said = None if ratio is None or pd.isna(ratio) else "new" if ratio == float("inf") else f"{ratio:+.0%}"
+            said = (None if ratio is None or pd.isna(ratio) else t("new") if ratio == float("inf")
+                    else ("+" if ratio > 0 else "") + W().percent(ratio, 0))
             pct = f' <span class="pct">({said})</span>' if said else ""
-            return f'<td class="n"{data}><span>{escape(f"{delta:+,.0f}")}{pct}</span></td>'
+            return f'<td class="n"{data}><span>{escape(W().signed(round(delta)))}{pct}</span></td>'
         if v is None or (not isinstance(v, str) and not isinstance(v, tuple) and pd.isna(v)):
             text = BLANK
         elif kind == "eur_fine":
             text = fine_eur(v)
         elif kind in shape:
-            text = shape[kind].format(v)
+            text = shape[kind](v)
         elif kind == "time":
             text = f"{pd.Timestamp(v):%Y-%m-%d %H:%M:%S}"
         elif kind == "minute":
-            text = f"{pd.Timestamp(v):%d %b %Y, %H:%M}"
+            text = W().moment(pd.Timestamp(v))
         else:
             text = " ".join(str(v).split())[:500 if kind in ("long", "note") else MAX_SHOWN]
         if kind == "long":  # one line, cut with an ellipsis; the whole text on hover
@@ -157,7 +164,7 @@ def download_link(job) -> None:
     base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
     href = f"{base.rstrip('/')}/_credits/download/{job.token}"
     st.html(f'{DOWNLOAD_STYLE}<a class="dl" href="{escape(href)}" download="{escape(job.file_name)}">'
-            f"⬇ Download {escape(job.file_name)}</a>")
+            f"⬇ {escape(t('Download {name}', name=job.file_name))}</a>")
 
 
 def int_columns(df: pd.DataFrame, cols: list[str]) -> dict:

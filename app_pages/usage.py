@@ -10,12 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
+    W,
     cached,
     empty_state,
     eur,
     n,
     safe_text,
     store,
+    t,
 )
 from app_pages.usage_parts import (
     report_body,
@@ -30,17 +32,20 @@ from app_pages.usage_state import (
 )
 from credits_core.reporting import (
     MAX_SEARCH,
+    PERIOD_WORDS,
     PERIODS,
     PRESETS,
     ReportFilter,
+    comparison_words,
     describe,
     estimated_credits,
 )
 from credits_core.reporting import countries as report_countries
 
-st.title("📈 Usage report")
-st.caption("Credits spent, and what they cost, per list and period on the Europe/Rome calendar (ISO weeks start on "
-           "Monday). Click a bar to see its messages.")
+st.title("📈 " + t("Usage report"))
+st.caption(t("Credits spent, and what they cost, per list and period on the Europe/Rome calendar (ISO weeks start on "
+             "Monday). Click a bar to see its messages."))
+w = W()
 if empty_state():
     st.stop()
 s = store()
@@ -49,11 +54,12 @@ view = current_view()
 if "q" in st.query_params:  # a link with a search (as older links had): the search stays, the address loses it
     write_view(view)
 for notice in view.notices:
-    st.warning(f"The link had a value this page cannot use: {safe_text(notice, 400)}.")
+    st.warning(t("The link had a value this page cannot use: {what}.", what=safe_text(w.say(notice), 400)))
 
 # -- filters: they wrap on a narrow screen instead of being cut ---------------------------------------------------
 show("u_preset", view.preset)
-st.pills("Range", list(PRESETS), format_func=PRESETS.get, key="u_preset", required=True, on_change=changed,
+st.pills(t("Range"), list(PRESETS), format_func=lambda p: t(PRESETS[p]), key="u_preset", required=True,
+         on_change=changed,
          args=("preset",))
 dates = st.session_state.get("u_dates")
 if not (isinstance(dates, tuple) and len(dates) == 1):  # keep a half-picked range while the user picks its end
@@ -65,58 +71,69 @@ with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
     # a preset's dates are in the heading below; the picker is for Custom (once opened it stays): it is the
     # page's heaviest widget to load (~0.1 s of a fresh load in Chromium, bench/README.md)
     if view.preset == "custom" or st.session_state.get("u_dates_open"):
-        st.date_input("Dates (Rome, inclusive)", key="u_dates", on_change=changed, args=("dates",), width=230,
-                      format="YYYY-MM-DD")
-    st.selectbox("Group by", PERIODS, key="u_by", on_change=changed, args=("period",), width=130)
-    st.multiselect("Lists", s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="u_lists",
-                   on_change=changed, args=("lists",), width=340, placeholder="All lists")
-    st.multiselect("Countries", offered, key="u_countries", on_change=changed, args=("countries",), width=220,
-                   placeholder="All countries")
+        st.date_input(t("Dates (Rome, inclusive)"), key="u_dates", on_change=changed, args=("dates",), width=230,
+                      format="DD/MM/YYYY" if w.lang == "it" else "YYYY-MM-DD")
+    st.selectbox(t("Group by"), PERIODS, key="u_by", on_change=changed, args=("period",), width=130,
+                 format_func=lambda p: w.say(PERIOD_WORDS[p]))
+    st.multiselect(t("Lists"), s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="u_lists",
+                   on_change=changed, args=("lists",), width=340, placeholder=t("All lists"))
+    st.multiselect(t("Countries"), offered, key="u_countries", on_change=changed, args=("countries",), width=220,
+                   placeholder=t("All countries"))
     show("u_q", view.search)
-    st.text_input("Search messages", key="u_q", on_change=changed, args=("search",), width=260, max_chars=MAX_SEARCH,
-                  placeholder="a number, a message id or words", help="Every figure, chart and table of the page, "
-                  "and the workbook, follow the search. It is not kept in the link: it may be a phone number.")
+    st.text_input(t("Search messages"), key="u_q", on_change=changed, args=("search",), width=260,
+                  max_chars=MAX_SEARCH, placeholder=t("a number, a message id or words"),
+                  help=t("Every figure, chart and table of the page, and the workbook, follow the search. It is not "
+                         "kept in the link: it may be a phone number."))
 if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["u_dates"]) == 1:
-    st.info(f"Pick the last day of the range too. Until then the report shows {describe(view.date_from, view.date_to)}"
-            f" ({view.date_from} to {view.date_to}).")
+    st.info(t("Pick the last day of the range too. Until then the report shows {range} ({lo} to {hi}).",
+              range=describe(view.date_from, view.date_to, w), lo=w.day_short(view.date_from),
+              hi=w.day_short(view.date_to)))
 
-with st.spinner("Computing the report ..."):
+with st.spinner(t("Computing the report ...")):
     _, _, per_list, (prev, last_year), _ = answers(view)
 
 # -- headline figures -----------------------------------------------------------------------------------------
 total = int(per_list["credits"].sum())
 cost = float(per_list["eur"].fillna(0).sum())
 unpriced = int(per_list["unpriced_credits"].sum())
-st.subheader(f"{describe(view.date_from, view.date_to)}"
-             + (f" · {PRESETS[view.preset]}" if view.preset != "custom" else ""))
+st.subheader(describe(view.date_from, view.date_to, w)
+             + (f" · {t(PRESETS[view.preset])}" if view.preset != "custom" else ""))
 if view.search:
-    st.caption(f"Messages matching {safe_text(searched(view.search), 300)} only: every figure below follows the "
-               "search.")
+    st.caption(t("Messages matching {search} only: every figure below follows the search.",
+                 search=safe_text(searched(view.search), 300)))
 with st.container(horizontal=True, wrap=True):
     before, year_ago = int(per_list["previous_credits"].sum()), int(per_list["last_year_credits"].sum())
-    st.metric("Credits spent", n(total), delta=f"{total - before:+,} vs {prev.label}", delta_color="off",
-              help=f"Compared with the same span of the previous period: {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}",
-              width=260)
+    st.metric(t("Credits spent"), n(total),
+              delta=t("{change} vs {period}", change=w.signed(total - before), period=comparison_words(prev, w)),
+              delta_color="off", width=260,
+              help=t("Compared with the same span of the previous period: {lo} to {hi}", lo=w.day_short(prev.lo),
+                     hi=w.day_short(prev.hi)))
     if (prev.lo, prev.hi) != (last_year.lo, last_year.hi):
-        st.metric("Same period last year", n(year_ago), delta=f"{total - year_ago:+,} now", delta_color="off",
-                  help=f"The same span last year: {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}", width=230)
-    st.metric("Cost", eur(cost), help="Each credit at the price per credit of the lot it came from"
-              + (f"; {unpriced:,} credits came from lots bought without a price and are not valued" if unpriced
-                 else ""), width=170)
-    st.metric("Messages", n(per_list["messages"].sum()), width=140)
-    st.metric("Parts", n(per_list["parts"].sum()), width=140)
+        st.metric(t("Same period last year"), n(year_ago), delta=t("{change} now", change=w.signed(total - year_ago)),
+                  delta_color="off", width=230,
+                  help=t("The same span last year: {lo} to {hi}", lo=w.day_short(last_year.lo),
+                         hi=w.day_short(last_year.hi)))
+    st.metric(t("Cost"), eur(cost), help=t("Each credit at the price per credit of the lot it came from")
+              + (t("; {credits} credits came from lots bought without a price and are not valued", credits=unpriced)
+                 if unpriced else ""), width=170)
+    st.metric(t("Messages"), n(per_list["messages"].sum()), width=140)
+    st.metric(t("Parts"), n(per_list["parts"].sum()), width=140)
 if total:
     top = per_list.iloc[0]
-    st.markdown(f"**{safe_text(top['name'])}** spent the most: {int(top['credits']):,} credits, "
-                f"{top['share']:.1%} of the total" + (f", {eur(top['eur'])}." if pd.notna(top["eur"]) else "."))
+    share = w.percent(float(top["share"]))
+    st.markdown(t("**{name}** spent the most: {credits} credits, {share} of the total, {cost}.",
+                  name=safe_text(top["name"]), credits=int(top["credits"]), share=share, cost=eur(top["eur"]))
+                if pd.notna(top["eur"]) else
+                t("**{name}** spent the most: {credits} credits, {share} of the total.", name=safe_text(top["name"]),
+                  credits=int(top["credits"]), share=share))
 if unpriced:
-    st.caption(f"{unpriced:,} credits came from lots bought without a price: they are shown as unpriced, not as "
-               "free.")
+    st.caption(t("{credits} credits came from lots bought without a price: they are shown as unpriced, not as free.",
+                 credits=unpriced))
 estimated = cached(estimated_credits)(ReportFilter(view.date_from, view.date_to, view.lists, view.countries, None,
                                                    view.period)) if total else 0
 if estimated:
-    st.caption(f"≈ {estimated:,} of these credits are estimated: texts with merge tags ([nome]) are priced for the "
-               "longest value known, not MailUp's exact charge.")
+    st.caption(t("≈ {credits} of these credits are estimated: texts with merge tags ([nome]) are priced for the "
+                 "longest value known, not MailUp's exact charge.", credits=estimated))
 
 
 report_body()

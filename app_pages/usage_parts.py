@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages.common import (
     BLANK,
     LEGEND_BELOW,
+    W,
     cached,
     colour_scale,
     db_path,
@@ -27,30 +28,33 @@ from app_pages.common import (
     safe_text,
     static_table,
     store,
+    t,
     table,
+    tn,
 )
 from app_pages.usage_state import (
-    DRILL_WORDS,
-    MESSAGE_COLUMNS,
     SCROLL_TO_MESSAGES,
-    SORT_WORDS,
     answers,
     changed,
     clear_period,
     clicked,
-    count,
     current_view,
+    drill_words,
+    message_columns,
     searched,
     show,
+    sort_words,
 )
 from credits_core.exports import ExportJob, estimate, view_file_name
 from credits_core.reporting import (
     DRILLS,
     PAGE_SIZES,
+    PERIOD_WORDS,
     SORTS,
     TABS,
     ReportFilter,
     campaigns_in_view,
+    comparison_words,
     describe,
     messages_page,
     period_end,
@@ -75,16 +79,19 @@ class ExcelScope:
 def chart_rows(report: pd.DataFrame, by_period: pd.DataFrame, period: str) -> pd.DataFrame:
     """One row per period and list as the chart shows it: the period's words (with the days of a partial one), its
     first day, the list's cleaned name, the cost in words and what a screen reader says of the bar."""
+    w = W()
     is_partial = report["coverage"].ne("")
     said_period = pd.Series([period_words(p, period) for p in report["period"]], index=report.index, dtype=object)
+    cover = pd.Series([w.say(c) for c in report["coverage"]], index=report.index, dtype=object)
     long = report.assign(
-        shown=said_period.where(~is_partial, said_period + " (" + report["coverage"] + ")"),
+        shown=said_period.where(~is_partial, said_period + " (" + cover + ")"),
         start=report["period"].dt.strftime("%Y-%m-%d"))
     long = long.merge(by_period[["period", "list_id", "eur"]].astype({"period": "datetime64[us]"}),
                       on=["period", "list_id"], how="left").astype({"eur": "float64"})
     long["cost"] = [eur(v) if pd.notna(v) else BLANK for v in long["eur"]]
     long["name"] = [safe_label(x) for x in long["name"]]  # one cleaned label per list, as in its colour
-    long["said"] = [f"{p}, {x}: {c:,} credits, {e}" for p, x, c, e in  # what a screen reader says of a bar
+    long["said"] = [t("{period}, {name}: {credits} credits, {cost}", period=p, name=x, credits=int(c), cost=e)
+                    for p, x, c, e in  # what a screen reader says of a bar
                     zip(long["shown"], long["name"], long["credits"], long["cost"], strict=True)]
     return long
 
@@ -122,17 +129,18 @@ def usage_chart(s, view, f: ReportFilter, long: pd.DataFrame) -> None:
     drawn_rows = long[long["list_id"].isin(spent[spent > 0].index)] if (spent > 0).any() else long
     # a click on a list's name in the legend lights its bars and dims the others (another click: all again)
     legend = alt.selection_point(name="legend", fields=["name"], bind="legend")
+    period = W().say(PERIOD_WORDS[view.period])
     chart = alt.Chart(drawn_rows[["shown", "start", "list_id", "name", "credits", "cost", "said"]]).mark_bar().encode(
-        x=alt.X("shown:N", sort=order, title=view.period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
-        y=alt.Y("credits:Q", title="credits", axis=alt.Axis(format=",d")),
-        color=alt.Color("name:N", title="list", scale=colour_scale(s, drawn_rows["name"]), legend=LEGEND_BELOW),
+        x=alt.X("shown:N", sort=order, title=period, axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0)),
+        y=alt.Y("credits:Q", title=t("credits"), axis=alt.Axis(format=",d")),
+        color=alt.Color("name:N", title=t("list"), scale=colour_scale(s, drawn_rows["name"]), legend=LEGEND_BELOW),
         opacity=alt.condition(bars & legend, alt.value(1.0), alt.value(0.25)),
         description="said:N",
-        tooltip=[alt.Tooltip("shown:N", title=view.period), alt.Tooltip("name:N", title="list"),
-                 alt.Tooltip("credits:Q", format=","), alt.Tooltip("cost:N", title="cost")],
+        tooltip=[alt.Tooltip("shown:N", title=period), alt.Tooltip("name:N", title=t("list")),
+                 alt.Tooltip("credits:Q", title=t("credits"), format=","), alt.Tooltip("cost:N", title=t("cost"))],
     ).add_params(bars, legend)
     if long["coverage"].ne("").any():
-        st.caption("Periods marked with days (\"3 of 30 days\") are only partly in the range.")
+        st.caption(t("Periods marked with days (\"3 of 30 days\") are only partly in the range."))
     draw_chart(chart, key=chart_key, on_select=partial(clicked, chart_key), selection_mode="bar",
                file_name=view_file_name(s, f, "chart").removesuffix(".chart"))
 
@@ -148,38 +156,46 @@ def lists_tab(view, per_list: pd.DataFrame, prev, last_year) -> None:
               for c, b in zip(by_list[col], by_list[base], strict=True)]
         for col, base in (("change", "previous_credits"), ("change_last_year", "last_year_credits"))
         if col in by_list})
+    w = W()
+    prev_name, year_name = comparison_words(prev, w), comparison_words(last_year, w)
     static_table(by_list, {
-        "name": ("List", "text"), "messages": ("Messages", "int"),
-        "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur"),
-        "unpriced_credits": ("Unpriced credits", "int"), "share": ("Share", "pct"),
-        "previous_credits": (prev.label, "int"), "change": (f"Change vs {prev.label}", "change"),
-        "last_year_credits": (last_year.label, "int"),
-        "change_last_year": (f"Change vs {last_year.label}", "change")})
-    st.caption(f"Compared like with like: {describe(view.date_from, view.date_to)} against the same span of "
-               f"the previous period, {prev.lo:%d %b %Y} to {prev.hi:%d %b %Y}"
-               + (", which is also the same span last year." if same else
-                  f", and of last year, {last_year.lo:%d %b %Y} to {last_year.hi:%d %b %Y}."))
+        "name": (t("List"), "text"), "messages": (t("Messages"), "int"),
+        "parts": (t("Parts"), "int"), "credits": (t("Credits"), "int"), "eur": (t("Cost (EUR)"), "eur"),
+        "unpriced_credits": (t("Unpriced credits"), "int"), "share": (t("Share"), "pct"),
+        "previous_credits": (prev_name, "int"), "change": (t("Change vs {period}", period=prev_name), "change"),
+        "last_year_credits": (year_name, "int"),
+        "change_last_year": (t("Change vs {period}", period=year_name), "change")})
+    now = describe(view.date_from, view.date_to, w)
+    before = dict(lo=w.day_short(prev.lo), hi=w.day_short(prev.hi))
+    st.caption(t("Compared like with like: {range} against the same span of the previous period, {lo} to {hi}, "
+                 "which is also the same span last year.", range=now, **before) if same else
+               t("Compared like with like: {range} against the same span of the previous period, {lo} to {hi}, and "
+                 "of last year, {year_lo} to {year_hi}.", range=now, **before, year_lo=w.day_short(last_year.lo),
+                 year_hi=w.day_short(last_year.hi)))
 
 
 def periods_tab(s, view, long: pd.DataFrame) -> None:
     """Periods down, lists across, with what each period cost, all lists together."""
     matrix = usage_matrix(long.assign(label=long["shown"]))
-    names = {c: (s.list_name(c) if c != "Total" else "Total") for c in matrix.columns}
-    shown = matrix.rename(columns=names)
+    total, cost = t("Total"), t("Cost (EUR)")
+    names = {c: (s.list_name(c) if c != "Total" else total) for c in matrix.columns}
+    shown = matrix.rename(columns=names, index={"Total": total})
     if not shown.empty:  # what each period cost, all lists together
         cost_of = long.groupby("shown", sort=False)["eur"].sum(min_count=1)
-        shown["Cost (EUR)"] = [cost_of.get(i) if i != "Total" else cost_of.sum() for i in shown.index]
+        shown[cost] = [cost_of.get(i) if i != total else cost_of.sum() for i in shown.index]
     table(shown, width="stretch", column_config={
-        "_index": st.column_config.TextColumn(view.period.capitalize(), width="medium", pinned=True),
+        "_index": st.column_config.TextColumn(W().say(PERIOD_WORDS[view.period]).capitalize(), width="medium",
+                                              pinned=True),
         **{v: st.column_config.NumberColumn(v, format="localized") for v in names.values()},
-        "Cost (EUR)": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+        cost: st.column_config.NumberColumn(cost, format="euro")})
 
 
 def drill_choice(view, base: ReportFilter, report: pd.DataFrame, by_period: pd.DataFrame, lo: date, hi: date):
     """The drill-down's widgets: by what, and which one. Returns (the column drilled by, the totals per value, their
     names, the value picked or None)."""
     with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
-        st.segmented_control("Drill down by", DRILLS, format_func=DRILL_WORDS.get, key="u_drill",
+        said_drill = drill_words()
+        st.segmented_control(t("Drill down by"), DRILLS, format_func=said_drill.get, key="u_drill",
                              required=True, on_change=changed, args=("drill",))
         dim = {"list": "list_id", "campaign": "campaign_id", "country": "country"}[view.drill]
         if view.drill == "campaign":
@@ -199,15 +215,15 @@ def drill_choice(view, base: ReportFilter, report: pd.DataFrame, by_period: pd.D
             show("u_pick", pick)
             # the label is the pick's identity only: a figure in it changed with the period and was taken for
             # the pick itself (pick=IT · 16,380 credits in the link); the figures are shown below it
-            st.selectbox(DRILL_WORDS[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
+            st.selectbox(said_drill[view.drill], values, key="u_pick", on_change=changed, args=("pick",),
                          width=380, format_func=lambda v: f"{names[v]} ({v})" if names.get(v) not in (None, v)
                          else v)
         if view.drill_period is not None:
-            st.button(f"✕ {describe(lo, hi)} only", on_click=clear_period, key="u_clear_period",
-                      help="Show the messages of the whole range again")
+            st.button("✕ " + t("{range} only", range=describe(lo, hi, W())), on_click=clear_period,
+                      key="u_clear_period", help=t("Show the messages of the whole range again"))
     if view.pick and pick != view.pick and resolve_pick(view.pick, values, names) is None:
-        st.warning(f"{safe_text(repr(view.pick))} has no spend in this view: showing "
-                   f"{safe_text(names.get(pick) or pick)} instead.")
+        st.warning(t("{pick} has no spend in this view: showing {instead} instead.", pick=safe_text(repr(view.pick)),
+                     instead=safe_text(names.get(pick) or pick)))
     return dim, totals, names, pick
 
 
@@ -215,23 +231,23 @@ def pick_figures(view, dim: str, totals: pd.DataFrame, pick: str) -> None:
     """What the picked list, campaign or country spent; for a campaign, its name, time, lists and text too."""
     row = totals.set_index(dim).loc[pick]
     if view.drill == "campaign":
-        st.markdown(f"**{safe_text(row['name'])}** · {safe_text(pick)} · sent {row['sent_at']:%d %b %Y %H:%M} "
-                    f"(Rome) · lists {safe_text(row['lists'])}")
+        st.markdown(t("**{name}** · {campaign} · sent {when} (Rome) · lists {lists}", name=safe_text(row["name"]),
+                      campaign=safe_text(pick), when=W().moment(row["sent_at"]), lists=safe_text(row["lists"])))
         if isinstance(row["text"], str):
             st.caption(f"“{safe_text(row['text'], 1000)}”")
     with st.container(horizontal=True, wrap=True):
-        st.metric("Messages", n(row["messages"]), width=140)
-        st.metric("Parts", n(row["parts"]), width=140)
-        st.metric("Credits", n(row["credits"]), width=140)
-        st.metric("Cost", "unpriced" if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
+        st.metric(t("Messages"), n(row["messages"]), width=140)
+        st.metric(t("Parts"), n(row["parts"]), width=140)
+        st.metric(t("Credits"), n(row["credits"]), width=140)
+        st.metric(t("Cost"), t("unpriced") if pd.isna(row["eur"]) else eur(row["eur"]), width=160)
     if view.drill == "campaign":
-        with st.expander(f"All {len(totals):,} campaigns in this view"):
+        with st.expander(tn("The {count} campaign in this view", "All {count} campaigns in this view", len(totals))):
             table(totals, hide_index=True, width="stretch", column_config={
-                "campaign_id": "Campaign", "name": st.column_config.TextColumn("Name", pinned=True),
-                "sent_at": st.column_config.DatetimeColumn("Sent (Rome)", format="YYYY-MM-DD HH:mm"),
-                "lists": "Lists", "text": st.column_config.TextColumn("Text", width="large"),
+                "campaign_id": t("Campaign"), "name": st.column_config.TextColumn(t("Name"), pinned=True),
+                "sent_at": st.column_config.DatetimeColumn(t("Sent (Rome)"), format="YYYY-MM-DD HH:mm"),
+                "lists": t("Lists"), "text": st.column_config.TextColumn(t("Text"), width="large"),
                 **int_columns(totals, ["messages", "parts", "credits", "unpriced_credits"]),
-                "eur": st.column_config.NumberColumn("Cost (EUR)", format="euro")})
+                "eur": st.column_config.NumberColumn(t("Cost (EUR)"), format="euro")})
 
 
 def message_rows(view, drill_f: ReportFilter, dim: str, lo: date, hi: date) -> int:
@@ -244,20 +260,23 @@ def message_rows(view, drill_f: ReportFilter, dim: str, lo: date, hi: date) -> i
     page_no = min(view.page, first.pages)
     show("u_page", page_no)
     with st.container(horizontal=True, wrap=True, vertical_alignment="bottom"):
-        st.selectbox("Sort by", SORTS, format_func=SORT_WORDS.get, key="u_sort", on_change=changed,
+        st.selectbox(t("Sort by"), SORTS, format_func=sort_words().get, key="u_sort", on_change=changed,
                      args=("sort",), width=160)
-        st.toggle("Descending", key="u_desc", on_change=changed, args=("descending",))
-        st.selectbox("Rows per page", PAGE_SIZES, key="u_size", on_change=changed, args=("page_size",),
+        st.toggle(t("Descending"), key="u_desc", on_change=changed, args=("descending",))
+        st.selectbox(t("Rows per page"), PAGE_SIZES, key="u_size", on_change=changed, args=("page_size",),
                      width=130)
-        st.number_input(f"Page (of {first.pages:,})", min_value=1, max_value=first.pages, key="u_page",
+        st.number_input(t("Page (of {pages})", pages=first.pages), min_value=1, max_value=first.pages, key="u_page",
                         on_change=changed, args=("page",), width=150)
     pg = first if page_no == 1 else cached(messages_page)(
         drill_f, page=page_no, page_size=view.page_size, sort=view.sort, descending=view.descending)
-    found = f" matching {safe_text(searched(view.search), 300)}" if view.search else ""
-    st.caption(f"{count(pg.total_rows, 'message')}{found}, {count(pg.total_credits, 'credit')}, "
-               f"{describe(lo, hi)}; times are Rome local time; recipients are masked.")
+    messages = (tn("{count} message matching {search}", "{count} messages matching {search}", pg.total_rows,
+                   search=safe_text(searched(view.search), 300)) if view.search else
+                tn("{count} message", "{count} messages", pg.total_rows))
+    st.caption(t("{messages}, {credits}, {range}; times are Rome local time; recipients are masked.",
+                 messages=messages, credits=tn("{count} credit", "{count} credits", pg.total_credits),
+                 range=describe(lo, hi, W())))
     # plain HTML suffices for a page of rows; the drilled-by column would repeat one value
-    shown = {k: v for k, v in MESSAGE_COLUMNS.items() if k != dim}
+    shown = {k: v for k, v in message_columns().items() if k != dim}
     if not pg.rows["estimated"].notna().any():
         shown.pop("estimated")
     static_table(pg.rows, shown)
@@ -274,15 +293,15 @@ def messages_tab(view, report: pd.DataFrame, by_period: pd.DataFrame) -> ExcelSc
     show("u_drill", view.drill)
     dim, totals, names, pick = drill_choice(view, base, report, by_period, lo, hi)
     if pick is None:
-        st.info("Nothing was spent in this view: no messages to show.")
+        st.info(t("Nothing was spent in this view: no messages to show."))
         return None
     pick_figures(view, dim, totals, pick)
     drill_f = replace(base, lists=(pick,) if view.drill == "list" else base.lists,
                       countries=(pick,) if view.drill == "country" else base.countries,
                       campaign=pick if view.drill == "campaign" else None)
-    words = [("Drill-down", f"{DRILL_WORDS.get(view.drill, view.drill)}: {names.get(pick) or pick}")]
+    words = [(t("Drill-down"), f"{drill_words().get(view.drill, view.drill)}: {names.get(pick) or pick}")]
     if view.drill_period is not None:
-        words.append(("Clicked period", describe(lo, hi)))
+        words.append((t("Clicked period"), describe(lo, hi, W())))
     picks = [] if view.drill == "list" else [names.get(pick) or pick]  # a list pick is in the filter
     total = message_rows(view, drill_f, dim, lo, hi)
     return ExcelScope(drill_f, words, picks, total)  # the messages of the drill-down and its search
@@ -291,23 +310,25 @@ def messages_tab(view, report: pd.DataFrame, by_period: pd.DataFrame) -> ExcelSc
 def excel_section(s, view, scope: ExcelScope) -> None:
     """Excel: written in the background, to a file, with progress; served from that file."""
     st.subheader("Excel")
-    view_key = (scope.filter, tuple(scope.words), s.revision)
+    w = W()
+    view_key = (scope.filter, tuple(scope.words), s.revision, w.lang)
     est = estimate(scope.count)
-    st.caption(f"This view: {est.words()}. Excel stops at 1,048,576 rows a sheet: millions of messages are better as "
-               "CSV.gz.")
-    choices = {"summary": "Summary sheets only", "xlsx": "Summary and messages (Excel)", "csv.gz": "Messages (CSV.gz)"}
-    what = st.radio("What to write", list(choices), format_func=choices.get, horizontal=True, key="x_kind",
+    st.caption(t("This view: {size}. Excel stops at {rows} rows a sheet: millions of messages are better as CSV.gz.",
+                 size=est.words(w), rows=1_048_576))
+    choices = {"summary": t("Summary sheets only"), "xlsx": t("Summary and messages (Excel)"),
+               "csv.gz": t("Messages (CSV.gz)")}
+    what = st.radio(t("What to write"), list(choices), format_func=choices.get, horizontal=True, key="x_kind",
                     index=0 if est.summary_by_default else 1)
     job_entry = st.session_state.get("export_job")
-    if st.button("Prepare the Excel workbook of this view" if what != "csv.gz" else "Prepare the messages as CSV.gz",
-                 key="x_go"):
+    if st.button(t("Prepare the Excel workbook of this view") if what != "csv.gz" else
+                 t("Prepare the messages as CSV.gz"), key="x_go"):
         if job_entry:
             job_entry[1].remove()
         kind = "csv.gz" if what == "csv.gz" else "xlsx"
         owner = str(st.session_state.get("credits_user", ("local",))[0] or "local")
         job = ExportJob(db_path(), scope.filter, kind, with_messages=what != "summary", preset=view.preset,
                         view=tuple(scope.words), owner=owner, total=est.messages,
-                        name=view_file_name(s, scope.filter, kind, scope.picks))
+                        name=view_file_name(s, scope.filter, kind, scope.picks), lang=w.lang)
         st.session_state["export_job"] = job_entry = (view_key, job)
     # the fragment ticks once a second only while a job runs: a timer on every page view kept the browser busy (a
     # rerun a second) and made the page slower to settle and to answer
@@ -322,11 +343,11 @@ def export_progress(view_key, running: bool) -> None:
             return
         key, job = entry
         if key != view_key:
-            st.caption("The view changed since the workbook was prepared: prepare it again for this view.")
+            st.caption(t("The view changed since the workbook was prepared: prepare it again for this view."))
             return
         if job.running:
             st.progress(job.fraction, text=job.status())
-            if st.button("Cancel", key="x_cancel"):
+            if st.button(t("Cancel"), key="x_cancel"):
                 job.cancel()
             return
         if ticking:  # the job ended since the last full run: one more draws its result and stops the timer
@@ -354,8 +375,9 @@ def report_body() -> None:
     usage_chart(s, view, f, long)
 
     # -- tabs: only the open one is computed --------------------------------------------------------------------
-    show("u_tab", TABS[view.tab])
-    tab_lists, tab_periods, tab_messages = st.tabs(list(TABS.values()), key="u_tab", on_change=changed, args=("tab",))
+    show("u_tab", t(TABS[view.tab]))
+    tab_lists, tab_periods, tab_messages = st.tabs([t(x) for x in TABS.values()], key="u_tab", on_change=changed,
+                                                   args=("tab",))
     if tab_lists.open:
         with tab_lists:
             lists_tab(view, per_list, prev, last_year)

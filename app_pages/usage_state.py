@@ -9,8 +9,11 @@ from datetime import date
 import streamlit as st
 
 from app_pages.common import (
+    W,
     cached,
+    keep_language,
     store,
+    t,
 )
 from credits_core.exports import searched_words
 from credits_core.ledger import rome_today
@@ -27,9 +30,14 @@ from credits_core.reporting import (
 )
 from credits_core.reporting import countries as report_countries
 
-DRILL_WORDS = {"list": "List", "campaign": "Campaign", "country": "Country"}
-SORT_WORDS = {"sent_at": "Time sent", "credits": "Credits", "parts": "Parts", "country": "Country",
-              "campaign_id": "Campaign", "message_id": "Message id"}
+
+def drill_words() -> dict[str, str]:
+    return {"list": t("List"), "campaign": t("Campaign"), "country": t("Country")}
+
+
+def sort_words() -> dict[str, str]:
+    return {"sent_at": t("Time sent"), "credits": t("Credits"), "parts": t("Parts"), "country": t("Country"),
+            "campaign_id": t("Campaign"), "message_id": t("Message id")}
 
 
 def current_view():
@@ -37,7 +45,8 @@ def current_view():
     number); a link that carries one (``q``, as older links did) gives it to the session once."""
     s = store()
     qp = st.query_params
-    view = parse_view({k: qp.get_all(k) for k in qp}, rome_today(), s.list_ids, cached(report_countries)(),
+    view = parse_view({k: qp.get_all(k) for k in qp if k != "lang"}, rome_today(), s.list_ids,
+                      cached(report_countries)(),
                       span=cached(data_span)())
     ss = st.session_state
     if view.search:
@@ -46,7 +55,7 @@ def current_view():
 
 
 def write_view(view) -> None:
-    st.query_params.from_dict(view.to_params())
+    st.query_params.from_dict(keep_language(view.to_params()))
 
 
 def changed(what: str) -> None:
@@ -63,7 +72,7 @@ def changed(what: str) -> None:
             return  # one end picked so far: the page waits for the other (and says so)
         view = view.with_dates(picked[0], picked[1], today)
     elif what == "tab":
-        view = replace(view, tab=next(k for k, v in TABS.items() if v == ss["u_tab"]))
+        view = replace(view, tab=next(k for k, v in TABS.items() if t(v) == ss["u_tab"]))
     else:
         value = {"period": ss.get("u_by"), "lists": tuple(ss.get("u_lists") or ()),
                  "countries": tuple(ss.get("u_countries") or ()), "drill": ss.get("u_drill"),
@@ -92,11 +101,13 @@ def clicked(key: str) -> None:
         st.session_state["u_scroll"] = True  # the next run brings the clicked bar's messages into view
 
 
-MESSAGE_COLUMNS = {"sent_at_rome": ("Sent at (Rome)", "time"), "message_id": ("Message id", "text"),
-                   "list_id": ("List", "text"), "campaign_id": ("Campaign", "text"), "country": ("Country", "text"),
-                   "parts": ("Parts", "int"), "credits": ("Credits", "int"), "eur": ("Cost (EUR)", "eur_fine"),
-                   "recipient": ("Recipient", "text"), "text": ("Text", "long"),
-                   "estimated": ("Credits", "text")}  # shown only when a message's credits are estimated
+def message_columns() -> dict[str, tuple[str, str]]:
+    """The drill-down's columns: label (in the reader's language) and kind (``static_table``)."""
+    return {"sent_at_rome": (t("Sent at (Rome)"), "time"), "message_id": (t("Message id"), "text"),
+            "list_id": (t("List"), "text"), "campaign_id": (t("Campaign"), "text"),
+            "country": (t("Country"), "text"), "parts": (t("Parts"), "int"), "credits": (t("Credits"), "int"),
+            "eur": (t("Cost (EUR)"), "eur_fine"), "recipient": (t("Recipient"), "text"), "text": (t("Text"), "long"),
+            "estimated": (t("Credits"), "text")}  # shown only when a message's credits are estimated
 
 # a fixed script (no value from data or the URL in it): scroll the tabs, whose open tab holds the messages, to the
 # top of the window once they are drawn
@@ -122,12 +133,8 @@ def answers(view):
 
 def searched(search: str) -> str:
     """A search in words: a number masked as the rows show recipients, anything else quoted."""
-    words = searched_words(search)
-    return words if words != search else f"“{search}”"
-
-
-def count(value: int, noun: str) -> str:
-    return f"{value:,} {noun}" + ("" if value == 1 else "s")
+    said = searched_words(search, W())
+    return said if said != search else f"“{search}”"
 
 
 def show(key: str, value) -> None:

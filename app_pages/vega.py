@@ -9,7 +9,8 @@ from html import escape
 import altair as alt
 import streamlit as st
 
-from app_pages.text import safe_label
+from app_pages.text import W, safe_label, t
+from credits_core.language import chart_locale
 from credits_core.reporting import POOL_COLOUR, list_colour
 
 
@@ -17,7 +18,7 @@ def list_colours(s) -> dict[str, str]:
     """One colour per list, fixed by the list's place among all lists (not among those a filter shows), keyed by the
     label a chart shows; the unassigned pool in grey. The same list has the same colour on every page and filter."""
     colours = {safe_label(s.list_name(lid)): list_colour(i) for i, lid in enumerate(s.list_ids)}
-    colours[safe_label("Unassigned pool")] = POOL_COLOUR
+    colours[safe_label(t("Unassigned pool"))] = POOL_COLOUR
     return colours
 
 
@@ -38,17 +39,20 @@ def draw_chart(chart, file_name: str = "chart", **kwargs) -> None:
     """A Vega-Lite chart 380 px high across the page, drawn as SVG (every mark an element the browser tests and
     screen readers can find), with links that save it as SVG or PNG named ``file_name`` (the view's name; the
     toolbar's own "Download as PNG" names its file after the time, and Streamlit turns Vega's export menu off)."""
-    st.altair_chart(chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}}), width="stretch",
-                    **kwargs)
+    chart = chart.properties(height=380, usermeta={"embedOptions": {"renderer": "svg"}})
+    if W().lang != "en":  # axes, tooltips and legends in the reader's months and number marks (lug 2026, 1.234)
+        chart = chart.configure(locale=chart_locale(W().lang))
+    st.altair_chart(chart, width="stretch", **kwargs)
     name = re.sub(r"[^A-Za-z0-9.\-]+", "-", file_name)[:120] or "chart"
-    st.html(CHART_SAVE.replace("{name}", escape(name)), unsafe_allow_javascript=True)
+    st.html(CHART_SAVE.replace("{name}", escape(name)).replace("{save}", escape(t("Save the chart:"))),
+            unsafe_allow_javascript=True)
 
 
 # a fixed script (nothing from data or the URL in it; the name is an attribute of letters, digits, dots and dashes):
 # the links save the chart just above them, the SVG the page draws, as SVG or as a PNG drawn from it
 CHART_SAVE = """<style>.cs {font-size: 0.8rem; color: rgba(49, 51, 63, 0.7); margin-top: -0.5rem;}
 .cs a {color: inherit; margin-right: 0.8rem; cursor: pointer;}</style>
-<div class="cs" data-name="{name}">Save the chart: <a data-kind="svg" role="button">SVG</a><a data-kind="png"
+<div class="cs" data-name="{name}">{save} <a data-kind="svg" role="button">SVG</a><a data-kind="png"
 role="button">PNG</a></div>
 <script>
 (() => {

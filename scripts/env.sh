@@ -18,3 +18,5 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "$WANT" > "$STAMP"
 fi
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+# the translations: each catalog's .po compiled to .mo (Babel), so that the pages need not compile them in memory
+.venv/bin/python -m credits_core.language >/dev/null

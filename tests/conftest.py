@@ -18,6 +18,12 @@ import pytest
 from credits_core import CreditStore
 
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# the CLI and the alert e-mails speak the language of LANG (issue 35): the tests, and the commands they start, run
+# in English whatever the machine's locale is; the Italian ones ask for it (--lang it, an address's language)
+os.environ["LANG"] = "C.UTF-8"
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "CREDITS_LANG", "CREDITS_ALERTS_LANG"):
+    os.environ.pop(_name, None)
 HOOK_DIR = os.path.join(ROOT_DIR, "tests", "clock_hook")
 
 # The instants that have broken date code before (Rome time): the last day of a month (and of a quarter) late in the

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from credits_core import CreditStore
+from credits_core import CreditsError, CreditStore
 from credits_core.planning import SmtpSettings, find_alerts
 from credits_core.reporting import select
 
@@ -87,6 +89,52 @@ def test_alerts_arrive_once_and_again_when_the_figure_changes(smtp, tmp_path, no
         s.purchase(2000, bought(now, 20) + timedelta(hours=1), lot_id="Y")  # the same day: 2,000 more expire then
     assert cli(db, "alerts", port=port).returncode == 0
     assert [m["Subject"][:17] for m in inbox.messages] == ["4,900 SMS credits", "6,900 SMS credits"]
+
+
+def test_an_alert_e_mail_in_italian_line_by_line_for_the_recipients_who_read_italian(smtp, tmp_path, now):
+    """Issue 35: a recipient's language after its address; the same alert, once, in each language."""
+    from credits_core.language import words
+    from credits_core.ledger import ROME
+
+    inbox, port = smtp
+    db = tmp_path / "a.duckdb"
+    expiring_store(db, 20, now)
+    env_to = "anna@example.it it, bo@example.com"
+    out = subprocess.run([sys.executable, "-m", "credits_core", "alerts", "--db", str(db)], cwd=ROOT, text=True,
+                         capture_output=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if not k.startswith("CREDITS_")}
+                         | {"CREDITS_SMTP_HOST": "127.0.0.1", "CREDITS_SMTP_PORT": str(port),
+                            "CREDITS_SMTP_SECURITY": "none", "CREDITS_SMTP_FROM": "credits@example.com",
+                            "CREDITS_ALERTS_TO": env_to, "CREDITS_DASHBOARD_URL": "https://credits.example.com"})
+    assert out.returncode == 0, out.stderr
+    by_to = {m["X-Rcpt"]: m for m in inbox.messages}
+    assert set(by_to) == {"anna@example.it", "bo@example.com"}
+    it, en = by_to["anna@example.it"], by_to["bo@example.com"]
+    with CreditStore.open(db, read_only=True) as s:
+        lot = s.now_state().lots["X"]
+        day = lot.expires_on
+    days = (datetime.combine(day, datetime.min.time(), ZoneInfo(ROME)) - now).days + 1
+    w = words("it")
+    assert it["Subject"] == f"4.900 crediti SMS scadono il {w.day(day)} (tra {days} giorni)" or \
+        it["Subject"] == f"4.900 crediti SMS scadono il {w.day(day)} (tra {days - 1} giorni)"
+    assert en["Subject"].startswith("4,900 SMS credits expire on ")
+    lines = [x for x in it.get_payload(decode=True).decode().splitlines() if x]
+    assert lines[0].startswith(f"4.900 crediti scadono alle 00:00 del {w.day(day)} (Roma), tra ")
+    assert "Al tuo ritmo ne userai" in lines[0] and "andrebbero persi." in lines[0]
+    assert lines[1].startswith("Acquistare un pacchetto qualsiasi prima del ") and "Starter" in lines[1]
+    assert any(x.startswith("A ") and "crediti al mese (gli ultimi 90 giorni)" in x for x in lines)
+    assert any(x.startswith("Chi li perderebbe al ritmo attuale: i crediti non assegnati ") for x in lines)
+    assert lines[-1] == "Chi perde cosa, e le simulazioni: https://credits.example.com/expiry?lang=it"
+    for line in lines:  # nothing English left
+        assert not re.search(r"\b(the|credits|expire|your|would|pace|lost|with)\b", line.split("https://")[0]), line
+
+
+def test_a_recipient_with_a_language_we_do_not_speak_is_refused():
+    with pytest.raises(CreditsError, match="is not an address and a language"):
+        SmtpSettings.from_env({"CREDITS_SMTP_HOST": "h", "CREDITS_ALERTS_TO": "a@b.c fr"})
+    s = SmtpSettings.from_env({"CREDITS_SMTP_HOST": "h", "CREDITS_ALERTS_TO": "a@b.c, d@e.f it",
+                               "LANG": "it_IT.UTF-8"})
+    assert s.by_language() == {"it": ("a@b.c", "d@e.f")}
 
 
 def test_a_down_smtp_server_fails_clearly_and_marks_nothing(tmp_path, now):

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from credits_core import CreditStore
+from credits_core.language import words
 from credits_core.reporting import select
 from credits_core.sources import build_demo, mobile_numbers
 from credits_core.store import verify
@@ -102,7 +103,8 @@ def test_the_demo_cli_builds_refuses_to_overwrite_and_replaces_with_force(tmp_pa
     run = [sys.executable, "-m", "credits_core", "demo", "--db", str(target), "--messages", "500"]
     out = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert f"to {now:%Y-%m-%d}" in out.stdout or f"to {now + timedelta(days=1):%Y-%m-%d}" in out.stdout
+    said = words().day  # the last day in words, as the CLI writes days (English: C.UTF-8, tests/conftest.py)
+    assert f"to {said(now.date())}" in out.stdout or f"to {said((now + timedelta(days=1)).date())}" in out.stdout
     again = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert again.returncode == 1 and "use --force" in again.stderr
     forced = subprocess.run([*run[:-1], "2000", "--force"], cwd=ROOT, capture_output=True, text=True, timeout=120)

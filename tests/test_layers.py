@@ -1,6 +1,6 @@
 """The packages of credits_core are layers, and nothing imports upward (issue 33).
 
-    ledger < storage < store < reporting < {planning, exports} < sources < cli
+    language < ledger < storage < store < reporting < {planning, exports} < sources < cli
 
 and: nothing in credits_core imports streamlit; the ledger never imports duckdb; nothing above the store imports the
 journal or the snapshot; planning and exports never import each other. The check reads the imports (``ast``), so it
@@ -12,7 +12,9 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ORDER = {"ledger": 0, "storage": 1, "store": 2, "reporting": 3, "planning": 4, "exports": 4, "sources": 5, "cli": 6}
+ORDER = {"language": -1, "ledger": 0, "storage": 1, "store": 2, "reporting": 3, "planning": 4, "exports": 4,
+         "sources": 5,
+         "cli": 6}
 APART = {("planning", "exports"), ("exports", "planning")}
 STORAGE_INSIDES = ("credits_core.storage.journal", "credits_core.storage.snapshot")
 

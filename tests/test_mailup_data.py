@@ -130,7 +130,7 @@ def test_the_cli_exits_1_and_names_the_row(served, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr
     assert "problem: message 10 (Promo): sending 1: SentDate '02/11/2026 08:00:00'" in out.stdout
-    assert "1 message(s) will be read again next time" in out.stdout
+    assert "1 message will be read again next time" in out.stdout
 
 
 # -- 3. paging ------------------------------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def test_a_manager_buys_and_the_history_names_them_then_signs_out(local_page, si
     settle(local_page)
     local_page.locator("input[type=file]").set_input_files(str(csv))
     local_page.get_by_role("button", name="Import now").click()
-    local_page.get_by_text("Imported 1 new record(s).").wait_for()
+    local_page.get_by_text("Imported 1 new record.").wait_for()
     open_page(local_page, signed_app, "history")
     with local_page.expect_download() as info:
         local_page.get_by_role("button", name="Download history.xlsx").click()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from credits_core.cli.session import open_store as _open
 from credits_core.exports import estimate, write_csv, write_workbook
+from credits_core.language import said, words
 from credits_core.ledger import CreditsError
-from credits_core.reporting import ReportFilter, count_messages, data_span
+from credits_core.reporting import PERIOD_WORDS, ReportFilter, count_messages, data_span
 
 
 def _parse_date(text: str | None, name: str) -> date | None:
@@ -22,7 +23,7 @@ def _parse_date(text: str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CreditsError(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+        raise CreditsError(said("{option} {value} is not a date (YYYY-MM-DD)", option=name, value=repr(text))) from None
 
 
 def within_span(f: ReportFilter, span: tuple[date, date] | None) -> ReportFilter:
@@ -36,6 +37,7 @@ def within_span(f: ReportFilter, span: tuple[date, date] | None) -> ReportFilter
 
 def run(args) -> int:
     """The ``report`` CLI command."""
+    w = getattr(args, "w", None) or words()
     f = ReportFilter(_parse_date(args.date_from, "--from"), _parse_date(args.date_to, "--to"), tuple(args.lists),
                      (), None, args.by)
     settings = None
@@ -43,16 +45,17 @@ def run(args) -> int:
         from credits_core.planning import SmtpSettings
 
         if not args.xlsx:
-            raise CreditsError("--email-to sends the workbook: use it with --xlsx")
+            raise CreditsError(said("--email-to sends the workbook: use it with --xlsx"))
         settings = SmtpSettings.from_env({**os.environ, "CREDITS_ALERTS_TO": ",".join(args.email_to)})
         if settings is None:
-            raise CreditsError("--email-to needs CREDITS_SMTP_HOST (and the other SMTP settings) in the environment")
+            raise CreditsError(said("--email-to needs CREDITS_SMTP_HOST (and the other SMTP settings) in the "
+                                    "environment"))
     with _open(args.db, read_only=True) as store, store.reading():  # one snapshot, one turn, for the whole report
         for list_id in f.lists:
             store.require_list(list_id)
         f = within_span(f, data_span(store))
         total = count_messages(store, f)
-        sys.stderr.write(f"  {estimate(total).words()}\n")
+        sys.stderr.write(f"  {estimate(total).words(w)}\n")
         started = time.monotonic()
 
         def progress(done: int) -> None:  # the same figures as the page: rows written, rate, time left
@@ -61,26 +64,30 @@ def run(args) -> int:
                 frac = min(1.0, done / max(total, 1))
                 rate = done / max(time.monotonic() - started, 1e-6)
                 left = (total - done) / rate if rate else 0
-                sys.stderr.write(f"\r  messages [{'#' * int(frac * width):<{width}}] {done:,} of {total:,} "
-                                 f"({rate:,.0f}/s, about {left:,.0f} s left)")
+                said = w.t("{done} of {total} ({rate}/s, about {left} s left)", done=done, total=total,
+                           rate=round(rate), left=round(left))
+                sys.stderr.write(f"\r  {w.t('messages')} [{'#' * int(frac * width):<{width}}] {said}")
                 sys.stderr.flush()
 
         if args.xlsx:
-            info = write_workbook(store, f, args.xlsx, progress=progress)
+            info = write_workbook(store, f, args.xlsx, progress=progress, w=w)
             sys.stderr.write("\n")
-            print(f"wrote {args.xlsx}: sheets {', '.join(info['sheets'])}; {info['messages']:,} messages")
+            print(w.t("wrote {file}: sheets {sheets}; {messages} messages", file=args.xlsx,
+                      sheets=", ".join(info["sheets"]), messages=int(info["messages"])))
             if settings is not None:
                 from credits_core.planning import email, send
 
-                period = f"{f.date_from or 'the first message'} to {f.date_to or 'today'}"
-                send(settings, [email(settings, f"SMS credits usage report, {period}",
-                                      f"The usage report from {period} by {f.period} is attached.",
-                                      Path(args.xlsx))])
-                print(f"e-mailed {args.xlsx} to {', '.join(settings.recipients)}")
+                period = w.t("{lo} to {hi}", lo=w.day(f.date_from) if f.date_from else w.t("the first message"),
+                             hi=w.day(f.date_to) if f.date_to else w.t("today"))
+                send(settings, [email(settings, w.t("SMS credits usage report, {period}", period=period),
+                                      w.t("The usage report from {period} by {by} is attached.", period=period,
+                                          by=w.say(PERIOD_WORDS[f.period])), Path(args.xlsx))])
+                print(w.t("e-mailed {file} to {to}", file=args.xlsx, to=", ".join(settings.recipients)))
         else:
             info = write_csv(store, f, args.csv, progress=progress)
             sys.stderr.write("\n")
-            print(f"wrote CSV files into {args.csv}; {info['messages']:,} messages")
+            print(w.t("wrote CSV files into {folder}; {messages} messages", folder=args.csv,
+                      messages=int(info["messages"])))
     return 0
 
 

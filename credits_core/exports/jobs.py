@@ -37,6 +37,7 @@ import weakref
 from pathlib import Path
 
 from credits_core.exports.workbook import duration, safe_frame, write_workbook
+from credits_core.language import words
 from credits_core.ledger import CreditsError
 from credits_core.reporting import ReportFilter
 from credits_core.store import CreditStore
@@ -163,7 +164,7 @@ class ExportJob:
 
     def __init__(self, db_path: str, f: ReportFilter, kind: str = "xlsx", *, with_messages: bool = True,
                  preset: str | None = None, search: str | None = None, view: tuple = (), owner: str = "local",
-                 total: int = 0, name: str | None = None):
+                 total: int = 0, name: str | None = None, lang: str = "en"):
         if kind not in ("xlsx", "csv.gz"):
             raise CreditsError(f"export kind {kind!r} is unknown: xlsx or csv.gz")
         sweep()
@@ -181,6 +182,7 @@ class ExportJob:
         self.error: str | None = None
         self._cancel = threading.Event()
         self.filter = f  # the view it writes
+        self.words = words(lang)  # the language of its sheets, Summary and status
         self._args = (db_path, f, with_messages, preset, search, tuple(view))
         self._thread = threading.Thread(target=self._run, name="credits-export", daemon=True)
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder), True)  # the session ended
@@ -201,7 +203,7 @@ class ExportJob:
             with CreditStore.open(db_path, read_only=True) as store:
                 if self.kind == "xlsx":
                     write_workbook(store, f, self.path, include_messages=with_messages, progress=self._progress,
-                                   preset=preset, search=search, view=view)
+                                   preset=preset, search=search, view=view, w=self.words)
                 else:
                     write_messages_csv_gz(iter_messages(store, f, search=search), self.path, self._progress)
             self.finished = time.monotonic()
@@ -238,17 +240,23 @@ class ExportJob:
         return max(0.0, elapsed / self.done * (self.total - self.done))
 
     def status(self) -> str:
+        """Where the export is, in its reader's language."""
+        w = self.words
         if self.error == "cancelled":
-            return "Cancelled: nothing was kept."
+            return w.t("Cancelled: nothing was kept.")
         if self.error:
-            return f"The export failed: {self.error}"
+            return w.t("The export failed: {why}", why=self.error)
         if self.ready:
             size = self.path.stat().st_size / 1e6
-            return f"Ready: {self.total:,} message rows, {size:,.1f} MB, in {self.finished - self.started:,.1f} s."
+            return w.t("Ready: {rows} message rows, {mb} MB, in {seconds} s.", rows=self.total,
+                       mb=w.number(size, 1), seconds=w.number(self.finished - self.started, 1))
         left = self.seconds_left()
-        return (f"{self.done:,} of {self.total:,} message rows written" +
-                (f", about {duration(left)} left" if left is not None else "") if self.total else
-                "Writing the summary sheets ...")
+        if not self.total:
+            return w.t("Writing the summary sheets ...")
+        if left is None:
+            return w.t("{done} of {total} message rows written", done=self.done, total=self.total)
+        return w.t("{done} of {total} message rows written, about {left} left", done=self.done, total=self.total,
+                   left=duration(left, w))
 
     def remove(self) -> None:
         self.cancel()

@@ -31,11 +31,14 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from credits_core.exports import xlsx_stream
+from credits_core.language import Words, words
 from credits_core.ledger import ROME, now_us, zone
 from credits_core.reporting import (
+    PERIOD_WORDS,
     ReportFilter,
     campaigns_in_view,
     comparison_ranges,
+    comparison_words,
     count_messages,
     estimated_credits,
     history,
@@ -67,17 +70,23 @@ EUR_FORMAT = '"€"#,##0.00'
 EUR_FINE_FORMAT = '"€"#,##0.00####'  # a message's cost: a credit can cost €0.075, and rows must add up to their total
 
 
+def N_(message: str) -> str:  # noqa: N802 (a message marked for the catalogs, translated where it is written)
+    return message
+
+
 class EurValue(float):
     """A Summary figure in euros (written with the euro format)."""
 PERIOD_FORMATS = {"day": "yyyy-mm-dd", "week": "yyyy-mm-dd", "month": "mmm yyyy", "quarter": "mmm yyyy",
                   "year": "yyyy"}
-PERIOD_TITLES = {"day": "Day", "week": "Week (from Monday)", "month": "Month", "quarter": "Quarter (from)",
-                 "year": "Year"}
-HEADERS = {  # readable headers for page downloads (frame_to_xlsx)
-    "at_rome": "At (Rome)", "kind": "Event", "lot_id": "Lot", "list_id": "List", "credits": "Credits",
-    "detail": "Detail", "pool_after": "Pool after", "assigned_after": "Assigned after", "total_after": "Total after",
-    "expires_at": "Expires at (Rome)", "expires_at_rome": "Expires at (Rome)", "holder": "Who loses",
-    "if_nothing_spent": "If nothing is spent", "at_current_pace": "At the current pace", "author": "Author",
+PERIOD_TITLES = {"day": N_("Day"), "week": N_("Week (from Monday)"), "month": N_("Month"),
+                 "quarter": N_("Quarter (from)"), "year": N_("Year")}
+HEADERS = {  # readable headers for page downloads (frame_to_xlsx), translated by the reader's Words
+    "at_rome": N_("At (Rome)"), "kind": N_("Event"), "lot_id": N_("Lot"), "list_id": N_("List"),
+    "credits": N_("Credits"), "detail": N_("Detail"), "pool_after": N_("Pool after"),
+    "assigned_after": N_("Assigned after"), "total_after": N_("Total after"), "expires_at": N_("Expires at (Rome)"),
+    "expires_at_rome": N_("Expires at (Rome)"), "holder": N_("Who loses"),
+    "if_nothing_spent": N_("If nothing is spent"),
+    "at_current_pace": N_("At the current pace"), "author": N_("Author"),
 }
 
 
@@ -85,7 +94,7 @@ class SheetWriter:
     """Writes rows to one logical sheet, continuing on new sheets at the row limit."""
 
     def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, str, int]], max_rows: int, *,
-                 footer_rows: int = 0, empty: str = "Nothing to show in this view."):
+                 footer_rows: int = 0, empty: str = N_("Nothing to show in this view.")):
         self.wb, self.title, self.columns, self.max_rows = wb, title, columns, max_rows
         self.footer_rows = footer_rows  # rows at the end (a Total) kept out of the filter range
         self.empty = empty  # what an empty sheet says instead
@@ -173,10 +182,20 @@ def _frame_rows(df: pd.DataFrame) -> Iterable[tuple]:
     return df.itertuples(index=False, name=None)
 
 
-MESSAGE_COLUMNS = [("Sent at (Rome)", "datetime", 20), ("Message id", "text", 16), ("List", "text", 18),
-                   ("Campaign", "text", 22), ("Country", "text", 14), ("Parts", "int", 7), ("Credits", "int", 9),
-                   ("Cost (EUR)", EUR_FINE_FORMAT, 11), ("Recipient", "text", 16), ("Text", "text", 60),
-                   ("Credits estimated", "text", 16)]
+MESSAGE_COLUMNS = [(N_("Sent at (Rome)"), "datetime", 20), (N_("Message id"), "text", 16), (N_("List"), "text", 18),
+                   (N_("Campaign"), "text", 22), (N_("Country"), "text", 14), (N_("Parts"), "int", 7),
+                   (N_("Credits"), "int", 9), (N_("Cost (EUR)"), EUR_FINE_FORMAT, 11), (N_("Recipient"), "text", 16),
+                   (N_("Text"), "text", 60), (N_("Credits estimated"), "text", 16)]
+
+
+def coverage_words(cover: object, w: Words) -> str:
+    """The days of a period inside the range, as a sheet says them: "3 of 30 days", or "all"."""
+    return w.say(cover) if cover else w.t("all")
+
+
+def said_columns(columns: list[tuple[str, str, int]], w: Words) -> list[tuple[str, str, int]]:
+    """A sheet's columns with their titles in ``w``'s language (wider when a title needs it)."""
+    return [(w.t(title), kind, max(width, min(60, len(w.t(title)) + 2))) for title, kind, width in columns]
 
 
 # how big an export will be, said before it is written (export_jobs, the page, report): from bench/ figures
@@ -197,15 +216,17 @@ class Estimate:
     def summary_by_default(self) -> bool:
         return self.messages > SUMMARY_ONLY_ABOVE
 
-    def words(self) -> str:
-        size = f"{self.megabytes:,.0f} MB" if self.megabytes >= 1 else "under 1 MB"
-        noun = "message" if self.messages == 1 else "messages"
-        return (f"{self.messages:,} {noun}: about {duration(self.seconds)} and {size}; the summary sheets alone: "
-                f"{duration(self.summary_seconds)}")
+    def words(self, w: Words | None = None) -> str:
+        w = w or words()
+        size = (w.t("{mb} MB", mb=w.number(round(self.megabytes))) if self.megabytes >= 1 else w.t("under 1 MB"))
+        return w.tn("{count} message: about {time} and {size}; the summary sheets alone: {summary}",
+                    "{count} messages: about {time} and {size}; the summary sheets alone: {summary}", self.messages,
+                    time=duration(self.seconds, w), size=size, summary=duration(self.summary_seconds, w))
 
 
-def duration(seconds: float) -> str:
-    return f"{seconds:,.0f} s" if seconds < 120 else f"{seconds / 60:,.0f} min"
+def duration(seconds: float, w: Words | None = None) -> str:
+    w = w or words()
+    return f"{w.number(round(seconds))} s" if seconds < 120 else f"{w.number(round(seconds / 60))} min"
 
 
 def estimate(messages: int) -> Estimate:
@@ -215,42 +236,51 @@ def estimate(messages: int) -> Estimate:
 def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, account: str | None = None,
                    include_messages: bool = True, max_rows: int = EXCEL_MAX_ROWS,
                    progress: Callable[[int], None] | None = None, preset: str | None = None,
-                   search: str | None = None, view: Iterable[tuple[str, str]] = ()) -> dict:
+                   search: str | None = None, view: Iterable[tuple[str, str]] = (), w: Words | None = None) -> dict:
     """Write the report workbook for filter ``f`` to ``out`` (``preset``: the range's preset, which names the
     comparisons, see ``periods.comparisons``; ``search``: the drill-down's search, applied to the messages;
     ``view``: what else narrows the view, in words, for the Summary: the drill-down pick, a clicked period).
     Every sheet of the view (Usage, By list, Cost by period, By campaign, By country, Messages) and the Summary's
     figures follow every filter, the search included; History and Expiries are the account's, and say so.
-    Returns what was written (sheets and row counts)."""
+    Returns what was written (sheets and row counts). Sheet names, headers, the Summary and the sentences are in
+    ``w``'s language (English by default); numbers stay numbers, which Excel shows in the reader's locale."""
+    w = w or words()
     f = searching(f, search)
     search = f.search or None
     wb = Workbook(write_only=True)
-    summary_ws = wb.create_sheet("Summary")
+    summary_ws = wb.create_sheet(w.t("Summary"))
     long = usage(store, f)
     per_list = usage_by_list(store, f, preset)
     prev, last_year = comparison_ranges(store, f, preset) or (None, None)
-    usage_w = _usage_sheet(wb, store, f, long, max_rows)
-    _by_list_sheet(wb, per_list, prev, last_year, max_rows)
-    _cost_by_period_sheet(wb, store, f, long, max_rows)
-    _table_sheet(wb, "By campaign", campaigns_in_view(store, f), CAMPAIGN_COLUMNS, max_rows,
-                 "No campaign message in this view.")
+    usage_w = _usage_sheet(wb, store, f, long, max_rows, w)
+    _by_list_sheet(wb, per_list, prev, last_year, max_rows, w)
+    _cost_by_period_sheet(wb, store, f, long, max_rows, w)
+    _table_sheet(wb, w.t("By campaign"), campaigns_in_view(store, f), said_columns(CAMPAIGN_COLUMNS, w), max_rows,
+                 w.t("No campaign message in this view."))
     countries = usage_by(store, "country", f)[["country", "messages", "parts", "credits", "eur", "unpriced_credits"]]
-    _table_sheet(wb, "By country", countries, COUNTRY_COLUMNS, max_rows, "No credits were spent in this view.")
+    _table_sheet(wb, w.t("By country"), countries, said_columns(COUNTRY_COLUMNS, w), max_rows,
+                 w.t("No credits were spent in this view."))
     msg_w, n_messages = None, 0
     if include_messages:
         n_messages = count_messages(store, f, search)
-        msg_w = _messages_placeholder(wb, n_messages, max_rows)
-    hist_w = _table_sheet(wb, "History", history(store, f.date_from, f.date_to), HISTORY_COLUMNS, max_rows,
-                          "No purchase, assignment or expiry in these dates.")
+        msg_w = _messages_placeholder(wb, n_messages, max_rows, w)
+    events = history(store, f.date_from, f.date_to)
+    events = events.assign(kind=[w.t(EVENT_WORDS.get(k, k)) for k in events["kind"]],
+                           detail=[w.say(d) for d in events["detail"]], author=[w.say(a) for a in events["author"]])
+    hist_w = _table_sheet(wb, w.t("History"), events, said_columns(HISTORY_COLUMNS, w), max_rows,
+                          w.t("No purchase, assignment or expiry in these dates."))
     up = upcoming_expiries(store)
-    _table_sheet(wb, "Expiries", up, EXPIRY_COLUMNS, max_rows,
-                 "No credit is due to expire: every credit held is non-expiring, or none is held.")
+    up_shown = up.assign(holder=[w.t(x) if x == "Unassigned pool" else x for x in up["holder"]]) if "holder" in up \
+        else up
+    _table_sheet(wb, w.t("Expiries"), up_shown, said_columns(EXPIRY_COLUMNS, w), max_rows,
+                 w.t("No credit is due to expire: every credit held is non-expiring, or none is held."))
     # Summary last in time, first in the workbook
-    lines = _summary_lines(store, f, account, per_list, prev, last_year, up, view, search)
-    for w in (usage_w, msg_w, hist_w):
-        if w is not None and len(w.sheets) > 1:
-            lines.append((f"Note: {w.title}", f"{w.rows:,} rows exceed one Excel sheet; continued on "
-                                              f"{', '.join(w.sheets[1:])}"))
+    lines = _summary_lines(store, f, account, per_list, prev, last_year, up, view, search, w)
+    for sheet in (usage_w, msg_w, hist_w):
+        if sheet is not None and len(sheet.sheets) > 1:
+            lines.append((w.t("Note: {sheet}", sheet=sheet.title),
+                          w.t("{rows} rows exceed one Excel sheet; continued on {sheets}", rows=sheet.rows,
+                              sheets=", ".join(sheet.sheets[1:]))))
     _write_summary(summary_ws, lines)
     wb.save(str(out))
     if msg_w is not None:
@@ -259,15 +289,19 @@ def write_workbook(store: CreditStore, f: ReportFilter, out: str | Path, *, acco
     return {"sheets": wb.sheetnames, "messages": n_messages, "message_sheets": msg_w.sheets if msg_w else []}
 
 
-CAMPAIGN_COLUMNS = [("Campaign", "text", 12), ("Name", "text", 30), ("Sent (Rome)", DATETIME_FORMAT, 18),
-                    ("Lists", "text", 16), ("Text", "text", 50), ("Messages", "int", 11), ("Parts", "int", 11),
-                    ("Credits", "int", 11), ("Cost (EUR)", EUR_FORMAT, 13), ("Unpriced credits", "int", 12)]
-COUNTRY_COLUMNS = [("Country", "text", 10), ("Messages", "int", 12), ("Parts", "int", 12), ("Credits", "int", 12),
-                   ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12)]
-HISTORY_COLUMNS = [("At (Rome)", "datetime", 24), ("Event", "text", 12), ("Lot", "text", 10), ("List", "text", 14),
-                   ("Credits", "int", 11), ("Detail", "text", 60), ("Pool after", "int", 12),
-                   ("Assigned after", "int", 14), ("Total after", "int", 12), ("Author", "text", 28)]
-EXPIRY_COLUMNS = [("Expires at (Rome)", "datetime", 20), ("Who loses", "text", 22), ("Credits", "int", 12)]
+CAMPAIGN_COLUMNS = [(N_("Campaign"), "text", 12), (N_("Name"), "text", 30), (N_("Sent (Rome)"), DATETIME_FORMAT, 18),
+                    (N_("Lists"), "text", 16), (N_("Text"), "text", 50), (N_("Messages"), "int", 11),
+                    (N_("Parts"), "int", 11), (N_("Credits"), "int", 11), (N_("Cost (EUR)"), EUR_FORMAT, 13),
+                    (N_("Unpriced credits"), "int", 12)]
+COUNTRY_COLUMNS = [(N_("Country"), "text", 10), (N_("Messages"), "int", 12), (N_("Parts"), "int", 12),
+                   (N_("Credits"), "int", 12), (N_("Cost (EUR)"), EUR_FORMAT, 14), (N_("Unpriced credits"), "int", 12)]
+HISTORY_COLUMNS = [(N_("At (Rome)"), "datetime", 24), (N_("Event"), "text", 12), (N_("Lot"), "text", 10),
+                   (N_("List"), "text", 14), (N_("Credits"), "int", 11), (N_("Detail"), "text", 60),
+                   (N_("Pool after"), "int", 12), (N_("Assigned after"), "int", 14), (N_("Total after"), "int", 12),
+                   (N_("Author"), "text", 28)]
+EXPIRY_COLUMNS = [(N_("Expires at (Rome)"), "datetime", 20), (N_("Who loses"), "text", 22), (N_("Credits"), "int", 12)]
+EVENT_WORDS = {k: N_(k) for k in ("purchase", "extension", "assignment", "free access", "expiry", "lot expired",
+                                  "import", "campaign scheduled", "campaign cancelled", "MailUp reconciliation")}
 
 
 def _table_sheet(wb: Workbook, title: str, df: pd.DataFrame, columns: list, max_rows: int, empty: str
@@ -278,7 +312,7 @@ def _table_sheet(wb: Workbook, title: str, df: pd.DataFrame, columns: list, max_
     return w
 
 
-def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int
+def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int, w: Words
                  ) -> SheetWriter:
     """Usage: periods x lists (periods as real dates, the first day, so that Excel sorts and filters them), a Total
     row, and a stacked column chart."""
@@ -286,18 +320,19 @@ def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.Dat
     lists = [c for c in matrix.columns if c != "Total"] if not matrix.empty else []
     names = [store.list_name(x) for x in lists]
     starts = dict(zip(long["label"], long["period"])) if not long.empty else {}
-    usage_w = SheetWriter(wb, "Usage", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16)]
-                          + [(nm, "int", max(12, len(nm) + 3)) for nm in names] + [("Total", "int", 14)], max_rows,
-                          footer_rows=1, empty="No credits were spent in this view (dates, lists, countries).")
-    usage_w.append_rows((starts.get(idx, idx), *row)
+    usage_w = SheetWriter(wb, w.t("Usage"), [(w.t(PERIOD_TITLES[f.period]), PERIOD_FORMATS[f.period], 16)]
+                          + [(nm, "int", max(12, len(nm) + 3)) for nm in names] + [(w.t("Total"), "int", 14)],
+                          max_rows, footer_rows=1,
+                          empty=w.t("No credits were spent in this view (dates, lists, countries)."))
+    usage_w.append_rows((starts.get(idx, idx) if idx != "Total" else w.t("Total"), *row)
                         for idx, row in zip(matrix.index, matrix.itertuples(index=False, name=None)))
     usage_w.finish()
     n_periods = len(matrix) - 1 if not matrix.empty else 0
     if n_periods > 0 and lists:
         chart = BarChart()
         chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-        chart.title = f"Credits per {f.period}, by list"
-        chart.y_axis.title = "credits"
+        chart.title = w.t("Credits per {period}, by list", period=w.say(PERIOD_WORDS[f.period]))
+        chart.y_axis.title = w.t("credits")
         chart.y_axis.numFmt = INT_FORMAT
         chart.height, chart.width = 9, 24
         ws = wb[usage_w.sheets[0]]
@@ -313,76 +348,87 @@ def _usage_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.Dat
     return usage_w
 
 
-def _by_list_sheet(wb: Workbook, per_list: pd.DataFrame, prev, last_year, max_rows: int) -> None:
-    prev_name = prev.label if prev else "Previous period"
-    year_name = last_year.label if last_year else "Same period last year"
+def _by_list_sheet(wb: Workbook, per_list: pd.DataFrame, prev, last_year, max_rows: int, w: Words) -> None:
+    prev_name = comparison_words(prev, w) if prev else w.t("Previous period")
+    year_name = comparison_words(last_year, w) if last_year else w.t("Same period last year")
     same = prev is not None and last_year is not None and (prev.lo, prev.hi) == (last_year.lo, last_year.hi)
-    columns = [("List", "text", 16), ("Name", "text", 26), ("Messages", "int", 12), ("Parts", "int", 12),
-               ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14), ("Unpriced credits", "int", 12),
-               ("Share", "pct", 8), (prev_name, "int", 16), (f"Change vs {prev_name}", "int", 16)]
+    columns = said_columns([(N_("List"), "text", 16), (N_("Name"), "text", 26), (N_("Messages"), "int", 12),
+                            (N_("Parts"), "int", 12), (N_("Credits"), "int", 12), (N_("Cost (EUR)"), EUR_FORMAT, 14),
+                            (N_("Unpriced credits"), "int", 12), (N_("Share"), "pct", 8)], w)
+    columns += [(prev_name, "int", 16), (w.t("Change vs {period}", period=prev_name), "int", 16)]
     if not same:  # each comparison once: last year is the previous period for a year or 12 months
-        columns += [(year_name, "int", 16), (f"Change vs {year_name}", "int", 16)]
-    _table_sheet(wb, "By list", per_list if not same else per_list.iloc[:, :len(columns)], columns, max_rows,
-                 "No list spent credits in this view.")
+        columns += [(year_name, "int", 16), (w.t("Change vs {period}", period=year_name), "int", 16)]
+    _table_sheet(wb, w.t("By list"), per_list if not same else per_list.iloc[:, :len(columns)], columns, max_rows,
+                 w.t("No list spent credits in this view."))
 
 
-def _cost_by_period_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int
-                          ) -> None:
+def _cost_by_period_sheet(wb: Workbook, store: CreditStore, f: ReportFilter, long: pd.DataFrame, max_rows: int,
+                          w: Words) -> None:
     by_period = value_spend(store, f, ("period",))
     cover = dict(zip(long["period"], long["coverage"])) if not long.empty else {}
-    period_w = SheetWriter(wb, "Cost by period", [(PERIOD_TITLES[f.period], PERIOD_FORMATS[f.period], 16),
-                                                  ("Credits", "int", 12), ("Cost (EUR)", EUR_FORMAT, 14),
-                                                  ("Unpriced credits", "int", 12), ("Days in range", "text", 16)],
-                           max_rows, empty="No credits were spent in this view.")
-    period_w.append_rows((p, c, e, u, cover.get(p) or "all") for p, c, e, u in _frame_rows(by_period))
+    period_w = SheetWriter(wb, w.t("Cost by period"), [(w.t(PERIOD_TITLES[f.period]), PERIOD_FORMATS[f.period], 16)]
+                           + said_columns([(N_("Credits"), "int", 12), (N_("Cost (EUR)"), EUR_FORMAT, 14),
+                                           (N_("Unpriced credits"), "int", 12), (N_("Days in range"), "text", 16)], w),
+                           max_rows, empty=w.t("No credits were spent in this view."))
+    period_w.append_rows((p, c, e, u, coverage_words(cover.get(p), w)) for p, c, e, u in _frame_rows(by_period))
     period_w.finish()
 
 
-def _messages_placeholder(wb: Workbook, n_messages: int, max_rows: int) -> SheetWriter:
+def _messages_placeholder(wb: Workbook, n_messages: int, max_rows: int, w: Words) -> SheetWriter:
     """The Messages sheets as placeholders (header, styles, one sample row per sheet); ``xlsx_stream.fill`` streams
     the rows in after the workbook is saved."""
-    msg_w = SheetWriter(wb, "Messages", MESSAGE_COLUMNS, 2)
+    msg_w = SheetWriter(wb, w.t("Messages"), said_columns(MESSAGE_COLUMNS, w), 2)
     sample = (datetime(2000, 1, 1), "id", "list", "campaign", "Italy", 1, 1, 0.5, "recipient", "text")
     msg_w.append_rows([sample] * xlsx_stream.placeholder_count(n_messages, max_rows))
     msg_w.finish()
-    msg_w.rows, msg_w.title = n_messages, "Messages"
+    msg_w.rows, msg_w.title = n_messages, w.t("Messages")
     return msg_w
 
 
 def _summary_lines(store: CreditStore, f: ReportFilter, account: str | None, per_list: pd.DataFrame, prev,
-                   last_year, up: pd.DataFrame, view: Iterable[tuple[str, str]], search: str | None) -> list[tuple]:
-    """The Summary: what the view is (every filter, pick and search named) and its headline figures."""
+                   last_year, up: pd.DataFrame, view: Iterable[tuple[str, str]], search: str | None, w: Words
+                   ) -> list[tuple]:
+    """The Summary: what the view is (every filter, pick and search named) and its headline figures, in ``w``'s
+    language."""
     generated = datetime.fromtimestamp(now_us() / 1e6, zone(ROME)).replace(tzinfo=None, microsecond=0)
     total = int(per_list["credits"].sum()) if not per_list.empty else 0
     unpriced = int(per_list["unpriced_credits"].sum()) if not per_list.empty else 0
     previous = int(per_list["previous_credits"].sum()) if not per_list.empty else 0
     year_ago = int(per_list["last_year_credits"].sum()) if not per_list.empty else 0
+    every = w.t("all")
+    prev_name = comparison_words(prev, w) if prev else ""
+    year_name = comparison_words(last_year, w) if last_year else ""
     return [
-        ("SMS credits usage report", None),
-        *([("Account", account)] if account else []),
-        ("Generated at (Rome)", generated),
-        ("Period", f"{f.date_from or 'first message'} to {f.date_to or 'today'} (Rome dates, inclusive)"),
-        ("Grouped by", f.period),
-        ("Lists", ", ".join(store.list_name(x) for x in f.lists) or "all"),
-        ("Countries", ", ".join(f.countries) or "all"),
-        ("Campaign", f.campaign or "all"),
+        (w.t("SMS credits usage report"), None),
+        *([(w.t("Account"), account)] if account else []),
+        (w.t("Generated at (Rome)"), generated),
+        (w.t("Period"), w.t("{lo} to {hi} (Rome dates, inclusive)",
+                            lo=w.day(f.date_from) if f.date_from else w.t("first message"),
+                            hi=w.day(f.date_to) if f.date_to else w.t("today"))),
+        (w.t("Grouped by"), w.say(PERIOD_WORDS[f.period])),
+        (w.t("Lists"), ", ".join(store.list_name(x) for x in f.lists) or every),
+        (w.t("Countries"), ", ".join(f.countries) or every),
+        (w.t("Campaign"), f.campaign or every),
         *list(view),
-        *([("Search in the messages", searched_words(search))] if search else []),
-        ("Credits spent", total),
-        ("Cost (EUR)", EurValue(float(per_list["eur"].fillna(0).sum()) if not per_list.empty else 0.0)),
-        *([("Credits from lots with no price (not valued)", unpriced)] if unpriced else []),
-        *([(f"Credits spent in {prev.label} (previous period)", previous),
-           (f"Change vs {prev.label}", total - previous),
-           (f"Credits spent in {last_year.label} (same period last year)", year_ago),
-           (f"Change vs {last_year.label}", total - year_ago)] if prev else []),
-        ("Messages", int(per_list["messages"].sum()) if not per_list.empty else 0),
-        *([("Credits estimated (texts with merge tags, priced for the longest value known)", estimated)]
+        *([(w.t("Search in the messages"), searched_words(search, w))] if search else []),
+        (w.t("Credits spent"), total),
+        (w.t("Cost (EUR)"), EurValue(float(per_list["eur"].fillna(0).sum()) if not per_list.empty else 0.0)),
+        *([(w.t("Credits from lots with no price (not valued)"), unpriced)] if unpriced else []),
+        *([(w.t("Credits spent in {period} (previous period)", period=prev_name), previous),
+           (w.t("Change vs {period}", period=prev_name), total - previous),
+           (w.t("Credits spent in {period} (same period last year)", period=year_name), year_ago),
+           (w.t("Change vs {period}", period=year_name), total - year_ago)] if prev else []),
+        (w.t("Messages"), int(per_list["messages"].sum()) if not per_list.empty else 0),
+        *([(w.t("Credits estimated (texts with merge tags, priced for the longest value known)"), estimated)]
           if (estimated := estimated_credits(store, f)) else []),
-        ("Credits that expire if nothing more is spent", int(up["credits"].sum()) if not up.empty else 0),
-        ("Sheets of the view", "Summary, Usage, By list, Cost by period, By campaign, By country and Messages follow "
-                               "every filter above" + (", the search included" if search else "")),
-        ("Sheets of the account", "History (every purchase, assignment and expiry in these dates) and Expiries "
-                                  "(what expires if nothing more is spent) are the whole account's"),
+        (w.t("Credits that expire if nothing more is spent"), int(up["credits"].sum()) if not up.empty else 0),
+        (w.t("Sheets of the view"), w.t("Summary, Usage, By list, Cost by period, By campaign, By country and "
+                                        "Messages follow every filter above, the search included") if search else
+         w.t("Summary, Usage, By list, Cost by period, By campaign, By country and Messages follow every filter "
+             "above")),
+        (w.t("Sheets of the account"), w.t("History (every purchase, assignment and expiry in these dates) and "
+                                           "Expiries (what expires if nothing more is spent) are the whole "
+                                           "account's")),
     ]
 
 
@@ -416,15 +462,16 @@ def _ascii_slug(text: str) -> str:
         else plain
 
 
-def searched_words(search: str) -> str:
+def searched_words(search: str, w: Words | None = None) -> str:
     """A search as the Summary names it: a number is personal data, so it is named masked, as the pages show
     recipients (393366*****988), never whole."""
+    w = w or words()
     pattern = recipient_pattern(search)
     if pattern is None:
         return search
     digits = pattern[1].replace("_", "*")
     shown = digits[:6] + "*" * max(0, len(digits) - 9) + digits[-3:] if len(digits) > 9 else "*" * len(digits)
-    return f"a recipient's number ({shown})"
+    return w.t("a recipient's number ({digits})", digits=shown)
 
 
 def _write_summary(summary_ws, lines: list[tuple]) -> None:
@@ -531,13 +578,17 @@ def copy_messages_csv(store: CreditStore, f: ReportFilter, path: Path) -> int:
     return count_messages(store, f)
 
 
-def frame_to_xlsx(df: pd.DataFrame, title: str, kinds: dict[str, str] | None = None) -> bytes:
-    """One finished sheet from a DataFrame (for page downloads): kinds maps column -> int|date|datetime|pct|text."""
+def frame_to_xlsx(df: pd.DataFrame, title: str, kinds: dict[str, str] | None = None, w: Words | None = None) -> bytes:
+    """One finished sheet from a DataFrame (for page downloads): kinds maps column -> int|date|datetime|pct|text;
+    the headers in ``w``'s language (English by default); sentences of the engine (``Said``) worded in it."""
     import tempfile
 
     kinds = kinds or {}
+    w = w or words()
     wb = Workbook(write_only=True)
-    titles = [HEADERS.get(c, str(c).replace("_", " ").capitalize()) for c in df.columns]
+    titles = [w.t(HEADERS[c]) if c in HEADERS else str(c).replace("_", " ").capitalize() for c in df.columns]
+    df = df.assign(**{c: [w.say(v) if isinstance(v, str) else v for v in df[c]] for c in df.columns
+                      if pd.api.types.is_object_dtype(df[c].dtype)})
     w = SheetWriter(wb, title, [(t, kinds.get(c, "text"), max(12, min(60, len(t) + 4)))
                                 for c, t in zip(df.columns, titles)], EXCEL_MAX_ROWS)
     w.append_rows(_frame_rows(df))

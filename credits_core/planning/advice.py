@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from credits_core import ledger
+from credits_core.language import Said, WholeEuros, said
 from credits_core.ledger import (
     POOL,
     ROME,
@@ -24,10 +25,10 @@ from credits_core.store import CreditStore
 
 
 def guidance(store: CreditStore, base: Preview | None = None, today_us: int | None = None,
-             idle: Preview | None = None) -> list[str]:
-    """Sentences a manager can act on, in plain words, Rome time and list names: the next expiry as a deadline with
-    what the current pace uses of it and what would be lost, the way to keep everything (R4), who loses what, and
-    which list runs out when."""
+             idle: Preview | None = None) -> list[Said]:
+    """Sentences a manager can act on, as facts (``Said``: worded in each reader's language), Rome days and list
+    names: the next expiry as a deadline with what the current pace uses of it and what would be lost, the way to
+    keep everything (R4), who loses what, and which list runs out when (``RUN_OUT``)."""
     now = today_us or now_us()
     idle = idle or preview(store, Scenario("nothing spent", project_spend=False), today_us=now)
     base = base or preview(store, today_us=now)
@@ -42,10 +43,10 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
         local = first.tz_convert(ROME)
         deadline = utc_us(first.to_pydatetime(), "expiry")
         per = _per_credit(store, state, local.date())
-        text = (f"{held:,} credits{_in_eur(held, per)} expire at 00:00 on {local.day} {local:%B %Y} (Rome), in "
-                f"{max(0, (deadline - now) // DAY_US):,} days. At your pace you will use {held - lost:,} of them by "
-                f"then; {lost:,}{_in_eur(lost, per)} would be lost.")
-        out.append(text)
+        out.append(said("{held} credits{held_eur} expire at 00:00 on {day} (Rome), in {days} days. At your pace you "
+                        "will use {used} of them by then; {lost}{lost_eur} would be lost.", held=held,
+                        held_eur=_in_eur(held, per), day=local.date(), days=max(0, (deadline - now) // DAY_US),
+                        used=held - lost, lost=lost, lost_eur=_in_eur(lost, per)))
         if store.policy.extend_on_purchase and deadline > now:  # never a deadline that has passed
             today = from_us(now).astimezone(zone(ROME)).date()
             new = add_years(today, store.policy.validity_years)
@@ -54,28 +55,38 @@ def guidance(store: CreditStore, base: Preview | None = None, today_us: int | No
             _, non_expiring = ledger.summarize_lots(state.lots.values())
             used_by_new = monthly * ((new - today).days / 30.44)
             used_of_held = int(min(held, max(0.0, used_by_new - non_expiring)))
-            out.append(
-                f"Buying any package before {local.day} {local:%B %Y} (from €{cheapest['price_eur']:,.2f}, "
-                f"{cheapest['package']}) postpones all {held:,} to {new.day} {new:%B %Y} if bought today. At your "
-                f"pace you will have used about {used_of_held:,} of them by then (non-expiring credits are spent "
-                f"first): a purchase postpones an expiry, it does not save credits the account will not use.")
+            out.append(said(
+                "Buying any package before {day} (from {price}, {package}) postpones all {held} to {new} if bought "
+                "today. At your pace you will have used about {used} of them by then (non-expiring credits are "
+                "spent first): a purchase postpones an expiry, it does not save credits the account will not use.",
+                day=local.date(), price=Decimal(str(cheapest["price_eur"])), package=str(cheapest["package"]),
+                held=held, new=new, used=used_of_held))
     if state.total:
         if monthly:
             months = state.total / monthly
-            span = f"{months / 12:,.1f} years" if months >= 24 else f"{months:,.0f} months"
-            out.append(f"At {int(monthly):,} credits a month (the last 90 days), the account's {state.total:,} "
-                       f"credits last about {span} (non-expiring credits are spent first).")
+            span = (said("{years} years", years=round(months / 12, 1)) if months >= 24 else
+                    said("{months} months", months=round(months)))
+            out.append(said("At {pace} credits a month (the last 90 days), the account's {total} credits last about "
+                            "{span} (non-expiring credits are spent first).", pace=int(monthly), total=state.total,
+                            span=span))
         else:
-            out.append(f"Nothing was spent in the last 90 days: the account's {state.total:,} credits are not being "
-                       f"used.")
+            out.append(said("Nothing was spent in the last 90 days: the account's {total} credits are not being used.",
+                            total=state.total))
     if not idle.expiries.empty:
         if lost:
             who = lost_rows.groupby("holder", sort=False)["credits"].sum().sort_values(ascending=False)
-            parts = [f"{_holder_name(store, h, start=False)} {int(c):,}" for h, c in who.items()]
-            out.append(f"Who would lose them at the current pace: {'; '.join(parts)}.")
+            parts = tuple(said("{holder} {credits}", holder=_holder_name(store, h), credits=int(c))
+                          for h, c in who.items())
+            out.append(said("Who would lose them at the current pace: {who}.", who=parts))
     for bucket, d in sorted(base.run_out.items(), key=lambda kv: kv[1]):
-        out.append(f"{_holder_name(store, bucket)} will run out on {d.day} {d:%B %Y} at its current pace.")
+        out.append(said("The unassigned pool will run out on {day} at its current pace.", day=d) if bucket is POOL
+                   else said("List {name} will run out on {day} at its current pace.", name=store.list_name(bucket),
+                             day=d))
     return out
+
+
+RUN_OUT = ("The unassigned pool will run out on {day} at its current pace.",
+           "List {name} will run out on {day} at its current pace.")  # the run-out sentences of ``guidance``
 
 
 def _per_credit(store: CreditStore, state: State, expires_on: date) -> Decimal | None:
@@ -89,12 +100,12 @@ def _per_credit(store: CreditStore, state: State, expires_on: date) -> Decimal |
     return value / held
 
 
-def _in_eur(credits: int, per_credit: Decimal | None) -> str:
-    return "" if per_credit is None else f" (€{(per_credit * credits).quantize(Decimal('1')):,})"
+def _in_eur(credits: int, per_credit: Decimal | None) -> Said | str:
+    return "" if per_credit is None else said(" ({euros})", euros=WholeEuros((per_credit * credits).quantize(1)))
 
 
-def _holder_name(store: CreditStore, holder: str | ledger.Holder, start: bool = True) -> str:
-    """A holder in words: the unassigned pool, or the list's name (capitalised to open a sentence)."""
+def _holder_name(store: CreditStore, holder: str | ledger.Holder) -> Said:
+    """A holder in words: the unassigned pool, or the list and its name."""
     if holder is POOL:
-        return "The unassigned pool" if start else "the unassigned pool"
-    return f"List {store.list_name(holder)}" if start else f"list {store.list_name(holder)}"
+        return said("the unassigned pool")
+    return said("list {name}", name=store.list_name(holder))

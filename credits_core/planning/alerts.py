@@ -21,12 +21,13 @@ import os
 import smtplib
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from pathlib import Path
 
+from credits_core.language import LANGS, Words, pick, words
 from credits_core.ledger import POOL, ROME, CreditsError, holder_key, now_us
-from credits_core.planning.advice import guidance
+from credits_core.planning.advice import RUN_OUT, guidance
 from credits_core.planning.warnings import DAYS, warnings
 from credits_core.store import CreditStore
 
@@ -57,15 +58,32 @@ class SmtpSettings:
     sender: str
     recipients: tuple[str, ...]
     dashboard_url: str
+    languages: tuple[str, ...] = ()  # each recipient's language (it, en), in the order of ``recipients``
+
+    def by_language(self) -> dict[str, tuple[str, ...]]:
+        """The recipients grouped by the language their e-mails are written in."""
+        out: dict[str, list[str]] = {}
+        for i, to in enumerate(self.recipients):
+            out.setdefault(self.languages[i] if i < len(self.languages) else "en", []).append(to)
+        return {lang: tuple(v) for lang, v in out.items()}
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> SmtpSettings | None:
         """``CREDITS_SMTP_HOST``, ``CREDITS_SMTP_PORT`` (587), ``CREDITS_SMTP_SECURITY`` (starttls, ssl or none),
         ``CREDITS_SMTP_USER``, ``CREDITS_SMTP_PASSWORD``, ``CREDITS_SMTP_FROM``, ``CREDITS_ALERTS_TO`` (comma
-        separated), ``CREDITS_DASHBOARD_URL`` (for the links). None when host or recipients are missing."""
+        separated; an address may say its language after a space: ``anna@example.it it``), ``CREDITS_ALERTS_LANG``
+        (the others' language; else ``LANG``'s if it is one we speak, else English), ``CREDITS_DASHBOARD_URL`` (for the
+        links). None when host or recipients are missing."""
         env = os.environ if env is None else env
         host, to = env.get("CREDITS_SMTP_HOST"), env.get("CREDITS_ALERTS_TO", "")
-        recipients = tuple(a.strip() for a in to.split(",") if a.strip())
+        default = pick(env.get("CREDITS_ALERTS_LANG"), env.get("LANG"))
+        recipients, languages = [], []
+        for entry in (a.split() for a in to.split(",") if a.strip()):
+            if len(entry) > 2 or len(entry) == 2 and entry[1].lower() not in LANGS:
+                raise CreditsError(f"CREDITS_ALERTS_TO: {' '.join(entry)!r} is not an address and a language "
+                                   f"({', '.join(LANGS)})")
+            recipients.append(entry[0])
+            languages.append(entry[1].lower() if len(entry) == 2 else default)
         if not host or not recipients:
             return None
         security = env.get("CREDITS_SMTP_SECURITY", "starttls").lower()
@@ -76,42 +94,56 @@ class SmtpSettings:
         except ValueError:
             raise CreditsError(f"CREDITS_SMTP_PORT={env.get('CREDITS_SMTP_PORT')!r} is not a port number") from None
         return cls(host, port, security, env.get("CREDITS_SMTP_USER") or None, env.get("CREDITS_SMTP_PASSWORD") or None,
-                   env.get("CREDITS_SMTP_FROM", f"sms-credits@{host}"), recipients,
-                   env.get("CREDITS_DASHBOARD_URL", "http://localhost:8501").rstrip("/"))
+                   env.get("CREDITS_SMTP_FROM", f"sms-credits@{host}"), tuple(recipients),
+                   env.get("CREDITS_DASHBOARD_URL", "http://localhost:8501").rstrip("/"), tuple(languages))
 
 
+# Long: the three kinds of alert, each worded (subject and body) in the reader's language from the same facts.
 def find_alerts(store: CreditStore, days: Sequence[int] = DAYS, today_us: int | None = None,
-                dashboard_url: str = "http://localhost:8501") -> list[Alert]:
-    """Every alert due now (``warnings``: the rules the Overview shows too), worded for an e-mail, with the figures,
-    the deadline and a link to the right page."""
+                dashboard_url: str = "http://localhost:8501", w: Words | None = None) -> list[Alert]:
+    """Every alert due now (``warnings``: the rules the Overview shows too), worded for an e-mail in ``w``'s language
+    (English by default), with the figures, the deadline and a link to the right page."""
+    w = w or words()
     now = today_us or now_us()
     facts = warnings(store, days, today_us=now)
+    link = f"?lang={w.lang}" if w.lang != "en" else ""  # the dashboard opens in the e-mail's language
+    expiry_url, assign_url = f"{dashboard_url}/expiry{link}", f"{dashboard_url}/assign{link}"
     out: list[Alert] = []
     if facts.expiry is not None:
         e = facts.expiry
         local = e.expires_at.tz_convert(ROME)
         sentences = guidance(store, facts.base, today_us=now)
-        body = "\n\n".join([s for s in sentences if not s.startswith(("List ", "The unassigned pool will"))]
-                           + [f"Who loses what, and what-ifs: {dashboard_url}/expiry"])
+        body = "\n\n".join([w.say(s) for s in sentences if s.message not in RUN_OUT]
+                           + [w.t("Who loses what, and what-ifs: {url}", url=expiry_url)])
         out.append(Alert(f"expiry:{local.date().isoformat()}:{e.window}",
-                         f"{e.credits:,} SMS credits expire on {local.day} {local:%B %Y} (in {int(e.days_left)} days)",
-                         body, e.credits))
+                         w.tn("{credits} SMS credits expire on {day} (in {count} day)",
+                              "{credits} SMS credits expire on {day} (in {count} days)", int(e.days_left),
+                              credits=e.credits, day=w.day(local.date())), body, e.credits))
     for r in facts.run_outs:
-        who = "The unassigned pool" if r.bucket is POOL else f"List {store.list_name(r.bucket)}"
-        d = r.on
+        d, name = r.on, store.list_name(r.bucket) if r.bucket is not POOL else ""
+        pool = r.bucket is POOL
+        subject = (w.t("The unassigned pool runs out of SMS credits on {day}", day=w.day(d)) if pool else
+                   w.t("List {name} runs out of SMS credits on {day}", name=name, day=w.day(d)))
+        said_body = (w.tn("The unassigned pool will run out on {day} at its current pace ({count} day from today).",
+                          "The unassigned pool will run out on {day} at its current pace ({count} days from today).",
+                          r.days_left, day=w.day(d)) if pool else
+                     w.tn("List {name} will run out on {day} at its current pace ({count} day from today).",
+                          "List {name} will run out on {day} at its current pace ({count} days from today).",
+                          r.days_left, name=name, day=w.day(d)))
         # keyed on the window, with the run-out *date* as figure: days left shrink by themselves, the date does not;
         # it is news again when the date moves by more than a tenth of the time left (a week at least)
-        out.append(Alert(f"runout:{holder_key(r.bucket)}:{r.window}", f"{who} runs out of SMS credits on {d.day} "
-                         f"{d:%B %Y}", f"{who} will run out on {d.day} {d:%B %Y} at its current pace ({r.days_left} "
-                         f"days from today).\n\nLimits and the pool: {dashboard_url}/assign", d.toordinal(),
-                         tolerance=max(7, r.days_left // 10)))
+        out.append(Alert(f"runout:{holder_key(r.bucket)}:{r.window}", subject,
+                         said_body + "\n\n" + w.t("Limits and the pool: {url}", url=assign_url),
+                         d.toordinal(), tolerance=max(7, r.days_left // 10)))
     for r in facts.at_risk:
-        who = "the unassigned pool" if r.bucket is POOL else f"list {store.list_name(r.bucket)}"
+        who = w.t("the unassigned pool") if r.bucket is POOL else w.t("list {name}", name=store.list_name(r.bucket))
         short = r.reserved - r.remaining
         out.append(Alert(f"risk:{holder_key(r.bucket)}",
-                         f"Scheduled campaigns at risk on {who}: {short:,} credits short",
-                         f"The scheduled campaigns {r.campaigns} reserve {r.reserved:,} credits on {who}, "
-                         f"which holds only {r.remaining:,} now.\n\nCampaigns: {dashboard_url}/expiry", short))
+                         w.t("Scheduled campaigns at risk on {who}: {short} credits short", who=who, short=short),
+                         w.t("The scheduled campaigns {campaigns} reserve {reserved} credits on {who}, which holds "
+                             "only {remaining} now.", campaigns=r.campaigns, reserved=r.reserved, who=who,
+                             remaining=r.remaining)
+                         + "\n\n" + w.t("Campaigns: {url}", url=expiry_url), short))
     return out
 
 
@@ -159,21 +191,28 @@ def run(store: CreditStore, settings: SmtpSettings | None, *, days: Sequence[int
         today_us: int | None = None, out=None) -> int:
     """Check, send what is due, remember it. Returns how many alerts were sent (or would be, with ``dry_run``)."""
     url = settings.dashboard_url if settings else "http://localhost:8501"
-    found = find_alerts(store, days, today_us, url)
+    groups = settings.by_language() if settings else {pick(os.environ.get("CREDITS_ALERTS_LANG")): ()}
+    # the same alerts (keys, figures) in each language its recipients read
+    worded = {lang: find_alerts(store, days, today_us, url, words(lang)) for lang in groups}
+    found = next(iter(worded.values()))
     todo = due(store, found)
     if not dry_run:  # a resolved alert is forgotten: when the same risk comes back, it is a new episode
         store.forget_alerts_except([a.key for a in found])
     if dry_run or settings is None:
-        for a in todo:
-            print(f"--- would send: {a.subject}\n{a.body}\n", file=out)
+        for lang, alerts in worded.items():
+            for a in (x for x in alerts if x.key in {t.key for t in todo}):
+                said = "" if lang == "en" else f" ({lang})"
+                print(f"--- would send{said}: {a.subject}\n{a.body}\n", file=out)
         if settings is None and not dry_run and todo:
             print("nothing sent: set CREDITS_SMTP_HOST and CREDITS_ALERTS_TO to send alerts by e-mail", file=out)
         return len(todo)
     failures = []
     sent = 0
-    for a in todo:  # one e-mail per alert, marked as sent only once the server took it; one failure stops no other
+    for a in todo:  # one e-mail per alert (and language), marked as sent once the server took them all
         try:
-            send(settings, [email(settings, a.subject, a.body)])
+            for lang, to in groups.items():
+                said = next(x for x in worded[lang] if x.key == a.key)
+                send(settings, [email(replace(settings, recipients=to), said.subject, said.body)])
         except (CreditsError, ValueError) as exc:
             failures.append(f"{a.key}: {exc}")
             continue

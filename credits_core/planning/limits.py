@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from credits_core.language import said
 from credits_core.ledger import CreditsError, InsufficientCredits, utc_us
 from credits_core.store import CreditStore
 
@@ -40,25 +41,26 @@ def _apply(store: CreditStore, changes: list[LimitChange], at: datetime) -> int:
             if c.list_id in state.assigned:
                 deltas.append((c, -current))
         elif c.new_limit is None or type(c.new_limit) is not int or c.new_limit < 0:
-            raise CreditsError(f"new limit {c.new_limit!r} of list {c.list_id!r} must be a whole number of credits, 0 "
-                               f"or more (a limit is what the list holds; it cannot be negative)")
+            raise CreditsError(said("new limit {limit} of list {list} must be a whole number of credits, 0 or more (a "
+                                    "limit is what the list holds; it cannot be negative)", limit=repr(c.new_limit),
+                                    list=repr(c.list_id)))
         elif c.list_id not in state.assigned or c.new_limit != current:
             deltas.append((c, c.new_limit - current))
     need = sum(d for _, d in deltas)
     if need > state.pool:
-        raise InsufficientCredits(
-            f"these limits need {need:,} more credits from the unassigned pool, which holds only {state.pool:,}; "
-            f"nothing was written")
+        raise InsufficientCredits(said(
+            "these limits need {need} more credits from the unassigned pool, which holds only {pool}; nothing was "
+            "written", need=need, pool=state.pool))
     # R15: credits the pool's campaigns still reserve are not for the taking (counted after the changes, since a
     # list that becomes limited takes its own campaigns' reservations with it)
     limited_after = {c.list_id for c, _ in deltas if not c.shared} | (set(state.assigned) - {
         c.list_id for c, _ in deltas if c.shared})
     pool_reserved = sum(r.reserved for r in store.reservations().campaigns if r.list_id not in limited_after)
     if need > 0 and state.pool - need < pool_reserved:
-        raise InsufficientCredits(
-            f"these limits need {need:,} more credits from the unassigned pool, which has only "
-            f"{max(0, state.pool - pool_reserved):,} available ({state.pool:,} remaining - {pool_reserved:,} "
-            f"reserved by scheduled campaigns); nothing was written")
+        raise InsufficientCredits(said(
+            "these limits need {need} more credits from the unassigned pool, which has only {available} available "
+            "({pool} remaining - {reserved} reserved by scheduled campaigns); nothing was written", need=need,
+            available=max(0, state.pool - pool_reserved), pool=state.pool, reserved=pool_reserved))
     for c, delta in sorted(deltas, key=lambda cd: cd[1]):  # give back first, then take
         if c.shared:
             store.set_shared(c.list_id, at)
@@ -87,10 +89,11 @@ def risks(store: CreditStore, changes: list[LimitChange]) -> list[str]:
             continue
         name = store.list_name(c.list_id)
         if c.new_limit == 0:
-            out.append(f"{name} gets a limit of 0: it cannot send any message until its limit is raised")
+            out.append(said("{name} gets a limit of 0: it cannot send any message until its limit is raised",
+                            name=name))
         elif c.new_limit < spent.get(c.list_id, 0):
-            out.append(f"{name} gets {c.new_limit:,} credits, less than the {spent[c.list_id]:,} it spent in the "
-                       f"last 30 days")
+            out.append(said("{name} gets {limit} credits, less than the {spent} it spent in the last 30 days",
+                            name=name, limit=c.new_limit, spent=spent[c.list_id]))
     return out
 
 
@@ -108,7 +111,8 @@ def describe(store: CreditStore, changes: list[LimitChange]) -> list[str]:
     out = []
     for c in changes:
         name = store.list_name(c.list_id)
-        before = (f"a limit of {state.assigned[c.list_id]:,}" if c.list_id in state.assigned else "free access")
-        after = "free access" if c.shared else f"a limit of {c.new_limit:,}"
-        out.append(f"{name}: {before} -> {after}")
+        before = (said("a limit of {limit}", limit=state.assigned[c.list_id]) if c.list_id in state.assigned
+                  else said("free access"))
+        after = said("free access") if c.shared else said("a limit of {limit}", limit=c.new_limit)
+        out.append(said("{name}: {before} -> {after}", name=name, before=before, after=after))
     return out

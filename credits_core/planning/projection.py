@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from credits_core import ledger
+from credits_core.language import Said, said
 from credits_core.ledger import (
     POOL,
     ROME,
@@ -225,7 +226,8 @@ def preview(store: CreditStore, scenario: Scenario = Scenario(), horizon_days: i
                 run_out_us.setdefault(o.list_id, o.at_us)
                 keep &= ~((msgs.t >= o.at_us) & (msgs.list_no == store.list_ids.index(o.list_id)) & paced)
         except InsufficientCredits as exc:
-            raise CreditsError(f"scenario {scenario.name!r} is not possible: {exc}") from None
+            raise CreditsError(said("scenario {name} is not possible: {why}", name=repr(scenario.name),
+                                    why=exc.args[0] if len(exc.args) == 1 else str(exc))) from None
     else:  # pragma: no cover - every rerun removes a bucket's pace or a campaign, so this is bounded
         raise AssertionError("projection did not settle")
     pending, final = ledger.advance(final, end, policy)
@@ -340,7 +342,7 @@ def compare(base: Preview, other: Preview) -> pd.DataFrame:
     return df.reset_index()
 
 
-def check_scenario(store: CreditStore, scenario: Scenario, today_us: int | None = None) -> list[str]:
+def check_scenario(store: CreditStore, scenario: Scenario, today_us: int | None = None) -> list[Said]:
     """Refuse, in plain words, what a what-if cannot mean (a purchase or campaign in the past, a limit the pool
     cannot give); return notes on what it will not change (a purchase after the credits it should keep expire)."""
     now = today_us or now_us()
@@ -349,32 +351,33 @@ def check_scenario(store: CreditStore, scenario: Scenario, today_us: int | None 
     notes = []
     for _package, d in scenario.purchases:
         if d < today:
-            raise CreditsError(f"a purchase on {d.day} {d:%B %Y} is in the past: choose today or a later day")
+            raise CreditsError(said("a purchase on {day} is in the past: choose today or a later day", day=d))
         due = sorted({lot.expires_on for lot in state.lots.values() if lot.expiring and lot.remaining > 0})
         late = [e for e in due if e <= d]
         if late:
             held = sum(lot.remaining for lot in state.lots.values() if lot.expiring and lot.expires_on == late[0])
-            notes.append(f"Too late for the {held:,} credits that expire on {late[0].day} {late[0]:%B %Y}: a "
-                         f"purchase on {d.day} {d:%B %Y} comes after they expire, so it cannot keep them.")
+            notes.append(said("Too late for the {credits} credits that expire on {expiry}: a purchase on {day} comes "
+                              "after they expire, so it cannot keep them.", credits=held, expiry=late[0], day=d))
     for list_id, total in scenario.limits:
         change = total - state.assigned.get(list_id, 0)
         if change > state.pool:
-            raise CreditsError(f"list {store.list_name(list_id)} cannot get {total:,}: the pool holds {state.pool:,}"
-                               f" (and the list {state.assigned.get(list_id, 0):,})")
+            raise CreditsError(said("list {name} cannot get {total}: the pool holds {pool} (and the list {held})",
+                                    name=store.list_name(list_id), total=total, pool=state.pool,
+                                    held=state.assigned.get(list_id, 0)))
     for _list_id, d, _credits in scenario.campaigns:
         if d < today:
-            raise CreditsError(f"a campaign on {d.day} {d:%B %Y} is in the past: choose today or a later day")
+            raise CreditsError(said("a campaign on {day} is in the past: choose today or a later day", day=d))
     return notes
 
 
-def policy_note(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> str | None:
+def policy_note(store: CreditStore, base: Preview | None = None, today_us: int | None = None) -> Said | None:
     """What the other consumption order would lose: an explanation (the platform's order is not a choice)."""
     base = base or preview(store, today_us=today_us)
     other = preview(store, Scenario("other order", other_policy=True), today_us=today_us)
     if store.policy.consumption == "non_expiring_first":
-        return (f"The platform spends non-expiring credits first. If it spent expiring credits first, you would "
-                f"lose {other.total_expiring:,} credits instead of {base.total_expiring:,} (this is not a setting "
-                f"you can choose).")
+        return said("The platform spends non-expiring credits first. If it spent expiring credits first, you would "
+                    "lose {other} credits instead of {lost} (this is not a setting you can choose).",
+                    other=int(other.total_expiring), lost=int(base.total_expiring))
     return None
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 
 from credits_core import ledger
+from credits_core.language import said
 from credits_core.ledger import (
     POOL,
     ROME,
@@ -44,7 +45,8 @@ def purchase_instant(day: date, now: datetime | None = None) -> datetime:
     now = now or datetime.now(zone(ROME))
     today = now.astimezone(zone(ROME)).date()
     if day > today:
-        raise CreditsError(f"a purchase cannot be dated in the future ({day:%d %B %Y}; today is {today:%d %B %Y})")
+        raise CreditsError(said("a purchase cannot be dated in the future ({day}; today is {today})", day=day,
+                                today=today))
     if day == today:
         return now
     return datetime(day.year, day.month, day.day, 12, tzinfo=zone(ROME))
@@ -110,7 +112,7 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
     ``at``) at the send date, after the spend at the current pace and the campaigns scheduled before it."""
     store.require_list(list_id)
     if not recipients:
-        raise CreditsError("a campaign needs recipients in at least one country")
+        raise CreditsError(said("a campaign needs recipients in at least one country"))
     rows = []
     for country, n in recipients.items():
         c = message_cost(text, country, n)
@@ -132,5 +134,6 @@ def campaign_quote(store: CreditStore, list_id: str, text: str, recipients: dict
                 else 0
     return CampaignQuote(tp.parts, tp.encoding, tp.unicode_char, by, credits,
                          None if eur is None or unpriced or left else eur.quantize(Decimal("0.01")),
-                         f"list {store.list_name(list_id)}" if limited else "the unassigned pool", available,
+                         said("list {name}", name=store.list_name(list_id)) if limited else
+                         said("the unassigned pool"), available,
                          credits <= available, projected)

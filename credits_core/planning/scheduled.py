@@ -11,6 +11,7 @@ from datetime import datetime
 import pandas as pd
 
 from credits_core import ledger
+from credits_core.language import said
 from credits_core.ledger import (
     POOL,
     ROME,
@@ -30,7 +31,7 @@ from credits_core.store import CreditStore
 def campaign_cost(text: str, recipients: dict[str, int]) -> int:
     """R12 parts x rate x recipients, summed over countries."""
     if not recipients:
-        raise CreditsError("a campaign needs recipients in at least one country")
+        raise CreditsError(said("a campaign needs recipients in at least one country"))
     return sum(message_cost(text, country, n).credits for country, n in recipients.items())
 
 
@@ -58,25 +59,26 @@ def schedule_campaign(store: CreditStore, list_id: str, at: datetime, text: str,
     at_us = utc_us(at, "scheduled_at")
     store.require_list(list_id)
     if not isinstance(text, str) or not text.strip():
-        raise CreditsError("a campaign needs a text (its cost depends on it)")
+        raise CreditsError(said("a campaign needs a text (its cost depends on it)"))
     if at_us <= now_us():
-        raise CreditsError(f"a campaign must be scheduled in the future; {fmt_local(at_us)} has passed")
+        raise CreditsError(said("a campaign must be scheduled in the future; {when} has passed", when=fmt_local(at_us)))
     cost = campaign_cost(text, recipients)
 
     def check(s: CreditStore) -> None:  # runs holding the file, against the state as of now (R15)
         res = s.reservations()
         if campaign_id is not None:
             if campaign_id not in {r.campaign_id for r in res.campaigns}:
-                raise CreditsError(f"campaign {campaign_id!r} is not scheduled, so it cannot be replaced")
+                raise CreditsError(said("campaign {campaign} is not scheduled, so it cannot be replaced",
+                                        campaign=repr(campaign_id)))
             res = res.without(campaign_id)
         bucket = list_id if list_id in res.assigned else POOL
         available = res.available(bucket)
-        where = f"list {s.list_name(list_id)}" if bucket is not POOL else "the unassigned pool"
+        where = said("list {name}", name=s.list_name(list_id)) if bucket is not POOL else said("the unassigned pool")
         if cost > available:
-            raise InsufficientCredits(
-                f"campaign of {cost:,} credits on {fmt_local(at_us)} does not fit: {where} has {available:,} "
-                f"credits available ({res.remaining(bucket):,} remaining - {res.reserved(bucket):,} reserved by "
-                f"other campaigns)")
+            raise InsufficientCredits(said(
+                "campaign of {cost} credits on {when} does not fit: {where} has {available} credits available "
+                "({remaining} remaining - {reserved} reserved by other campaigns)", cost=cost, when=fmt_local(at_us),
+                where=where, available=available, remaining=res.remaining(bucket), reserved=res.reserved(bucket)))
 
     return store.save_campaign(campaign_id, list_id, at_us, text, recipients, cost, check=check)
 
@@ -108,7 +110,9 @@ def campaign_table(store: CreditStore) -> pd.DataFrame:
         "List": [store.list_name(x) for x in camp["list_id"]],
         "Scheduled (Rome)": camp["scheduled_at"].dt.tz_convert(ROME).dt.tz_localize(None),
         "Text": camp["text"],
-        "Recipients": ["; ".join(f"{c}: {n:,}" for c, n in sorted(r.items())) for r in camp["recipients"]],
+        "Recipients": pd.Series([said("{recipients}", recipients=tuple(
+            said("{country}: {count}", country=c, count=int(n)) for c, n in sorted(r.items())))
+            for r in camp["recipients"]], index=camp.index, dtype=object),
         "Credits": camp["credits"].astype("int64"),
         "Recorded": pd.array([r.recorded for r in rows], "int64"),
         "Still reserved": pd.array([r.reserved for r in rows], "int64"),

@@ -24,6 +24,7 @@ from credits_core.reporting.overview import account_state, balance_timeline, lis
 from credits_core.reporting.palette import POOL_COLOUR, WAY_COLOURS, list_colour
 from credits_core.reporting.periods import (
     PRESETS,
+    comparison_words,
     comparisons,
     coverage,
     describe,
@@ -55,6 +56,7 @@ from credits_core.reporting.usage_view import (
     DRILLS,
     MAX_PERIODS,
     PAGE_SIZES,
+    PERIOD_WORDS,
     SORTS,
     TABS,
     UsageView,
@@ -74,9 +76,11 @@ from credits_core.reporting.valuation import (
 )
 
 __all__ = [
-    "AnswerCache", "CENT", "DRILLS", "HistoryView", "MAX_PERIODS", "MAX_SEARCH", "PAGE_SIZES", "PERIODS",
+    "AnswerCache", "CENT", "DRILLS", "HistoryView", "MAX_PERIODS", "MAX_SEARCH", "PAGE_SIZES", "PERIOD_WORDS",
+    "PERIODS",
     "POOL_COLOUR", "PRESETS", "ReportFilter", "SORTS", "TABS", "UsageView", "WAY_COLOURS", "account_state",
-    "as_markdown_table", "balance_timeline", "campaigns_in_view", "comparison_ranges", "comparisons",
+    "as_markdown_table", "balance_timeline", "campaigns_in_view", "comparison_ranges", "comparison_words",
+    "comparisons",
     "count_messages", "countries", "coverage", "data_span", "describe", "estimated_credits", "fitting_period",
     "history", "iter_messages", "list_colour", "list_overview", "lot_prices", "mask_recipient", "message_costs",
     "message_pieces", "message_where", "messages_page", "month_end", "parse_history_view", "parse_view", "period_end",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from credits_core.language import said
+
 MAX_VALUES = 100  # values of one parameter a link may carry (kinds and lists are a few dozen at most)
 
 
@@ -45,8 +47,10 @@ def parse_history_view(params: dict[str, list[str]], kinds: list[str], list_ids:
         given = list(dict.fromkeys(params.get(key) or []))[:MAX_VALUES]
         bad = [v for v in given if v not in allowed]
         if bad:
-            notices.append(f"unknown {what} left out: {', '.join(repr(v[:60]) for v in bad[:10])}"
-                           + (f" and {len(bad) - 10} more" if len(bad) > 10 else ""))
+            shown = ", ".join(repr(v[:60]) for v in bad[:10])
+            notices.append(said("unknown {what} left out: {values} and {more} more", what=what, values=shown,
+                                more=len(bad) - 10) if len(bad) > 10 else
+                           said("unknown {what} left out: {values}", what=what, values=shown))
         return tuple(v for v in given if v in allowed)
 
     def day(key: str) -> date | None:
@@ -56,20 +60,24 @@ def parse_history_view(params: dict[str, list[str]], kinds: list[str], list_ids:
         try:
             return date.fromisoformat(values[-1])
         except ValueError:
-            notices.append(f"the {key} date {values[-1][:40]!r} is not a date (YYYY-MM-DD): left out")
+            notices.append(said("the {key} date {value} is not a date (YYYY-MM-DD): left out",
+                                key=said("first day (from)") if key == "from" else said("last day (to)"),
+                                value=repr(values[-1][:40])))
             return None
 
     lo, hi = day("from"), day("to")
     if lo is not None and hi is not None and lo > hi:
-        notices.append(f"the dates were reversed ({lo} after {hi}): swapped")
+        notices.append(said("the dates were reversed ({lo} after {hi}): swapped", lo=str(lo), hi=str(hi)))
         lo, hi = hi, lo
     if span is not None:
         if lo is not None and not span[0] <= lo <= span[1] or hi is not None and not span[0] <= hi <= span[1]:
-            notices.append(f"the dates go beyond the events ({span[0]} to {span[1]}): brought back to them")
+            notices.append(said("the dates go beyond the events ({first} to {last}): brought back to them",
+                                first=str(span[0]), last=str(span[1])))
             lo = None if lo is None else min(max(lo, span[0]), span[1])
             hi = None if hi is None else min(max(hi, span[0]), span[1])
         if lo == span[0]:
             lo = None
         if hi == span[1]:
             hi = None
-    return HistoryView(many("kind", kinds, "event kinds"), many("list", list_ids, "lists"), lo, hi, tuple(notices))
+    return HistoryView(many("kind", kinds, said("event kinds")), many("list", list_ids, said("lists")), lo, hi,
+                       tuple(notices))

@@ -10,15 +10,22 @@ import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-PRESETS = {
-    "this_month": "This month",
-    "last_month": "Last month",
-    "this_quarter": "This quarter",
-    "last_quarter": "Last quarter",
-    "ytd": "Year to date",
-    "last_year": "Last year",
-    "last_12_months": "Last 12 full months",
-    "custom": "Custom",
+from credits_core.language import Words, words
+
+
+def N_(message: str) -> str:  # noqa: N802 (a message marked for the catalogs, translated where it is shown)
+    return message
+
+
+PRESETS = {  # the presets' names in English; a page shows them with ``Words.t``
+    "this_month": N_("This month"),
+    "last_month": N_("Last month"),
+    "this_quarter": N_("This quarter"),
+    "last_quarter": N_("Last quarter"),
+    "ytd": N_("Year to date"),
+    "last_year": N_("Last year"),
+    "last_12_months": N_("Last 12 full months"),
+    "custom": N_("Custom"),
 }
 
 
@@ -84,21 +91,31 @@ def _months_spanned(lo: date, hi: date) -> int | None:
     return (hi.year - lo.year) * 12 + hi.month - lo.month + 1
 
 
-def describe(lo: date, hi: date) -> str:
-    """A range in words: "Q3 2026", "October 2026", "2025", "Jan-Mar 2026", "1-28 Nov 2026", "3 Mar - 2 Apr 2026"."""
+def describe(lo: date, hi: date, w: Words | None = None) -> str:
+    """A range in words, in ``w``'s language (English by default): "Q3 2026", "October 2026", "2025", "Jan-Mar 2026",
+    "1-28 Nov 2026", "3 Mar - 2 Apr 2026" (Italian: "T3 2026", "ottobre 2026", "gen-mar 2026", "1-28 nov 2026")."""
+    w = w or words()
     months = _months_spanned(lo, hi)
     if months == 1:
-        return f"{lo:%B %Y}"
+        return w.month_long(lo)
     if months == 3 and lo.month in (1, 4, 7, 10):
-        return f"Q{(lo.month - 1) // 3 + 1} {lo.year}"
+        return w.quarter(lo)
     if months == 12 and lo.month == 1:
         return str(lo.year)
     if months:
-        return f"{lo:%b %Y} - {hi:%b %Y}" if lo.year != hi.year else f"{lo:%b}-{hi:%b %Y}"
+        return f"{w.month(lo)} - {w.month(hi)}" if lo.year != hi.year else f"{w.month_abbr(lo)}-{w.month(hi)}"
     if (lo.year, lo.month) == (hi.year, hi.month):
-        return f"{lo.day}-{hi.day} {lo:%b %Y}"
-    return f"{lo.day} {lo:%b %Y} - {hi.day} {hi:%b %Y}" if lo.year != hi.year else \
-        f"{lo.day} {lo:%b} - {hi.day} {hi:%b %Y}"
+        return f"{lo.day}-{hi.day} {w.month(lo)}"
+    return f"{w.day_short(lo)} - {w.day_short(hi)}" if lo.year != hi.year else \
+        f"{lo.day} {w.month_abbr(lo)} - {w.day_short(hi)}"
+
+
+def comparison_words(c: Comparison, w: Words | None = None) -> str:
+    """A compared range's name in ``w``'s language (``Comparison.label`` is the English one)."""
+    w = w or words()
+    if c.label.startswith("previous "):
+        return w.t("previous {days} days ({range})", days=(c.hi - c.lo).days + 1, range=describe(c.lo, c.hi, w))
+    return describe(c.lo, c.hi, w)
 
 
 def comparisons(lo: date, hi: date, preset: str | None = None) -> tuple[Comparison, Comparison]:

@@ -18,10 +18,12 @@ import functools
 import weakref
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
+from credits_core.language import said
 from credits_core.ledger import POOL, ROME, CreditsError, fmt_local, from_us, local_date, now_us
 from credits_core.reporting.filters import (
     EVERYTHING,
@@ -36,8 +38,8 @@ from credits_core.reporting.periods import Comparison, comparisons, coverage
 from credits_core.reporting.valuation import message_costs, value_spend
 from credits_core.store import CreditStore
 
-UNKNOWN = "unknown (recorded before authors were kept)"
-AUTOMATIC = "automatic (expiry rule)"
+UNKNOWN = said("unknown (recorded before authors were kept)")
+AUTOMATIC = said("automatic (expiry rule)")
 SORTABLE = {"sent_at": "sent_at", "credits": "credits", "parts": "parts", "country": "country",
             "campaign_id": "campaign_id", "message_id": "message_id"}
 MAX_PAGE_SIZE = 1000
@@ -153,8 +155,9 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     out["label"] = out["period"].map(labels)
     out["name"] = [snap.names.get(x) or x for x in out["list_id"]]
     cover = {p: coverage(rng[0], rng[1], f.period, p.date()) for p in periods}
-    out["coverage"] = out["period"].map(lambda p: "" if cover[p][0] == cover[p][1] else
-                                        f"{cover[p][0]} of {cover[p][1]} days")
+    out["coverage"] = pd.Series([  # "" or a sentence (``Said``, kept as it is: object, not pandas' str)
+        "" if cover[p][0] == cover[p][1] else said("{days} of {total} days", days=cover[p][0], total=cover[p][1])
+        for p in out["period"]], index=out.index, dtype=object)
     return out[cols]
 
 
@@ -286,7 +289,7 @@ def campaign_names(store: CreditStore) -> pd.DataFrame:
     (named by the start of their text). Columns: campaign_id, name, list_id, t_us (when sent or scheduled), text."""
     info = store.campaign_info()
     sched = select(store, "SELECT campaign_id, list_id, epoch_us(scheduled_at) AS t_us, text FROM campaigns").df()
-    sched["name"] = [t if len(t) <= 40 else t[:39].rstrip() + "…" for t in sched["text"]]
+    sched["name"] = [x if len(x) <= 40 else x[:39].rstrip() + "…" for x in sched["text"]]
     sched = sched[~sched["campaign_id"].isin(info["campaign_id"])]
     cols = ["campaign_id", "name", "list_id", "t_us", "text"]
     return pd.concat([info[cols], sched[cols]], ignore_index=True) if len(sched) else info[cols]
@@ -518,44 +521,53 @@ def history(store: CreditStore, date_from: date | None = None, date_to: date | N
         if ck.kind == "expiry":
             for holder, credits in ck.detail["holders"]:
                 rows.append((ck.key[0], "expiry", None, None if holder is POOL else holder, -credits,
-                             "expired from the unassigned pool" if holder is POOL else "expired from the list's "
-                             "assigned credits (its share, in proportion to what the limited lists held)", *after,
-                             AUTOMATIC))
+                             said("expired from the unassigned pool") if holder is POOL else
+                             said("expired from the list's assigned credits (its share, in proportion to what the "
+                                  "limited lists held)"), *after, AUTOMATIC))
             for lot_id, credits in ck.detail["lots"].items():
                 rows.append((ck.key[0], "lot expired", lot_id, None, credits,
-                             f"{credits:,} credits of this lot expired (counted in the expiry rows above)", *after,
-                             AUTOMATIC))
+                             said("{credits} credits of this lot expired (counted in the expiry rows above)",
+                                  credits=int(credits)), *after, AUTOMATIC))
             continue
         c = controls[ck.seq]
         by = c.author or UNKNOWN
         if c.kind == "purchase":
             lot = s.lots[c.lot_id]
-            what = "expiring, expires on " + lot.expires_on.isoformat() if c.expiring else "non-expiring"
-            price = f", price €{float(c.price):,.2f}" if c.price is not None else ""
-            rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, f"{what}{price}", *after, by))
+            if c.expiring:
+                what = (said("expiring, expires on {day}, price {price}", day=lot.expires_on,
+                             price=Decimal(str(c.price)))
+                        if c.price is not None else said("expiring, expires on {day}", day=lot.expires_on))
+            else:
+                what = (said("non-expiring, price {price}", price=Decimal(str(c.price))) if c.price is not None
+                        else said("non-expiring"))
+            rows.append((c.at_us, "purchase", c.lot_id, None, c.credits, what, *after, by))
             for lot_id, old, new, remaining in ck.detail.get("extended", []):
                 rows.append((c.at_us, "extension", lot_id, None, remaining,
-                             f"{remaining:,} credits now expire on {date.fromisoformat(new):%d %B %Y} instead of "
-                             f"{date.fromisoformat(old):%d %B %Y}: the purchase moved them (no change to the balance)",
-                             *after, by))
+                             said("{credits} credits now expire on {new} instead of {old}: the purchase moved them "
+                                  "(no change to the balance)", credits=int(remaining), new=date.fromisoformat(new),
+                                  old=date.fromisoformat(old)), *after, by))
         elif c.kind == "assign":
             rows.append((c.at_us, "assignment", None, c.list_id, c.credits,
-                         "assigned to the list (spending limit)" if c.credits >= 0 else "given back to the pool",
+                         said("assigned to the list (spending limit)") if c.credits >= 0 else
+                         said("given back to the pool"),
                          *after, by))
         else:
             rows.append((c.at_us, "free access", None, c.list_id, ck.detail.get("returned", 0),
-                         "list back to free access; its credits returned to the pool", *after, by))
+                         said("list back to free access; its credits returned to the pool"), *after, by))
     for r in store.audit_trail().itertuples():  # imports: one entry each, with the file and what it wrote
         rows.append((int(r.t_us), r.action, None, None, 0, r.detail, None, None, None, r.author or UNKNOWN))
     for r in select(store, "SELECT campaign_id, list_id, epoch_us(scheduled_at), credits, author, "
                          "epoch_us(created_at) FROM campaigns WHERE created_at IS NOT NULL").fetchall():
         cid, lid, when, credits, author, created = r
         rows.append((int(created), "campaign scheduled", None, lid, 0,
-                     f"campaign {cid} for {fmt_local(when)}, {credits:,} credits reserved", None, None, None,
+                     said("campaign {campaign} for {when}, {credits} credits reserved", campaign=cid,
+                          when=fmt_local(when), credits=int(credits)), None, None, None,
                      author or UNKNOWN))
     rows.sort(key=lambda r: r[0])
     df = pd.DataFrame(rows, columns=["t_us", "kind", "lot_id", "list_id", "credits", "detail", "pool_after",
                                      "assigned_after", "total_after", "author"])
+    for i, col in ((5, "detail"), (9, "author")):  # sentences (``Said``) kept as they are: object, not pandas' str
+        df[col] = pd.Series([r[i] for r in rows], index=df.index, dtype=object)
     df.insert(0, "at_rome", pd.to_datetime(df.pop("t_us"), unit="us", utc=True).dt.tz_convert(ROME).dt.tz_localize(
         None))
     if date_from:

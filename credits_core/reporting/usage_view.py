@@ -11,10 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from credits_core.reporting.periods import PRESETS, preset_of, preset_range
+from credits_core.language import said
+from credits_core.reporting.periods import N_, PRESETS, preset_of, preset_range
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-TABS = {"lists": "Per list", "periods": "Periods × lists", "messages": "Messages (drill-down)"}
+PERIOD_WORDS = {"day": said("day"), "week": said("week"), "month": said("month"), "quarter": said("quarter"),
+                "year": said("year")}  # a period's name as the pages say it
+LINK_DATES = {"from": said("first day (from)"), "to": said("last day (to)"),
+              "dp": said("clicked period (dp)")}  # the link's dates, named for a notice
+PERIOD_PLURALS = {"day": said("days"), "week": said("weeks"), "month": said("months"), "quarter": said("quarters"),
+                  "year": said("years")}
+TABS = {"lists": N_("Per list"), "periods": N_("Periods × lists"), "messages": N_("Messages (drill-down)")}
 DRILLS = ("list", "campaign", "country")
 SORTS = ("sent_at", "credits", "parts", "country", "campaign_id", "message_id")
 PAGE_SIZES = (50, 100, 500, 1000)
@@ -133,7 +140,8 @@ def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], c
         if v is None:
             return default
         if v not in allowed:
-            notices.append(f"{what} {v!r} is not one of {', '.join(map(str, allowed))}: using {default}")
+            notices.append(said("{what} {value} is not one of {allowed}: using {default}", what=what, value=repr(v),
+                                 allowed=", ".join(map(str, allowed)), default=str(default)))
             return default
         return v
 
@@ -147,7 +155,8 @@ def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], c
                 raise ValueError
             return got
         except ValueError:
-            notices.append(f"{what} {v!r} is not a whole number from {lo}: using {default}")
+            notices.append(said("{what} {value} is not a whole number from {lo}: using {default}", what=what,
+                                value=repr(v), lo=str(lo), default=str(default)))
             return default
 
     def day(key: str) -> date | None:
@@ -157,45 +166,50 @@ def parse_view(params: dict[str, list[str]], today: date, list_ids: list[str], c
         try:
             return date.fromisoformat(text)
         except ValueError:
-            notices.append(f"{key} date {text!r} is not a date (YYYY-MM-DD)")
+            notices.append(said("{key} date {value} is not a date (YYYY-MM-DD)", key=LINK_DATES.get(key, key),
+                                value=repr(text)))
             return None
 
-    preset = choice("range", [p for p in PRESETS if p != "custom"], DEFAULT_PRESET, "range")
+    preset = choice("range", [p for p in PRESETS if p != "custom"], DEFAULT_PRESET, said("range"))
     lo, hi = preset_range(preset, today)
     given_lo, given_hi = day("from"), day("to")
     if one("range") is None and (given_lo or given_hi):
         lo, hi = given_lo or lo, given_hi or hi
         if lo > hi:
-            notices.append(f"the dates were reversed ({lo} after {hi}): swapped")
+            notices.append(said("the dates were reversed ({lo} after {hi}): swapped", lo=str(lo), hi=str(hi)))
             lo, hi = hi, lo
         preset = preset_of(lo, hi, today)
     if span is not None and preset == "custom" and (lo < span[0] or hi > span[1]):
-        notices.append(f"the dates {lo} to {hi} go beyond the account's data ({span[0]} to {span[1]}): showing "
-                       f"what lies within it")
+        notices.append(said("the dates {lo} to {hi} go beyond the account's data ({first} to {last}): showing what "
+                            "lies within it", lo=str(lo), hi=str(hi), first=str(span[0]), last=str(span[1])))
         lo, hi = min(max(lo, span[0]), span[1]), max(min(hi, span[1]), span[0])
         preset = preset_of(lo, hi, today)
-    period = choice("by", PERIODS, "month", "period")
+    period = choice("by", PERIODS, "month", said("period"))
     fits = fitting_period(lo, hi, period)
     if fits != period:
-        notices.append(f"{periods_in(lo, hi, period):,} {period}s are more than a chart shows (at most "
-                       f"{MAX_PERIODS}): grouped by {fits}; pick a shorter range to see them by {period}")
+        notices.append(said("{count} {periods} are more than a chart shows (at most {most}): grouped by {fits}; pick "
+                            "a shorter range to see them by {period}", count=periods_in(lo, hi, period),
+                            periods=PERIOD_PLURALS[period], most=MAX_PERIODS, fits=PERIOD_WORDS[fits],
+                            period=PERIOD_WORDS[period]))
         period = fits
     lists = tuple(x for x in params.get("list", []) if x in list_ids)
     if len(lists) < len(params.get("list", [])):
-        notices.append("unknown lists in the link were left out: "
-                       + ", ".join(x for x in params.get("list", []) if x not in list_ids))
+        notices.append(said("unknown lists in the link were left out: {lists}",
+                            lists=", ".join(x for x in params.get("list", []) if x not in list_ids)))
     known = {c.upper() for c in countries}
     picked = tuple(dict.fromkeys(c.upper() for c in params.get("country", [])))
     if any(c not in known for c in picked):
-        notices.append(f"unknown countries in the link were left out: {', '.join(c for c in picked if c not in known)}")
-    tab = choice("tab", tuple(TABS), "lists", "tab")
-    drill = choice("drill", DRILLS, "list", "drill-down dimension")
+        notices.append(said("unknown countries in the link were left out: {countries}",
+                            countries=", ".join(c for c in picked if c not in known)))
+    tab = choice("tab", tuple(TABS), "lists", said("tab"))
+    drill = choice("drill", DRILLS, "list", said("drill-down dimension"))
     drill_period = day("dp")
     if drill_period and not lo <= drill_period <= hi:
         drill_period = None  # a clicked period outside the dates no longer applies
-    size = whole("size", 100, 1, "page size")
+    size = whole("size", 100, 1, said("page size"))
     if size not in PAGE_SIZES:
-        notices.append(f"page size {size} is not one of {', '.join(map(str, PAGE_SIZES))}: using 100")
+        notices.append(said("page size {size} is not one of {allowed}: using 100", size=str(size),
+                            allowed=", ".join(map(str, PAGE_SIZES))))
         size = 100
     return UsageView(
         date_from=lo, date_to=hi, preset=preset, period=period, lists=lists,

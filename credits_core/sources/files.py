@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from credits_core.language import Words, words
 from credits_core.ledger import CreditsError, StorageError, bounds, utc_us
 from credits_core.sources.written import check_style, numeric_dates, parse_amount, whole_number
 from credits_core.storage import OPTIONAL, REQUIRED, MessagesRejected
@@ -92,18 +93,28 @@ class ImportReport:
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.sorted_problems(), columns=["row", "column", "value", "reason"])
 
-    def text(self) -> str:
-        head = f"{self.file}: {self.kind}, {self.rows:,} rows"
+    def text(self, w: Words | None = None) -> str:
+        """What the import did or would do, every problem with its row, in ``w``'s language (English by default)."""
+        w = w or words()
+        what = dict(file=self.file, kind=self.kind)
+        notes = [w.t("note: {note}", note=w.say(n)) for n in self.notes]
         if self.ok and not self.rows:
-            return f"{self.file}: {self.kind}, no rows (only a header): nothing to import"
+            return w.t("{file}: {kind}, no rows (only a header): nothing to import", **what)
         if self.ok:
-            verb = "would be imported (dry run)" if self.dry_run else f"imported, {self.written:,} new"
-            return "\n".join([f"{head}: {verb}"] + [f"note: {n}" for n in self.notes])
-        more = " (first ones shown)" if len(self.problems) >= MAX_PROBLEMS else ""
-        lines = [f"{head}: REJECTED, nothing was written; {len(self.problems)} problem(s){more}:"]
-        lines += [f"  row {r}, column {c}, value {v!r}: {why}" if r is not None or c else f"  {why}"
+            head = (w.tn("{file}: {kind}, {count} row: would be imported (dry run)",
+                         "{file}: {kind}, {count} rows: would be imported (dry run)", self.rows, **what)
+                    if self.dry_run else
+                    w.tn("{file}: {kind}, {count} row: imported, {new} new", "{file}: {kind}, {count} rows: imported, "
+                         "{new} new", self.rows, new=self.written, **what))
+            return "\n".join([head] + notes)
+        lines = [w.tn("{file}: {kind}, {rows} rows: REJECTED, nothing was written; {count} problem:",
+                      "{file}: {kind}, {rows} rows: REJECTED, nothing was written; {count} problems:",
+                      len(self.problems), rows=self.rows, **what)
+                 + (" " + w.t("(first ones shown)") if len(self.problems) >= MAX_PROBLEMS else "")]
+        lines += ["  " + (w.t("row {row}, column {column}, value {value}: {why}", row=str(r), column=c, value=repr(v),
+                              why=w.say(why)) if r is not None or c else w.say(why))
                   for r, c, v, why in self.sorted_problems()]
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        return "\n".join(lines + notes)
 
 
 def _check_xlsx_zip(data: bytes, name: str) -> None:

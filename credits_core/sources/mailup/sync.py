@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from credits_core.language import Words, said, words
 from credits_core.ledger import CreditsError, InsufficientCredits, StorageError
 from credits_core.sources.mailup.client import Client, Paging
 from credits_core.sources.mailup.credits import (
@@ -71,19 +72,25 @@ class SyncReport:
     def ok(self) -> bool:
         return not self.problems
 
-    def text(self) -> str:
-        rate = f", {self.sendings / self.seconds:,.0f} sendings/s" if self.seconds > 0 and self.sendings else ""
-        head = (f"MailUp {self.account}: {self.lists} lists, {self.messages} messages ({self.skipped} with nothing "
-                f"new since the last sync), {self.sendings:,} sendings read, {self.recorded:,} new recorded in "
-                f"{self.seconds:.1f} s ({self.calls:,} calls{rate})")
+    def text(self, w: Words | None = None) -> str:
+        """What the sync did, in ``w``'s language (English by default)."""
+        w = w or words()
+        calls = (w.t("{calls} calls, {rate} sendings/s", calls=self.calls, rate=round(self.sendings / self.seconds))
+                 if self.seconds > 0 and self.sendings else w.t("{calls} calls", calls=self.calls))
+        head = w.t("MailUp {account}: {lists} lists, {messages} messages ({skipped} with nothing new since the last "
+                   "sync), {sendings} sendings read, {recorded} new recorded in {seconds} s ({calls})",
+                   account=self.account, lists=self.lists, messages=self.messages, skipped=self.skipped,
+                   sendings=self.sendings, recorded=self.recorded, seconds=w.number(self.seconds, 1), calls=calls)
         lines = [head]
         if self.incomplete:
-            lines.append(f"  {self.incomplete} message(s) will be read again next time (queued sendings or "
-                         f"problems below)")
-        lines += [f"  estimated: {where}: its text has merge tags ({', '.join('[' + t + ']' for t in tags)}); its "
-                  f"credits are priced for the longest value known (each tag its field's default or the "
-                  f"MAILUP_MERGE_TAG_LENGTH), not MailUp's exact charge" for where, tags in self.estimated]
-        lines += [f"  problem: {where}: {why}" for where, why in self.problems]
+            lines.append("  " + w.tn("{count} message will be read again next time (queued sendings or problems "
+                                     "below)", "{count} messages will be read again next time (queued sendings or "
+                                     "problems below)", self.incomplete))
+        lines += ["  " + w.t("estimated: {where}: its text has merge tags ({tags}); its credits are priced for the "
+                             "longest value known (each tag its field's default or the MAILUP_MERGE_TAG_LENGTH), not "
+                             "MailUp's exact charge", where=where, tags=", ".join("[" + x + "]" for x in tags))
+                  for where, tags in self.estimated]
+        lines += ["  " + w.t("problem: {where}: {why}", where=where, why=w.say(why)) for where, why in self.problems]
         return "\n".join(lines)
 
 
@@ -99,7 +106,7 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
     started = time.perf_counter()
     say = progress or (lambda _r, _s: None)
     report = SyncReport(client.settings.username)
-    say(report, "signing in")
+    say(report, said("signing in"))
     _check_account(store, client, report)
     key = store.mailup_id_key()
     bookmarks = store.mailup_bookmarks()
@@ -125,7 +132,7 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
                 report.problems.append((f"list {id_list}", f"a message without an id: {_brief(msg)}"))
                 continue
             todo.append((id_message, id_list, str(msg.get("Subject") or msg.get("subject") or "")))
-        say(report, f"list {id_list}")
+        say(report, said("list {list}", list=str(id_list)))
     # MailUp numbers messages as they are created, so in id order they come roughly in time order: recording them
     # so appends to the ledger instead of replaying it from an earlier checkpoint
     group: list[Written] = []
@@ -143,10 +150,10 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
                 group = []
             report.seconds = time.perf_counter() - started
             report.calls = client.requests
-            say(report, f"list {id_list}, message {id_message}")
+            say(report, said("list {list}, message {message}", list=str(id_list), message=str(id_message)))
     finally:  # what was read before MailUp stopped answering is kept: the next sync resumes after it
         _write_group(store, report, group)
-    say(report, "reading the account's credits")
+    say(report, said("reading the account's credits"))
     details = client.credits()
     by_list = {}
     for x in details.get("CreditsByList") or []:
@@ -160,7 +167,7 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
         "incomplete": report.incomplete, "estimated": len(report.estimated)})
     report.seconds = time.perf_counter() - started
     report.calls = client.requests
-    say(report, "done")
+    say(report, said("done"))
     return report
 
 
@@ -265,7 +272,7 @@ def _sync_message(store: CreditStore, client: Client, report: SyncReport, key: s
     label = f"message {id_message} ({subject})" if subject else f"message {id_message}"
     rows, paging = _read(client, id_message, since_us)
     report.sendings += len(rows)
-    say(report, f"message {id_message}: {len(rows):,} sendings")
+    say(report, said("message {message}: {sendings} sendings", message=str(id_message), sendings=len(rows)))
     if since_us is not None and paging.ended and not paging.problems and not _news(rows, since_us):
         report.skipped += 1  # complete, and nothing sent since its bookmark
         return None
