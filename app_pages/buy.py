@@ -41,13 +41,13 @@ country = c2.selectbox(t("Country"), codes, index=codes.index("IT") if "IT" in c
 recipients = c3.number_input(t("Recipients"), min_value=1, value=1, step=1, key="calc_recipients")
 cost = message_cost(text, country, int(recipients))
 value = value_of_next(s, cost.credits) if s.controls else None
-m = st.columns(5)
-m[0].metric(t("Parts"), cost.text.parts)
-m[1].metric(t("Encoding"), cost.text.encoding)
-m[2].metric(t("Credits"), n(cost.credits))
-m[3].metric(t("Cost"), eur(value) if value is not None else t("no price"),
-            help=t("The credits it would use, at the price of the lots they would come from (non-expiring first)"))
-m[4].metric(t("Forced Unicode by"), repr(cost.text.unicode_char) if cost.text.unicode_char else "—")
+with st.container(horizontal=True, wrap=True):  # five figures in a row that wraps: never cut at 800 px
+    st.metric(t("Parts"), cost.text.parts, width=120)
+    st.metric(t("Encoding"), cost.text.encoding, width=130)
+    st.metric(t("Credits"), n(cost.credits), width=130)
+    st.metric(t("Cost"), eur(value) if value is not None else t("no price"), width=150,
+              help=t("The credits it would use, at the price of the lots they would come from (non-expiring first)"))
+    st.metric(t("Forced Unicode by"), repr(cost.text.unicode_char) if cost.text.unicode_char else "—", width=170)
 
 st.subheader(t("Record a purchase"))
 if read_only():

@@ -226,4 +226,8 @@ def test_the_readme_glossary_is_the_apps():
     """Issue 23.5: one vocabulary, written once."""
     from credits_core.reporting import as_markdown_table
 
-    assert as_markdown_table() in (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    from credits_core.language import words
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert as_markdown_table() in readme
+    assert as_markdown_table(words("it")) in readme  # and the Italian one (issue 35)

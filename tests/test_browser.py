@@ -651,3 +651,51 @@ def test_a_click_on_the_usage_legend_lights_that_list_and_the_chart_saves_as_svg
             info.value.suggested_filename
         head = open(info.value.path(), "rb").read(8)
         assert head.startswith(b"<svg") if kind == "SVG" else head == b"\x89PNG\r\n\x1a\n"
+
+
+# -- issue 35: every page in Italian, at a wide and a narrow width ---------------------------------------------------
+
+IT_TITLES = {"": "Panoramica", "buy": "Acquista crediti", "assign": "Assegna crediti", "usage": "Report di utilizzo",
+             "expiry": "Scadenze", "imports": "Importa", "history": "Storico"}
+# everything the browser draws as text: the page's, the charts' SVG labels (axes, legends, tooltips' titles)
+SHOWN_TEXT = ("() => [document.querySelector('[data-testid=\"stMain\"]').innerText, "
+              "...[...document.querySelectorAll('svg text')].map(t => t.textContent)].join('\\n')")
+CUT = ("() => [...document.querySelectorAll('[data-testid=\"stMetricLabel\"] p, [data-testid=\"stMetricValue\"] div, "
+       "[data-testid=\"stWidgetLabel\"] p, button p')].filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1)"
+       ".map(e => e.innerText)")
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_every_page_in_italian_has_no_english_and_nothing_cut(local_page, app_url, width):
+    from .test_language import DATA_WORDS, english_in
+
+    local_page.set_viewport_size({"width": width, "height": 1000})
+    for path, title in IT_TITLES.items():
+        open_page(local_page, app_url, f"{path}?lang=it")
+        local_page.wait_for_function("() => !document.querySelector('[data-testid=\"stSpinner\"]')")
+        settle(local_page)
+        assert title in local_page.get_by_role("heading", level=1).first.inner_text(), path
+        shown = local_page.evaluate(SHOWN_TEXT)
+        assert english_in(DATA_WORDS.sub("", shown)) == [], (path, width, [
+            line for line in shown.splitlines() if english_in(DATA_WORDS.sub("", line))][:10])
+        assert local_page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+        assert local_page.evaluate(CUT) == [], (path, width)  # Italian's longer words are never cut short
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        local_page.screenshot(path=str(SHOTS / f"it-{path or 'overview'}-{width}px.png"), full_page=True)
+
+
+def test_the_language_chosen_in_the_sidebar_stays_in_the_link_from_page_to_page(local_page, app_url):
+    open_page(local_page, app_url, "")
+    assert "Overview" in local_page.get_by_role("heading", level=1).first.inner_text()
+    local_page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    local_page.get_by_role("option", name="Italiano").click()
+    local_page.get_by_role("heading", name=re.compile("Panoramica")).wait_for()
+    assert "lang=it" in local_page.url
+    local_page.get_by_test_id("stSidebarNav").get_by_text("Storico").click()
+    local_page.get_by_role("heading", name=re.compile("Storico")).wait_for()
+    settle(local_page)
+    assert "lang=it" in local_page.url  # a link copied here opens in Italian
+    shared = local_page.url
+    local_page.context.clear_cookies()
+    open_page(local_page, shared.split("/", 3)[3] and app_url, shared.split("/", 3)[3])
+    assert "Storico" in local_page.get_by_role("heading", level=1).first.inner_text()

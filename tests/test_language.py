@@ -24,7 +24,7 @@ from .conftest import demo_store
 # words of the app's English that Italian never uses (Italian shares "in", "a", "non", "come", ...): any of them in a
 # page's text in Italian is an English sentence left over
 _WORDS = ("the credits spent expire expires expired lists with and of you your pool limit messages from to what is are "
-          "cost period page buy purchase total available reserved lost way days month year week none not show set see "
+          "cost period page buy purchase total available reserved lost way days month year week none not show see "
           "this that which will would can cannot here there by at as for or be been has have it its nothing every "
           "sync never yet only all each than more less before after when who").split()
 # any case for the first letter, not all capitals (IT, OR), and not before an apostrophe (all', dell')
@@ -35,7 +35,7 @@ FILE_COLUMNS = re.compile(r"\b(lot_id|purchased_at|credits|expiring|price_eur|li
 
 def english_in(text: str) -> list[str]:
     """English words in ``text``, but for a file's column names and a command or path in backticks."""
-    return ENGLISH.findall(FILE_COLUMNS.sub("", re.sub(r"`[^`]*`", "", text)))
+    return ENGLISH.findall(FILE_COLUMNS.sub("", re.sub(r"`[^`]*`|python -m credits_core [a-z-]+", "", text)))
 
 
 # -- catalogs ----------------------------------------------------------------------------------------------------
