@@ -13,7 +13,7 @@ import streamlit as st
 from app_pages.tables import (
     static_table,
 )
-from app_pages.text import MAX_SHOWN, W, holders_said, safe_text, t, tn
+from app_pages.text import MAX_SHOWN, W, safe_text, t, tn
 from credits_core import CreditsError, CreditStore
 from credits_core.ledger import rome_today
 from credits_core.reporting import AnswerCache
@@ -219,7 +219,9 @@ def reconciliation_table() -> bool:
     rec = explained(store())
     if rec.empty:
         return False
-    rec = rec.assign(name=holders_said(rec["name"]))
+    w = W()
+    rec = rec.assign(name=[t("Total") if lid == "" else x for lid, x in zip(rec["list_id"], rec["name"])],
+                     explanation=[w.say(x) for x in rec["explanation"]])
     static_table(rec, {"name": (t("List"), "text"), "mailup": (t("MailUp says"), "int"),
                        "ledger": (t("This ledger"), "int"), "available": (t("Available here"), "int"),
                        "difference": (t("Difference"), "delta"), "explanation": (t("What it means"), "note")})

@@ -6,7 +6,6 @@ the URL back before the page runs again, so a link, a reload or the browser's ba
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
@@ -39,6 +38,7 @@ from credits_core.reporting import (
     comparison_words,
     describe,
     estimated_credits,
+    headline,
 )
 from credits_core.reporting import countries as report_countries
 
@@ -92,40 +92,36 @@ if isinstance(st.session_state.get("u_dates"), tuple) and len(st.session_state["
 with st.spinner(t("Computing the report ...")):
     _, _, per_list, (prev, last_year), _ = answers(view)
 
-# -- headline figures -----------------------------------------------------------------------------------------
-total = int(per_list["credits"].sum())
-cost = float(per_list["eur"].fillna(0).sum())
-unpriced = int(per_list["unpriced_credits"].sum())
+# -- headline figures (the engine's: reporting.headline) --------------------------------------------------------
+head = headline(per_list)
+total, unpriced = head.credits, head.unpriced
 st.subheader(describe(view.date_from, view.date_to, w)
              + (f" · {t(PRESETS[view.preset])}" if view.preset != "custom" else ""))
 if view.search:
     st.caption(t("Messages matching {search} only: every figure below follows the search.",
                  search=safe_text(searched(view.search), 300)))
 with st.container(horizontal=True, wrap=True):
-    before, year_ago = int(per_list["previous_credits"].sum()), int(per_list["last_year_credits"].sum())
     st.metric(t("Credits spent"), n(total),
-              delta=t("{change} vs {period}", change=w.signed(total - before), period=comparison_words(prev, w)),
+              delta=t("{change} vs {period}", change=w.signed(head.change), period=comparison_words(prev, w)),
               delta_color="off", width=260,
               help=t("Compared with the same span of the previous period: {lo} to {hi}", lo=w.day_short(prev.lo),
                      hi=w.day_short(prev.hi)))
     if (prev.lo, prev.hi) != (last_year.lo, last_year.hi):
-        st.metric(t("Same period last year"), n(year_ago), delta=t("{change} now", change=w.signed(total - year_ago)),
+        st.metric(t("Same period last year"), n(head.last_year), delta=t("{change} now",
+                                                                          change=w.signed(head.change_last_year)),
                   delta_color="off", width=230,
                   help=t("The same span last year: {lo} to {hi}", lo=w.day_short(last_year.lo),
                          hi=w.day_short(last_year.hi)))
-    st.metric(t("Cost"), eur(cost), help=t("Each credit at the price per credit of the lot it came from")
+    st.metric(t("Cost"), eur(head.eur), help=t("Each credit at the price per credit of the lot it came from")
               + (t("; {credits} credits came from lots bought without a price and are not valued", credits=unpriced)
                  if unpriced else ""), width=170)
-    st.metric(t("Messages"), n(per_list["messages"].sum()), width=140)
-    st.metric(t("Parts"), n(per_list["parts"].sum()), width=140)
-if total:
-    top = per_list.iloc[0]
-    share = w.percent(float(top["share"]))
-    st.markdown(t("**{name}** spent the most: {credits} credits, {share} of the total, {cost}.",
-                  name=safe_text(top["name"]), credits=int(top["credits"]), share=share, cost=eur(top["eur"]))
-                if pd.notna(top["eur"]) else
-                t("**{name}** spent the most: {credits} credits, {share} of the total.", name=safe_text(top["name"]),
-                  credits=int(top["credits"]), share=share))
+    st.metric(t("Messages"), n(head.messages), width=140)
+    st.metric(t("Parts"), n(head.parts), width=140)
+if head.top_name is not None:
+    top = dict(name=safe_text(head.top_name), credits=head.top_credits, share=w.percent(head.top_share))
+    st.markdown(t("**{name}** spent the most: {credits} credits, {share} of the total, {cost}.", cost=eur(head.top_eur),
+                  **top) if head.top_eur is not None else
+                t("**{name}** spent the most: {credits} credits, {share} of the total.", **top))
 if unpriced:
     st.caption(t("{credits} credits came from lots bought without a price: they are shown as unpriced, not as free.",
                  credits=unpriced))

@@ -224,9 +224,8 @@ def test_an_empty_server_address_is_not_loopback(monkeypatch, tmp_path):
 
 def test_the_readme_glossary_is_the_apps():
     """Issue 23.5: one vocabulary, written once."""
-    from credits_core.reporting import as_markdown_table
-
     from credits_core.language import words
+    from credits_core.reporting import as_markdown_table
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert as_markdown_table() in readme

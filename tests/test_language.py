@@ -308,3 +308,33 @@ def test_the_cli_speaks_the_language_it_is_asked_or_lang_s(demo_db, tmp_path):
     out = cli("--lang", "it", "import", "purchases", str(bad), "--db", str(tmp_path / "x.duckdb"), "--dry-run")
     assert out.returncode == 1 and "RIFIUTATO, non è stato scritto nulla" in out.stdout
     assert "riga 2, colonna purchased_at, valore '31/02/2026'" in out.stdout
+
+
+def test_a_mailup_sync_and_its_reconciliation_in_italian(monkeypatch, tmp_path, httpserver):
+    """The connector's problems (a number that cannot be placed), the sync's summary, MailUp against this ledger
+    and the assignments that match, in Italian: the engine's sentences are facts the page words."""
+    from .fake_mailup import API
+    from .test_mailup import account, ledger_store
+
+    fake = account()
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
+    base = httpserver.url_for("").rstrip("/")
+    for k, v in {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
+                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
+                 "MAILUP_API_URL": base + API}.items():
+        monkeypatch.setenv(k, v)
+    path = tmp_path / "mu.duckdb"
+    with ledger_store(path):
+        pass
+    at = italian(monkeypatch, path, "app_pages/imports.py")
+    at.button(key="mailup_sync").click().run()
+    assert not at.exception, at.exception
+    summary = "\n".join(t.value for t in at.text)
+    assert "8 nuovi registrati" in summary and "non si può attribuire a un paese" in summary
+    at.switch_page("app_pages/assign.py").run()
+    assert any("Per allinearsi a MailUp: Avvisi: accesso libero -> un limite di 100" in t.value for t in at.text)
+    shown = texts_of(at)
+    assert any("MailUp e questo registro coincidono" in x or "in più in MailUp" in x or "in meno in MailUp" in x
+               for x in shown)
+    left = [(x[:160], english_in(DATA_WORDS.sub("", x))) for x in shown if english_in(DATA_WORDS.sub("", x))]
+    assert left == [], left

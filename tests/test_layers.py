@@ -120,3 +120,27 @@ def test_the_write_check_can_fail(tmp_path):
     (tmp_path / "reporting").mkdir()
     (tmp_path / "reporting" / "sneaky.py").write_text("def f(store):\n    store.purchase(10, None)\n")
     assert writes_called(tmp_path / "reporting") == ["reporting/sneaky.py:2: purchase"]
+
+
+def snapshots_taken(package: Path) -> list[str]:
+    """``file:line`` for every ``.snapshot()`` call under ``package`` (the store's whole picture of the file)."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "snapshot":
+                found.append(f"{path.relative_to(package.parent)}:{node.lineno}")
+    return found
+
+
+def test_the_layers_above_the_store_read_it_through_narrow_views():
+    """Issue 33: reporting (and what is built on it) takes the reports' narrow view of the ledger
+    (``store.report_facts()``: lists, days, lot cuts and prices, the rollup's reach), never the store's snapshot."""
+    for layer in ("reporting", "planning", "exports", "sources", "cli"):
+        assert snapshots_taken(ROOT / "credits_core" / layer) == [], layer
+    assert snapshots_taken(ROOT / "credits_core" / "store")  # the store itself builds the views from it
+
+
+def test_the_snapshot_check_can_fail(tmp_path):
+    (tmp_path / "reporting").mkdir()
+    (tmp_path / "reporting" / "wide.py").write_text("def f(store):\n    return store.snapshot().lots\n")
+    assert snapshots_taken(tmp_path / "reporting") == ["reporting/wide.py:2"]

@@ -435,3 +435,24 @@ def test_the_workbook_chart_gives_each_list_its_colour_on_the_pages(acct, tmp_pa
     chart = load_workbook(out)["Usage"]._charts[0]  # noqa: SLF001 - openpyxl has no public list of a sheet's charts
     fills = [str(s.graphicalProperties.solidFill.srgbClr).upper() for s in chart.series]
     assert fills == [list_colour(acct.list_ids.index(x)).lstrip("#").upper() for x in ("a", "b")]
+
+
+def test_the_usage_headline_is_the_engine_s_sum_of_the_per_list_answer():
+    """Issue 33: the Usage page's headline figures come from the engine (reporting.headline), not the page."""
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from credits_core.reporting import headline
+
+    per_list = pd.DataFrame({"name": ["Promo", "Avvisi"], "credits": [700, 300], "previous_credits": [500, 100],
+                             "last_year_credits": [0, 50], "eur": [35.5, None], "unpriced_credits": [0, 300],
+                             "messages": [350, 300], "parts": [700, 300], "share": [0.7, 0.3]})
+    h = headline(per_list)
+    assert (h.credits, h.change, h.change_last_year, h.unpriced, h.messages, h.parts) == (1000, 400, 950, 300, 650,
+                                                                                         1000)
+    assert h.eur == Decimal("35.50") and h.top_name == "Promo" and h.top_share == 0.7 and h.top_eur == Decimal("35.5")
+    empty = headline(per_list.iloc[0:0])
+    assert empty.credits == 0 and empty.top_name is None and empty.eur == 0
+    unpriced_top = headline(per_list.iloc[::-1].reset_index(drop=True))
+    assert unpriced_top.top_name == "Avvisi" and unpriced_top.top_eur is None

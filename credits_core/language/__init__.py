@@ -146,7 +146,8 @@ class Words:
         return text.format(**self._shown({"count": count, **values}))
 
     def _shown(self, values: dict) -> dict:
-        return {k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in values.items()}
+        return {k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else
+                self.say(v) if isinstance(v, Said) else v for k, v in values.items()}
 
     # figures
     def number(self, value, decimals: int = 0) -> str:

@@ -19,6 +19,7 @@ from credits_core.reporting.filters import (
     select,
 )
 from credits_core.reporting.glossary import as_markdown_table
+from credits_core.reporting.headline import Headline, headline
 from credits_core.reporting.history_view import HistoryView, parse_history_view
 from credits_core.reporting.overview import account_state, balance_timeline, list_overview, spend_windows
 from credits_core.reporting.palette import POOL_COLOUR, WAY_COLOURS, list_colour
@@ -76,15 +77,13 @@ from credits_core.reporting.valuation import (
 )
 
 __all__ = [
-    "AnswerCache", "CENT", "DRILLS", "HistoryView", "MAX_PERIODS", "MAX_SEARCH", "PAGE_SIZES", "PERIOD_WORDS",
-    "PERIODS",
-    "POOL_COLOUR", "PRESETS", "ReportFilter", "SORTS", "TABS", "UsageView", "WAY_COLOURS", "account_state",
-    "as_markdown_table", "balance_timeline", "campaigns_in_view", "comparison_ranges", "comparison_words",
-    "comparisons",
-    "count_messages", "countries", "coverage", "data_span", "describe", "estimated_credits", "fitting_period",
-    "history", "iter_messages", "list_colour", "list_overview", "lot_prices", "mask_recipient", "message_costs",
-    "message_pieces", "message_where", "messages_page", "month_end", "parse_history_view", "parse_view", "period_end",
-    "period_totals", "periods_in", "preset_of", "preset_range", "range_horizon", "recipient_pattern", "resolve_pick",
-    "searching", "select", "spend_by_lot", "spend_windows", "upcoming_expiries", "usage", "usage_by", "usage_by_list",
-    "usage_matrix", "value_of", "value_spend",
+    "AnswerCache", "CENT", "DRILLS", "Headline", "HistoryView", "MAX_PERIODS", "MAX_SEARCH", "PAGE_SIZES",
+    "PERIOD_WORDS", "PERIODS", "POOL_COLOUR", "PRESETS", "ReportFilter", "SORTS", "TABS", "UsageView", "WAY_COLOURS",
+    "account_state", "as_markdown_table", "balance_timeline", "campaigns_in_view", "comparison_ranges",
+    "comparison_words", "comparisons", "count_messages", "countries", "coverage", "data_span", "describe",
+    "estimated_credits", "fitting_period", "headline", "history", "iter_messages", "list_colour", "list_overview",
+    "lot_prices", "mask_recipient", "message_costs", "message_pieces", "message_where", "messages_page", "month_end",
+    "parse_history_view", "parse_view", "period_end", "period_totals", "periods_in", "preset_of", "preset_range",
+    "range_horizon", "recipient_pattern", "resolve_pick", "searching", "select", "spend_by_lot", "spend_windows",
+    "upcoming_expiries", "usage", "usage_by", "usage_by_list", "usage_matrix", "value_of", "value_spend",
 ]

@@ -84,7 +84,7 @@ def usage_source(store: CreditStore, f: ReportFilter | None = None) -> str:
     if f is not None and f.search:
         found, _ = search_where(f.search)
         return f"({ROLLUP_SELECT} WHERE {found} GROUP BY ALL)"
-    snap = store.snapshot()
+    snap = store.report_facts()
     if not snap.unrolled:
         return "daily_usage"
     return (f"(SELECT * FROM daily_usage UNION ALL {ROLLUP_SELECT} WHERE seq > {int(snap.rolled_seq)} "

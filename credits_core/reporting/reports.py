@@ -97,14 +97,14 @@ def period_label(start: pd.Timestamp, period: str) -> str:
 
 def data_span(store: CreditStore) -> tuple[date, date] | None:
     """The days a report can show anything on: from the first message to today (or the last message, if later)."""
-    snap = store.snapshot()
+    snap = store.report_facts()
     if snap.first_day is None:
         return None
     return snap.first_day, max(snap.last_day or snap.first_day, local_date(now_us()))
 
 
 def _range(store: CreditStore, f: ReportFilter) -> tuple[date, date] | None:
-    snap = store.snapshot()
+    snap = store.report_facts()
     lo, hi = snap.first_day, snap.last_day
     lo = f.date_from or lo
     hi = f.date_to or (max(hi, local_date(now_us())) if hi else None)
@@ -127,7 +127,7 @@ def usage(store: CreditStore, f: ReportFilter = EVERYTHING) -> pd.DataFrame:
     table = usage_source(store, f)
     where, params = usage_where(store, f)
     rng = _range(store, f)
-    snap = store.snapshot()  # one picture of the lists for the whole answer (not one per row)
+    snap = store.report_facts()  # one picture of the lists for the whole answer (not one per row)
     lists = list(f.lists) or list(snap.list_ids)
     cols = ["period", "label", "list_id", "name", "messages", "parts", "credits", "coverage"]
     if rng is None or not lists:
@@ -269,7 +269,7 @@ def usage_by(store: CreditStore, dimension: str, f: ReportFilter = EVERYTHING) -
         f"SELECT {dimension}, min(day) AS first_day, max(day) AS last_day, list(DISTINCT list_no) AS list_nos, "
         f"sum(messages)::BIGINT AS messages, sum(parts)::BIGINT AS parts, sum(credits)::BIGINT AS credits "
         f"FROM {table} WHERE {where} GROUP BY ALL ORDER BY credits DESC, {dimension} NULLS LAST", params).df()
-    ids = store.snapshot().list_ids
+    ids = store.report_facts().list_ids
     df["lists"] = [", ".join(ids[i] for i in sorted(nos)) for nos in df.pop("list_nos")]
     valued = value_spend(store, f, (dimension,)).set_index(dimension)
     df["eur"] = df[dimension].map(valued["eur"]).astype("float64")

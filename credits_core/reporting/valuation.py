@@ -57,7 +57,7 @@ def spend_by_lot(store: CreditStore, f: ReportFilter = ALL, by: Sequence[str] = 
     lot they came from. Columns: ``by`` + lot_id, credits."""
     by = list(by)
     groups = _group_sql(by, f.period)
-    snap = store.snapshot()
+    snap = store.report_facts()
     cuts = snap.cuts
     cols = by + ["lot_id", "credits"]
     if snap.first_day is None or not cuts:
@@ -153,8 +153,7 @@ def message_pieces(cuts: Sequence[Cut], t_us: int, seq: int, credits: int) -> li
 
 def lot_prices(store: CreditStore) -> dict[str, tuple[Decimal | None, int]]:
     """Per lot: (price in EUR or None when it was bought without one, credits)."""
-    return {lot_id: (None if c.price is None else Decimal(c.price), int(c.credits))
-            for lot_id, c in store.snapshot().lots.items()}
+    return dict(store.report_facts().lot_prices)
 
 
 def value_of(pieces: Iterable[tuple[str | None, int]], prices: dict[str, tuple[Decimal | None, int]]
@@ -221,7 +220,7 @@ def message_costs(store: CreditStore, t_us: Sequence[int], seq: Sequence[int], c
     eur, unpriced = np.full(len(t), np.nan), np.zeros(len(t), np.int64)
     if not len(t):
         return eur, unpriced
-    cuts = store.snapshot().cuts
+    cuts = store.report_facts().cuts
     prices = lot_prices(store)
     cut_t = np.fromiter((k.key[0] for k in cuts), np.int64, len(cuts))
     lots = sorted({k.lot_id for k in cuts})

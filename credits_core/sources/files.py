@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from credits_core.language import Words, words
+from credits_core.language import Words, said, words
 from credits_core.ledger import CreditsError, StorageError, bounds, utc_us
 from credits_core.sources.written import check_style, numeric_dates, parse_amount, whole_number
 from credits_core.storage import OPTIONAL, REQUIRED, MessagesRejected
@@ -91,7 +91,10 @@ class ImportReport:
         return sorted(self.problems, key=lambda p: (p[0] is None, p[0] or 0, p[1]))
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.sorted_problems(), columns=["row", "column", "value", "reason"])
+        rows = self.sorted_problems()
+        df = pd.DataFrame(rows, columns=["row", "column", "value", "reason"])
+        df["reason"] = pd.Series([r[3] for r in rows], index=df.index, dtype=object)  # sentences (Said) as they are
+        return df
 
     def text(self, w: Words | None = None) -> str:
         """What the import did or would do, every problem with its row, in ``w``'s language (English by default)."""
@@ -266,22 +269,24 @@ def _instants(col: pd.Series, column: str, report: ImportReport) -> pd.Series:
         rome = local.dt.tz_localize("Europe/Rome", ambiguous="NaT", nonexistent="NaT")
         for label in rome.index[(rome.isna() & local.notna()).to_numpy()]:
             report.add(int(label) + 2, column, s[label],
-                       "ambiguous or non-existent Rome local time (DST change): add an offset")
+                       said("ambiguous or non-existent Rome local time (DST change): add an offset"))
         out[naive] = rome.dt.tz_convert("UTC")
-        report.notes.append(f"{int(naive.sum()):,} {column} value(s) without an offset were read as Rome local time")
+        report.notes.append(said("{count} {column} value(s) without an offset were read as Rome local time",
+                                 count=int(naive.sum()), column=column))
     for label in s.index[unparsable.to_numpy()][:MAX_PROBLEMS]:
         report.add(int(label) + 2, column, col[label], refused.get(label) or
-                   f"not a date-time in the expected format: {DATE_FORMATS}")
+                   said("not a date-time in the expected format: {formats}", formats=DATE_FORMATS))
     earliest, latest = (pd.Timestamp(us, unit="us", tz="UTC") for us in (bounds.EARLIEST_US, bounds.LATEST_US))
     far = out.notna() & ((out < earliest) | (out >= latest))
     for label in s.index[far.to_numpy()][:MAX_PROBLEMS]:
-        report.add(int(label) + 2, column, s[label], f"out of range: dates must fall between {earliest.year} and "
-                                                      f"{latest.year - 1}")
+        report.add(int(label) + 2, column, s[label], said("out of range: dates must fall between {first} and {last}",
+                                                          first=str(earliest.year), last=str(latest.year - 1)))
     future = out.notna() & ~far & (out > pd.Timestamp.now(tz="UTC") + pd.Timedelta(minutes=5))
     if future.any():
         first = s.index[future.to_numpy()][0]
-        report.notes.append(f"{int(future.sum()):,} {column} value(s) are in the future (first: row {int(first) + 2}, "
-                            f"{bounds.echo(s[first])}): check that the dates are right")
+        report.notes.append(said("{count} {column} value(s) are in the future (first: row {row}, {value}): check "
+                                 "that the dates are right", count=int(future.sum()), column=column,
+                                 row=str(int(first) + 2), value=bounds.echo(s[first])))
     return out.where(~far)
 
 
@@ -312,7 +317,7 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
     if vals is not None:
         if positive:
             for i in np.nonzero((vals <= 0).to_numpy())[0][:MAX_PROBLEMS]:
-                report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
+                report.add(int(s.index[i]) + 2, column, s.iloc[i], said("must be > 0"))
         return vals
     ok = s.str.match(INT, na=False)
     if not ok.all():  # written with separators (5.000, 5,000): read by the file's number style, each value once
@@ -324,8 +329,8 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
                 break  # the file is refused already: the first problems are shown
         read = s[~ok].map(lambda v: None if v not in readings else readings[v][0])
         for label in read.index[read.isna().to_numpy()][:MAX_PROBLEMS]:
-            report.add(int(label) + 2, column, s[label], readings.get(s[label], (None, "not a whole number of "
-                                                                                  "credits"))[1])
+            report.add(int(label) + 2, column, s[label],
+                       readings.get(s[label], (None, said("not a whole number of credits")))[1])
         good = read.dropna()
         s = s.copy()
         s[good.index] = [str(int(v)) for v in good]
@@ -333,16 +338,16 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
     big = ok & s.map(lambda v: INT.match(v) is not None and abs(int(v)) >= 10**15, na_action="ignore").fillna(
         False).astype(bool)
     for i in np.nonzero(big.to_numpy())[0][:MAX_PROBLEMS]:
-        report.add(int(s.index[i]) + 2, column, s.iloc[i], "too large: amounts must stay below 10**15")
+        report.add(int(s.index[i]) + 2, column, s.iloc[i], said("too large: amounts must stay below 10**15"))
     ok &= ~big
     vals = pd.to_numeric(s.where(ok, "0"), errors="coerce").fillna(0).astype("int64")
     if positive:
         for i in np.nonzero((ok & (vals <= 0)).to_numpy())[0][:MAX_PROBLEMS]:
-            report.add(int(s.index[i]) + 2, column, s.iloc[i], "must be > 0")
+            report.add(int(s.index[i]) + 2, column, s.iloc[i], said("must be > 0"))
     return vals
 
 
-OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"
+OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"  # said() below
 
 
 def _known_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> pd.DataFrame:
@@ -352,7 +357,7 @@ def _known_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> pd.Data
     keep = {c: by_lower[c.strip().lower()] for c in df.columns if c.strip().lower() in by_lower}
     ignored = [c for c in df.columns if c not in keep]
     if ignored:
-        report.notes.append(f"columns not used: {', '.join(str(c)[:40] for c in ignored[:10])}")
+        report.notes.append(said("columns not used: {columns}", columns=", ".join(str(c)[:40] for c in ignored[:10])))
     return df[list(keep)].rename(columns=keep)
 
 
@@ -363,19 +368,22 @@ def _check_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> bool:
     if missing:
         for other, (req, opt) in KINDS.items():
             if other != kind and all(c in df.columns for c in req) and all(c in req + opt for c in df.columns):
-                report.add(1, "", ", ".join(df.columns), OTHER_KIND_HINT.format(other=other, kind=kind))
+                report.add(1, "", ", ".join(df.columns), said("this looks like a {other} file, not a {kind} file: "
+                                                              "choose the file kind {other}", other=other, kind=kind))
                 return False
     for c in missing:
-        report.add(1, c, "", f"required column missing (a {kind} file has {', '.join(required + optional)})")
+        report.add(1, c, "", said("required column missing (a {kind} file has {columns})", kind=kind,
+                                  columns=", ".join(required + optional)))
     for c in extra:
-        report.add(1, c, c, f"unknown column (a {kind} file has {', '.join(required + optional)})")
+        report.add(1, c, c, said("unknown column (a {kind} file has {columns})", kind=kind,
+                                 columns=", ".join(required + optional)))
     return not missing and not extra
 
 
 def _duplicates(col: pd.Series, column: str, report: ImportReport) -> None:
     dup = col.duplicated(keep="first") & col.notna()
     for i in np.nonzero(dup.to_numpy())[0][:MAX_PROBLEMS]:
-        report.add(int(col.index[i]) + 2, column, col.iloc[i], "duplicate id inside the file")
+        report.add(int(col.index[i]) + 2, column, col.iloc[i], said("duplicate id inside the file"))
 
 
 class _DryRun(Exception):
@@ -411,7 +419,7 @@ def _ids(df: pd.DataFrame, column: str, report: ImportReport, what: str) -> pd.S
     """The ids of ``column``, stripped; an empty one or one repeated inside the file is a problem of its row."""
     ids = df[column].fillna("").str.strip()
     for i in np.nonzero((ids == "").to_numpy())[0]:
-        report.add(i + 2, column, "", f"empty {what} id")
+        report.add(i + 2, column, "", said("empty {what} id", what=what))
     _duplicates(ids, column, report)
     return ids
 
@@ -439,7 +447,7 @@ def _purchases(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Ap
         e = df["expiring"].fillna("").str.strip().str.lower()
         yes, no = e.isin(["1", "true", "yes", "si", "sì", "y", ""]), e.isin(["0", "false", "no", "n"])
         for i in np.nonzero((~yes & ~no).to_numpy())[0]:
-            report.add(i + 2, "expiring", df["expiring"].iloc[i], "use true/false")
+            report.add(i + 2, "expiring", df["expiring"].iloc[i], said("use true/false"))
         expiring = ~no
     prices: list[Decimal | None] = [None] * len(df)
     if "price_eur" in df:
@@ -464,7 +472,7 @@ def _assignments(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> 
     amounts = _ints(change.where(~shared, "0"), "change", report, positive=False)
     for i, lid in enumerate(df["list_id"].fillna("")):
         if lid not in store.list_ids:
-            report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+            report.add(i + 2, "list_id", lid, said("unknown list; import the lists first"))
 
     def apply() -> None:
         # assignments carry no id: one identical to a recorded one (list, instant, change) is skipped, so that
@@ -487,13 +495,13 @@ def _campaigns(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> Ap
     ids = _ids(df, "campaign_id", report, "campaign")
     names = df["name"].fillna("").str.strip()
     for i in np.nonzero((names == "").to_numpy())[0]:
-        report.add(i + 2, "name", "", "empty name: a campaign is imported to be named")
+        report.add(i + 2, "name", "", said("empty name: a campaign is imported to be named"))
     rows = pd.DataFrame({"campaign_id": ids, "name": names})
     if "list_id" in df:
         lids = df["list_id"].fillna("").str.strip()
         for i, lid in enumerate(lids):
             if lid and lid not in store.list_ids:
-                report.add(i + 2, "list_id", lid, "unknown list; import the lists first")
+                report.add(i + 2, "list_id", lid, said("unknown list; import the lists first"))
         rows["list_id"] = lids.replace("", pd.NA)
     if "sent_at" in df:
         given = df["sent_at"].fillna("").str.strip() != ""
@@ -517,7 +525,7 @@ def _messages(store: CreditStore, df: pd.DataFrame, report: ImportReport) -> App
         p = df["parts"].fillna("").str.strip()
         okp = p.str.match(INT, na=False) | (p == "")
         for i in np.nonzero(~okp.to_numpy())[0][:MAX_PROBLEMS]:
-            report.add(i + 2, "parts", p.iloc[i], "not a whole number")
+            report.add(i + 2, "parts", p.iloc[i], said("not a whole number"))
         msgs["parts"] = pd.to_numeric(p.where(okp & (p != "")), errors="coerce").astype("Int32")
     for c in ("country", "campaign_id", "recipient", "text"):
         if c in df:
@@ -615,11 +623,12 @@ def _write(store: CreditStore, kind: str, name: str, df: pd.DataFrame, report: I
     except MessagesRejected as exc:  # the kinds that name rows have done so; any other kind says it here
         if report.ok:
             for _, col, val, why in exc.problems:
-                report.add(None, col, val, f"the ledger refuses this file: {why}")
+                report.add(None, col, val, said("the ledger refuses this file: {why}", why=why))
     except StorageError as exc:  # the disk, not the file: said as it is, and nothing was written
         report.add(None, "", "", str(exc))
     except CreditsError as exc:
-        report.add(_row_of(str(exc), df, kind), "", "", f"the ledger refuses this file: {exc}")
+        report.add(_row_of(str(exc), df, kind), "", "", said("the ledger refuses this file: {why}",
+                                                             why=exc.args[0] if len(exc.args) == 1 else str(exc)))
 
 
 def _row_of(message: str, df: pd.DataFrame, kind: str) -> int | None:

@@ -12,14 +12,16 @@ what it would mean the other way, so a file is never read half one way and half 
 
 from __future__ import annotations
 
-import calendar
 import re
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 
+from credits_core.language import Said, said
+
 NUMBER_STYLES = {"it": (".", ","), "en": (",", ".")}  # style: (thousands separator, decimal separator)
-STYLE_WORDS = {"it": "the Italian way (1.234,50)", "en": "the English way (1,234.50)"}
+STYLE_WORDS = {"it": said("the Italian way (1.234,50)"), "en": said("the English way (1,234.50)")}
 AMOUNT = re.compile(r"^\d{1,3}(?:(?P<t>[.,])\d{3})*(?:(?P<d>[.,])\d+)?$|^\d+(?:[.,]\d+)?$")
 NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?$")
 
@@ -44,20 +46,21 @@ def parse_amount(text: str, numbers: str | None = None) -> tuple[Decimal | None,
     check_style(numbers)
     t = text.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
     if not AMOUNT.match(t):
-        return None, "not an amount (for example 1234.50, 1234,50, 1.234,50 or 1,234.50)"
+        return None, said("not an amount (for example 1234.50, 1234,50, 1.234,50 or 1,234.50)")
     readings = {style: _read(t, style) for style in NUMBER_STYLES}
     if numbers is not None:
         if readings[numbers] is not None:
             return readings[numbers], None
         other = next(s for s in NUMBER_STYLES if s != numbers)
-        return None, (f"written {STYLE_WORDS[other]}, where it is {_plain(readings[other])}, but the file's numbers "
-                      f"are {STYLE_WORDS[numbers]}")
+        return None, said("written {other}, where it is {value}, but the file's numbers are {style}",
+                          other=STYLE_WORDS[other], value=_plain(readings[other]), style=STYLE_WORDS[numbers])
     found = {v for v in readings.values() if v is not None}
     if len(found) == 1:
         return found.pop(), None
-    return None, (f"ambiguous: {t} is {_plain(readings['it'])} {STYLE_WORDS['it']} and {_plain(readings['en'])} "
-                  f"{STYLE_WORDS['en']}; say which with the import's number style (it or en), or write "
-                  f"{_plain(readings['it'])} or {_plain(readings['en'])} without a thousands separator")
+    return None, said("ambiguous: {text} is {it} {it_way} and {en} {en_way}; say which with the import's number style "
+                      "(it or en), or write {it} or {en} without a thousands separator", text=t,
+                      it=_plain(readings["it"]), it_way=STYLE_WORDS["it"], en=_plain(readings["en"]),
+                      en_way=STYLE_WORDS["en"])
 
 
 def whole_number(text: str, numbers: str | None = None) -> tuple[int | None, str | None]:
@@ -67,9 +70,9 @@ def whole_number(text: str, numbers: str | None = None) -> tuple[int | None, str
     sign = -1 if t.startswith("-") else 1
     amount, why = parse_amount(t.lstrip("+-"), numbers)
     if amount is None:
-        return None, why if why.startswith(("ambiguous", "written")) else "not a whole number of credits"
+        return None, why if why.startswith(("ambiguous", "written")) else said("not a whole number of credits")
     if amount != amount.to_integral_value():
-        return None, f"not a whole number of credits: {t} is {_plain(amount)}"
+        return None, said("not a whole number of credits: {text} is {value}", text=t, value=_plain(amount))
     return sign * int(amount), None
 
 
@@ -78,8 +81,12 @@ def _plain(value: Decimal | None) -> str:
                                                     "f")
 
 
-def day_words(d: int, m: int, y: int) -> str:
-    return f"{d} {calendar.month_name[m]} {y}" if 1 <= m <= 12 and 1 <= d <= 31 else "no date"
+def day_words(d: int, m: int, y: int) -> date | Said:
+    """A day as a sentence shows it (in each reader's language), or "no date"."""
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return said("no date")
 
 
 def numeric_dates(s: pd.Series, date_order: str | None) -> tuple[pd.Series, dict, str | None]:
@@ -99,23 +106,26 @@ def numeric_dates(s: pd.Series, date_order: str | None) -> tuple[pd.Series, dict
     refused: dict = {}
     if says_dmy and says_mdy and date_order is None:
         for label in s.index[numeric.to_numpy()]:
-            refused[label] = "the file has dates with the day first and dates with the month first"
+            refused[label] = said("the file has dates with the day first and dates with the month first")
         return s, refused, None
     order = date_order or ("dmy" if says_dmy else "mdy" if says_mdy else None)
     if order is None:
         for label in s.index[numeric.to_numpy()]:
             d1, d2, y = int(parts[0][label]), int(parts[1][label]), int(parts[2][label])
-            refused[label] = (f"could be {day_words(d1, d2, y)} (day first) or {day_words(d2, d1, y)} (month first); "
-                              f"say which with the import's date order (dmy or mdy), or write {y}-{d2:02d}-{d1:02d} "
-                              f"or {y}-{d1:02d}-{d2:02d}")
+            iso_dmy, iso_mdy = f"{y}-{d2:02d}-{d1:02d}", f"{y}-{d1:02d}-{d2:02d}"
+            refused[label] = said("could be {dmy} (day first) or {mdy} (month first); say which with the import's "
+                                  "date order (dmy or mdy), or write {iso_dmy} or {iso_mdy}", dmy=day_words(d1, d2, y),
+                                  mdy=day_words(d2, d1, y), iso_dmy=iso_dmy, iso_mdy=iso_mdy)
         return s, refused, None
     day, month = (parts[0], parts[1]) if order == "dmy" else (parts[1], parts[0])
-    other = "month first (mdy)" if order == "dmy" else "day first (dmy)"
+    other = said("month first (mdy)") if order == "dmy" else said("day first (dmy)")
+    first = said("day first") if order == "dmy" else said("month first")
     for label in s.index[(numeric & (month.astype(float) > 12)).to_numpy()]:
         d1, d2, y = int(parts[0][label]), int(parts[1][label]), int(parts[2][label])
         again = day_words(d2, d1, y) if order == "dmy" else day_words(d1, d2, y)
-        refused[label] = (f"no month {int(month[label])}: the import reads dates {order} ("
-                          f"{'day' if order == 'dmy' else 'month'} first); read {other} it would be {again}")
+        refused[label] = said("no month {month}: the import reads dates {order} ({first}); read {other} it would be "
+                              "{again}", month=str(int(month[label])), order=order, first=first, other=other,
+                              again=again)
     iso = (parts[2] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + " " + parts[3].fillna("0").str.zfill(2)
            + ":" + parts[4].fillna("00") + ":" + parts[5].fillna("00"))
     return s.where(~numeric, iso), refused, order

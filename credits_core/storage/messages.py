@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credits_core.language import said
 from credits_core.ledger import CreditsError, MessageArrays, bounds
 
 if TYPE_CHECKING:
@@ -55,7 +56,7 @@ def _duplicates(problems: list, labels: pd.Index, ids: pd.Series, id_ok: np.ndar
     if len(ids) < 50_000:
         dup = ids.duplicated(keep="first").to_numpy(bool) & id_ok
         if dup.any():
-            _bad(problems, labels, dup, "message_id", ids, "appears more than once in these messages")
+            _bad(problems, labels, dup, "message_id", ids, said("appears more than once in these messages"))
         return
     table = pa.table({"message_id": pa.array(ids.astype("string[pyarrow]"))})
     con = duckdb.connect()
@@ -67,13 +68,13 @@ def _duplicates(problems: list, labels: pd.Index, ids: pd.Series, id_ok: np.ndar
         con.close()
     if n:
         dup = ids.duplicated(keep="first").to_numpy(bool) & id_ok
-        _bad(problems, labels, dup, "message_id", ids, "appears more than once in these messages")
+        _bad(problems, labels, dup, "message_id", ids, said("appears more than once in these messages"))
 
 
 def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:
     """An exact int64 array, or a reason. Floats are refused even when whole (R1: credits are never floats)."""
     if pd.api.types.is_bool_dtype(s.dtype):
-        return None, "must be a whole number, not a boolean"
+        return None, said("must be a whole number, not a boolean")
     if pd.api.types.is_integer_dtype(s.dtype):
         if s.isna().any():
             return None, None
@@ -84,9 +85,9 @@ def _int_column(s: pd.Series) -> tuple[np.ndarray | None, str | None]:
         ok = s.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)))
         if ok.all():
             if not s.map(lambda v: -(2**63) <= v < 2**63).all():
-                return None, "must stay below 10**15 (R1)"
+                return None, said("must stay below 10**15 (R1)")
             return s.to_numpy(np.int64), None
-    return None, "must be a whole number"
+    return None, said("must be a whole number")
 
 
 def _require_frame(df: object) -> None:
@@ -106,7 +107,7 @@ def _check_ids(df: pd.DataFrame, problems: list) -> None:
         id_ok = (ids.str.strip() != "").to_numpy(bool)
     else:
         id_ok = ids.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
-    _bad(problems, labels, ~id_ok, "message_id", ids, "must be a non-empty string")
+    _bad(problems, labels, ~id_ok, "message_id", ids, said("must be a non-empty string"))
     _controls(problems, df, "message_id", ids, id_ok)
     _duplicates(problems, labels, ids, id_ok)
 
@@ -117,7 +118,8 @@ def _controls(problems: list, df: pd.DataFrame, column: str, values: pd.Series, 
     bad = text.str.contains(bounds.ID_CONTROL, regex=True).fillna(False).to_numpy(bool)
     if ok is not None:
         bad &= ok
-    _bad(problems, df.index, bad, column, values, "holds a control character (CR, LF, ESC ...); ids are printable text")
+    _bad(problems, df.index, bad, column, values,
+         said("holds a control character (CR, LF, ESC ...); ids are printable text"))
 
 
 def _list_numbers(snap: Snapshot, df: pd.DataFrame, problems: list) -> np.ndarray:
@@ -128,7 +130,7 @@ def _list_numbers(snap: Snapshot, df: pd.DataFrame, problems: list) -> np.ndarra
         list_nos = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # not text: every row is unknown
         list_nos = np.full(len(df), -1, np.int32)
-    _bad(problems, df.index, list_nos < 0, "list_id", df["list_id"], "unknown list; add it first")
+    _bad(problems, df.index, list_nos < 0, "list_id", df["list_id"], said("unknown list; add it first"))
     return list_nos
 
 
@@ -137,13 +139,13 @@ def _instants_us(df: pd.DataFrame, problems: list) -> np.ndarray | None:
     sent, labels = df["sent_at"], df.index
     if not isinstance(sent.dtype, pd.DatetimeTZDtype):
         problems.append((labels[0] if len(df) else None, "sent_at", str(sent.dtype),
-                         "must be tz-aware datetimes (a naive time is ambiguous, R2)"))
+                         said("must be tz-aware datetimes (a naive time is ambiguous, R2)")))
         return None
     nat = sent.isna().to_numpy(bool)
-    _bad(problems, labels, nat, "sent_at", sent, "missing instant")
+    _bad(problems, labels, nat, "sent_at", sent, said("missing instant"))
     t_us = sent.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]").to_numpy().view(np.int64)
     far = ~nat & ((t_us < bounds.EARLIEST_US) | (t_us >= bounds.LATEST_US))
-    _bad(problems, labels, far, "sent_at", sent, "out of range: events must fall between 2000 and 2099")
+    _bad(problems, labels, far, "sent_at", sent, said("out of range: events must fall between 2000 and 2099"))
     return t_us
 
 
@@ -155,10 +157,10 @@ def _credits(df: pd.DataFrame, problems: list) -> np.ndarray | None:
         if why:
             problems.append((labels[0] if len(df) else None, "credits", str(df["credits"].dtype), why))
         else:
-            _bad(problems, labels, df["credits"].isna().to_numpy(bool), "credits", df["credits"], "missing")
+            _bad(problems, labels, df["credits"].isna().to_numpy(bool), "credits", df["credits"], said("missing"))
         return None
-    _bad(problems, labels, credits <= 0, "credits", credits, "must be > 0 (R1)")
-    _bad(problems, labels, credits >= 10**15, "credits", credits, "must stay below 10**15 (R1)")
+    _bad(problems, labels, credits <= 0, "credits", credits, said("must be > 0 (R1)"))
+    _bad(problems, labels, credits >= 10**15, "credits", credits, said("must stay below 10**15 (R1)"))
     return credits
 
 
@@ -168,14 +170,14 @@ def _parts(df: pd.DataFrame, problems: list) -> pd.Series:
         return pd.Series(pd.NA, index=range(n), dtype="Int32")
     p = df["parts"]
     if pd.api.types.is_float_dtype(p.dtype) or pd.api.types.is_bool_dtype(p.dtype):
-        problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+        problems.append((labels[0], "parts", str(p.dtype), said("must be whole numbers")))
         return pd.Series(pd.NA, index=range(n), dtype="Int32")
     try:
         parts = p.astype("Int32")
     except (TypeError, ValueError):
-        problems.append((labels[0], "parts", str(p.dtype), "must be whole numbers"))
+        problems.append((labels[0], "parts", str(p.dtype), said("must be whole numbers")))
         return pd.Series(pd.NA, index=range(n), dtype="Int32")
-    _bad(problems, labels, (parts.fillna(1) < 1).to_numpy(bool), "parts", parts, "must be >= 1")
+    _bad(problems, labels, (parts.fillna(1) < 1).to_numpy(bool), "parts", parts, said("must be >= 1"))
     return parts.reset_index(drop=True)
 
 
@@ -186,7 +188,7 @@ def _text_columns(df: pd.DataFrame, problems: list) -> dict[str, pd.Series]:
             s = df[col]
             if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
                 bad = s.notna() & ~s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(True).astype(bool)
-                _bad(problems, df.index, bad.to_numpy(bool), col, s, "must be text")
+                _bad(problems, df.index, bad.to_numpy(bool), col, s, said("must be text"))
             out[col] = s.astype("string[pyarrow]").reset_index(drop=True)
             if col == "campaign_id":
                 _controls(problems, df, col, s)

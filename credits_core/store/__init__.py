@@ -23,10 +23,10 @@ from credits_core.store.checks import verify
 from credits_core.store.credit_store import CreditStore
 from credits_core.store.freshness import ALWAYS_US, NEVER_US, Basis
 from credits_core.store.marks import read_methods, write_methods
-from credits_core.store.reads import ROLLUP_SELECT, ROME_DAY, Balance
+from credits_core.store.reads import ROLLUP_SELECT, ROME_DAY, Balance, ReportFacts
 
 __all__ = [
-    "ALWAYS_US", "ANALYST", "Access", "Balance", "Basis", "CreditStore", "MANAGER", "NEVER_US", "READS",
+    "ALWAYS_US", "ANALYST", "Access", "Balance", "Basis", "CreditStore", "ReportFacts", "MANAGER", "NEVER_US", "READS",
     "ROLLUP_SELECT", "ROME_DAY", "SignOuts", "WRITES", "WriteGate", "allowed_hosts", "cookie_secret_problem",
     "host_allowed", "local_user", "read_methods", "session_problem", "user_from_claims", "verify", "write_methods",
 ]

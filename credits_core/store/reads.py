@@ -4,7 +4,7 @@ and their names, the events. Marked ``@reads``: the write gate lets a page read 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -51,11 +51,36 @@ class Balance:
     list_available: dict[str, int] = field(default_factory=dict)  # limited lists: assigned - reserved
 
 
+@dataclass(frozen=True)
+class ReportFacts:
+    """What the reports read of the ledger, and nothing more (not the snapshot, the journal's picture of the file):
+    the lists in their order and their names, the Rome days of the first and last message, where spends move from one lot to the
+    next (``ledger.Cut``, for valuing spend without a replay), each lot's price and credits, and how far the daily
+    rollup reaches (messages after ``rolled_seq`` are added on the fly: ``unrolled`` of them)."""
+
+    list_ids: tuple[str, ...]
+    names: dict[str, str | None]  # list_id: its name (None: none given)
+    first_day: date | None
+    last_day: date | None
+    cuts: tuple[ledger.Cut, ...]
+    lot_prices: dict[str, tuple[Decimal | None, int]]  # lot_id: (price in EUR or None, credits)
+    rolled_seq: int
+    unrolled: int
+
+
 class Reads:
     """What the ledger holds, as of now or any instant: balances (with what campaigns reserve, R15), lots, expiries,
     lists and their names, the events. Marked ``@reads``: the write gate lets a page read these and nothing else."""
 
     # -- questions -----------------------------------------------------------------------------------------------
+
+    @reads
+    def report_facts(self) -> ReportFacts:
+        """The narrow view the reports take of the ledger as of the latest write (``ReportFacts``)."""
+        snap = self.snapshot()
+        return ReportFacts(snap.list_ids, dict(snap.names), snap.first_day, snap.last_day, snap.cuts,
+                           {lot_id: (None if c.price is None else Decimal(c.price), int(c.credits))
+                            for lot_id, c in snap.lots.items()}, snap.rolled_seq, snap.unrolled)
 
     def _at_us(self, at: datetime | None) -> int:
         return now_us() if at is None else utc_us(at, "at")

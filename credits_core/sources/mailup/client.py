@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 import httpx
 import stamina
 
+from credits_core.language import said
 from credits_core.sources.mailup.settings import MailUpError, MailUpSettings
 
 MAX_RETRY_AFTER_S = 120.0
@@ -265,10 +266,12 @@ class Client:
             if paginated and items:
                 skipped = _count(body.get("Skipped"))
                 if body.get("Skipped") is not None and skipped != number * used:
-                    paging.problems.append(f"page {number} skipped {skipped:,} items where {number * used:,} were "
-                                           f"expected (the pages moved while they were read)")
+                    paging.problems.append(said("page {page} skipped {skipped} items where {expected} were expected "
+                                                "(the pages moved while they were read)", page=str(number),
+                                                skipped=skipped, expected=number * used))
                 if previous is not None and items == previous:
-                    paging.problems.append(f"page {number} repeats page {number - 1} (MailUp ignored pageNumber)")
+                    paging.problems.append(said("page {page} repeats page {previous} (MailUp ignored pageNumber)",
+                                                page=str(number), previous=str(number - 1)))
                     paging.ended = True
                     return
             paging.read += len(items)
@@ -276,15 +279,15 @@ class Client:
             if not paginated or len(items) < used:
                 paging.ended = True
                 if paginated and total is not None and first == 0 and paging.read != total:
-                    paging.problems.append(f"{paging.read:,} items read where MailUp's TotalElementsCount says "
-                                           f"{total:,}")
+                    paging.problems.append(said("{read} items read where MailUp's TotalElementsCount says {total}",
+                                                read=paging.read, total=total))
                 return
             if total is not None and number + 1 >= 2 * -(-total // used) + 10:  # twice the pages the count needs
-                paging.problems.append(f"more pages than MailUp's TotalElementsCount ({total:,}) can explain: stopped "
-                                       f"after {paging.read:,} items")
+                paging.problems.append(said("more pages than MailUp's TotalElementsCount ({total}) can explain: "
+                                            "stopped after {read} items", total=total, read=paging.read))
                 return
             previous = items
-        paging.problems.append(f"more than {MAX_PAGES:,} pages: stopped")
+        paging.problems.append(said("more than {pages} pages: stopped", pages=MAX_PAGES))
 
     # -- streams ---------------------------------------------------------------------------------------------------
 

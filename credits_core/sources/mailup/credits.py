@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import phonenumbers
 
+from credits_core.language import said
 from credits_core.ledger import rates, text_parts
 
 DELIVERED, QUEUED, ERROR = 0, 1, 2
@@ -281,22 +282,24 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
     def problem(mask: np.ndarray, why) -> None:
         for i in np.nonzero(mask)[0]:
             if len(out.problems) < MAX_PROBLEMS_PER_MESSAGE:
-                out.problems.append((label, f"sending {int(df['pos'].iloc[i])}: {why(df.iloc[i])}"))
+                out.problems.append((label, said("sending {n}: {why}", n=str(int(df["pos"].iloc[i])),
+                                                 why=why(df.iloc[i]))))
             elif len(out.problems) == MAX_PROBLEMS_PER_MESSAGE:
-                out.problems.append((label, "... more sendings with problems"))
+                out.problems.append((label, said("... more sendings with problems")))
         bad[mask] = True
 
     bad = np.zeros(len(df), bool)
     problem(df["bad_status"].to_numpy(bool),
-            lambda r: f"Status {r['raw_status']!r} is not one MailUp documents (0 delivered, 1 queued, 2 error); "
-                      f"not recorded")
+            lambda r: said("Status {value} is not one MailUp documents (0 delivered, 1 queued, 2 error); not "
+                           "recorded", value=repr(r["raw_status"])))
     problem(df["unreadable"].to_numpy(bool) & ~bad,
-            lambda r: f"SentDate {r['raw_sent']!r} is not a date-time MailUp documents (UTC, like 2015-01-29 "
-                      f"14:11:10Z); not recorded")
+            lambda r: said("SentDate {value} is not a date-time MailUp documents (UTC, like 2015-01-29 14:11:10Z); "
+                           "not recorded", value=repr(r["raw_sent"])))
     final = df["status"].isin([DELIVERED, ERROR]).to_numpy(bool)
     problem(final & df["sent"].isna().to_numpy(bool) & ~bad,
-            lambda r: f"{'delivered' if r['status'] == DELIVERED else 'error'} without a send time; not recorded")
-    problem((digits.fillna("") == "").to_numpy(bool) & ~bad, lambda r: "no Receiver; not recorded")
+            lambda r: said("delivered without a send time; not recorded") if r["status"] == DELIVERED else
+            said("error without a send time; not recorded"))
+    problem((digits.fillna("") == "").to_numpy(bool) & ~bad, lambda r: said("no Receiver; not recorded"))
     charged = final | (charge_queued & (df["status"] == QUEUED).to_numpy(bool))
     waiting = (df["status"] == QUEUED).to_numpy(bool) & ~bad & (~charged | df["sent"].isna().to_numpy(bool))
     keep = charged & ~bad & df["sent"].notna().to_numpy(bool)
@@ -315,15 +318,17 @@ def convert(id_message: str, list_id: str, text: str, pricing: TextPricing, key:
     shown = 0
     for pos, number in zip(df["pos"].to_numpy()[unplaced], df["digits"].to_numpy(dtype=object)[unplaced]):
         if shown < MAX_PROBLEMS_PER_MESSAGE:
-            out.problems.append((label, f"sending {int(pos)}: number {number} cannot be placed in a country (not a "
-                                        f"possible international number); not recorded"))
+            out.problems.append((label, said("sending {n}: number {number} cannot be placed in a country (not a "
+                                             "possible international number); not recorded", n=str(int(pos)),
+                                             number=str(number))))
         shown += 1
     if shown > MAX_PROBLEMS_PER_MESSAGE:
-        out.problems.append((label, f"... {shown - MAX_PROBLEMS_PER_MESSAGE} more numbers that cannot be placed"))
+        out.problems.append((label, said("... {count} more numbers that cannot be placed",
+                                         count=shown - MAX_PROBLEMS_PER_MESSAGE)))
     no_rate = ~unplaced & pd.isna(rate)
     for c in sorted(set(country[no_rate])):
-        out.problems.append((label, f"country {c} has no rate in the price table (data/rates.csv): its sendings are "
-                                    f"not recorded"))
+        out.problems.append((label, said("country {country} has no rate in the price table (data/rates.csv): its "
+                                         "sendings are not recorded", country=str(c))))
     ok = ~unplaced & ~no_rate
     df, country, rate = df[ok], country[ok], rate[ok]
     if df.empty:

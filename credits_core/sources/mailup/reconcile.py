@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from credits_core.language import Said, said
 from credits_core.store import CreditStore
 
 COLUMNS = ["list_id", "name", "mailup", "ledger", "available", "difference", "reason"]
@@ -73,43 +74,45 @@ def estimated_credits(store: CreditStore) -> int:
                              "USING (campaign_id) WHERE c.estimated").fetchall()[0][0])
 
 
-def explain(row) -> str:
-    """One reconciliation row in plain English, figures with thousands separators."""
-    name, mailup, ours, avail = row.name, row.mailup, row.ledger, row.available
+def explain(row) -> Said:
+    """One reconciliation row in words (a ``Said``: English as text, each reader's language on the pages)."""
+    name = row.name
+    mailup, ours, avail = (None if pd.isna(v) else int(v) for v in (row.mailup, row.ledger, row.available))
     total = row.list_id == ""
-    who = "The account" if total else name
+    who = said("The account") if total else name
     if row.reason == "free_access_here":
-        return (f"{name}: MailUp gives it {mailup:,} credits of its own; here it has free access (it spends from the "
-                f"unassigned pool). Record the assignment to match.")
+        return said("{name}: MailUp gives it {mailup} credits of its own; here it has free access (it spends from the "
+                    "unassigned pool). Record the assignment to match.", name=name, mailup=mailup)
     if row.reason == "no_limit_in_mailup":
-        return (f"{name}: this ledger gives it a spending limit of {ours:,}; MailUp reports no credits of its own "
-                f"(free access there).")
+        return said("{name}: this ledger gives it a spending limit of {ours}; MailUp reports no credits of its own "
+                    "(free access there).", name=name, ours=ours)
     if row.reason == "agree":
-        return f"{who}: MailUp and this ledger agree ({ours:,})."
+        return said("{who}: MailUp and this ledger agree ({ours}).", who=who, ours=ours)
     if row.reason == "agree_available":
-        return (f"{who}: MailUp's {mailup:,} is this ledger's available credits ({ours:,} held less "
-                f"{ours - avail:,} reserved by scheduled campaigns).")
+        return said("{who}: MailUp's {mailup} is this ledger's available credits ({ours} held less {reserved} reserved "
+                    "by scheduled campaigns).", who=who, mailup=mailup, ours=ours, reserved=ours - avail)
     if total:
-        causes = ("sendings not synced yet (sync again), an expiry MailUp applied differently, or MailUp counting "
-                  "the credits held for scheduled sends (this ledger: "
-                  f"{avail:,} available)")
         if row.reason == "ledger_higher":
-            return f"The account: MailUp says {mailup:,}, this ledger {ours:,}: {ours - mailup:,} fewer in MailUp: " + \
-                causes + "."
-        return (f"The account: MailUp says {mailup:,}, this ledger {ours:,}: {mailup - ours:,} more in MailUp: a "
-                f"purchase not imported here (purchases come from invoices, import kind purchases), or an expiry "
-                f"MailUp applied differently.")
+            return said("The account: MailUp says {mailup}, this ledger {ours}: {fewer} fewer in MailUp: sendings not "
+                        "synced yet (sync again), an expiry MailUp applied differently, or MailUp counting the credits "
+                        "held for scheduled sends (this ledger: {available} available).", mailup=mailup, ours=ours,
+                        fewer=ours - mailup, available=avail)
+        return said("The account: MailUp says {mailup}, this ledger {ours}: {more} more in MailUp: a purchase not "
+                    "imported here (purchases come from invoices, import kind purchases), or an expiry MailUp applied "
+                    "differently.", mailup=mailup, ours=ours, more=mailup - ours)
     if row.reason == "ledger_higher":
-        return (f"{name}: MailUp says {mailup:,}, this ledger {ours:,}: {ours - mailup:,} credits of sends not yet "
-                f"synced, an expiry MailUp applied differently, or an assignment made in MailUp after the last sync.")
-    return (f"{name}: MailUp says {mailup:,}, this ledger {ours:,}: {mailup - ours:,} more in MailUp: an assignment "
-            f"made in MailUp after the last sync, or an expiry applied differently.")
+        return said("{name}: MailUp says {mailup}, this ledger {ours}: {fewer} credits of sends not yet synced, an "
+                    "expiry MailUp applied differently, or an assignment made in MailUp after the last sync.",
+                    name=name, mailup=mailup, ours=ours, fewer=ours - mailup)
+    return said("{name}: MailUp says {mailup}, this ledger {ours}: {more} more in MailUp: an assignment made in MailUp "
+                "after the last sync, or an expiry applied differently.", name=name, mailup=mailup, ours=ours,
+                more=mailup - ours)
 
 
 def explained(store: CreditStore) -> pd.DataFrame:
     """``reconciliation`` with an ``explanation`` column in words."""
     rec = reconciliation(store)
-    rec["explanation"] = [explain(r) for r in rec.itertuples()] if len(rec) else pd.Series(dtype="string")
+    rec["explanation"] = pd.Series([explain(r) for r in rec.itertuples()], index=rec.index, dtype=object)
     return rec
 
 

@@ -120,7 +120,8 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
     for item in lists:
         id_list = _id(item, "IdList", "idList", "Id", "id", "ListId", "listId")
         if id_list is None:
-            report.problems.append(("the account's lists", f"a list without an id: {_brief(item)}"))
+            report.problems.append((said("the account's lists"),
+                                    said("a list without an id: {item}", item=_brief(item))))
             continue
         store.add_list(str(id_list), (str(item.get("Name") or item.get("name") or "") or None))
         report.lists += 1
@@ -129,7 +130,8 @@ def sync(store: CreditStore, client: Client, *, full: bool = False, progress: Pr
         for msg in messages:
             id_message = _id(msg, "idMessage", "IdMessage", "Id", "id")
             if id_message is None:
-                report.problems.append((f"list {id_list}", f"a message without an id: {_brief(msg)}"))
+                report.problems.append((said("list {list}", list=str(id_list)),
+                                        said("a message without an id: {item}", item=_brief(msg))))
                 continue
             todo.append((id_message, id_list, str(msg.get("Subject") or msg.get("subject") or "")))
         say(report, said("list {list}", list=str(id_list)))
@@ -288,7 +290,7 @@ def _sync_message(store: CreditStore, client: Client, report: SyncReport, key: s
                    charge_queued=client.settings.charge_queued, label=label)
     conv.problems = [(label, f"read: {why}") for why in paging.problems] + conv.problems
     if not paging.ended and not paging.problems:
-        conv.problems.append((label, "the read of its sendings did not reach the last page"))
+        conv.problems.append((label, said("the read of its sendings did not reach the last page")))
     report.problems += conv.problems
     if pricing.estimated:
         report.estimated.append((label, pricing.tags))
@@ -332,12 +334,13 @@ def _write_group(store: CreditStore, report: SyncReport, group: list[Written]) -
                 _write_group(store, report, [w])
             return
         w = group[0]
-        why = sys.exc_info()[1]
-        if isinstance(why, InsufficientCredits):
-            report.problems.append((w.label, f"not recorded: the ledger holds too few credits for its sendings "
-                                             f"({why}); import your purchases first (import kind purchases), then "
-                                             f"sync again"))
+        exc = sys.exc_info()[1]
+        why = exc.args[0] if exc is not None and len(exc.args) == 1 else str(exc)
+        if isinstance(exc, InsufficientCredits):
+            report.problems.append((w.label, said("not recorded: the ledger holds too few credits for its sendings "
+                                                  "({why}); import your purchases first (import kind purchases), "
+                                                  "then sync again", why=why)))
         else:  # the ledger refused them (an id recorded with other content): named, read again next time
-            report.problems.append((w.label, f"not recorded: {why}"))
-        w.conv.problems.append((w.label, "not recorded"))
+            report.problems.append((w.label, said("not recorded: {why}", why=why)))
+        w.conv.problems.append((w.label, said("not recorded")))
     report.incomplete += sum(not w.conv.complete for w in group)
