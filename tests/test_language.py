@@ -313,16 +313,9 @@ def test_the_cli_speaks_the_language_it_is_asked_or_lang_s(demo_db, tmp_path):
 def test_a_mailup_sync_and_its_reconciliation_in_italian(monkeypatch, tmp_path, httpserver):
     """The connector's problems (a number that cannot be placed), the sync's summary, MailUp against this ledger
     and the assignments that match, in Italian: the engine's sentences are facts the page words."""
-    from .fake_mailup import API
-    from .test_mailup import account, ledger_store
+    from .test_mailup import ledger_store, serve_account
 
-    fake = account()
-    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
-    base = httpserver.url_for("").rstrip("/")
-    for k, v in {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
-                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
-                 "MAILUP_API_URL": base + API}.items():
-        monkeypatch.setenv(k, v)
+    serve_account(monkeypatch, httpserver)
     path = tmp_path / "mu.duckdb"
     with ledger_store(path):
         pass

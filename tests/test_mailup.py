@@ -39,6 +39,18 @@ ROOT = Path(__file__).resolve().parents[1]
 UNICODE_TEXT = "Zażółć gęślą jaźń: " + "x" * 60  # 79 UTF-16 units, UCS-2 (ż): 2 parts of 67
 
 
+def serve_account(monkeypatch, httpserver) -> FakeMailUp:
+    """``account()`` served on loopback, with the MAILUP_* settings of this process pointing at it (the pages)."""
+    fake = account()
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
+    base = httpserver.url_for("").rstrip("/")
+    for k, v in {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
+                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
+                 "MAILUP_API_URL": base + API}.items():
+        monkeypatch.setenv(k, v)
+    return fake
+
+
 def account() -> FakeMailUp:
     fake = FakeMailUp()
     fake.lists = [{"IdList": 1, "Name": "Newsletter Italia"}, {"IdList": 2, "Name": "Avvisi"}]

@@ -566,18 +566,9 @@ def test_a_due_campaign_is_listed_and_cancelled_only_after_confirmation(monkeypa
 def test_the_import_page_syncs_mailup_and_the_assign_page_reconciles(monkeypatch, tmp_path, httpserver):
     """Issue 19: "From MailUp" on the Import page (status, Sync now with progress, the reconciliation) and the
     assignments that make the lists match on the Assign page."""
-    import re
+    from .test_mailup import BY_HAND, by_list_and_month, ledger_store, serve_account
 
-    from .fake_mailup import API
-    from .test_mailup import BY_HAND, account, by_list_and_month, ledger_store
-
-    fake = account()
-    httpserver.expect_request(re.compile(".*")).respond_with_handler(fake)
-    base = httpserver.url_for("").rstrip("/")
-    for k, v in {"MAILUP_CLIENT_ID": fake.client_id, "MAILUP_CLIENT_SECRET": fake.client_secret,
-                 "MAILUP_USERNAME": fake.username, "MAILUP_PASSWORD": fake.password, "MAILUP_AUTH_URL": base,
-                 "MAILUP_API_URL": base + API}.items():
-        monkeypatch.setenv(k, v)
+    fake = serve_account(monkeypatch, httpserver)
     path = tmp_path / "mu.duckdb"
     with ledger_store(path):
         pass
