@@ -19,4 +19,4 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
 fi
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 # the translations: each catalog's .po compiled to .mo (Babel), so that the pages need not compile them in memory
-.venv/bin/python -m credits_core.language >/dev/null
+.venv/bin/python -m credits_core.language >/dev/null || echo "(the translations could not be compiled here: they are compiled in memory at start)"
