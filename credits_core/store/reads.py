@@ -54,9 +54,9 @@ class Balance:
 @dataclass(frozen=True)
 class ReportFacts:
     """What the reports read of the ledger, and nothing more (not the snapshot, the journal's picture of the file):
-    the lists in their order and their names, the Rome days of the first and last message, where spends move from one lot to the
-    next (``ledger.Cut``, for valuing spend without a replay), each lot's price and credits, and how far the daily
-    rollup reaches (messages after ``rolled_seq`` are added on the fly: ``unrolled`` of them)."""
+    the lists in their order and their names, the Rome days of the first and last message, where spends move from one
+    lot to the next (``ledger.Cut``, for valuing spend without a replay), each lot's price and credits, and how far
+    the daily rollup reaches (messages after ``rolled_seq`` are added on the fly: ``unrolled`` of them)."""
 
     list_ids: tuple[str, ...]
     names: dict[str, str | None]  # list_id: its name (None: none given)
