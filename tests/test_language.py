@@ -308,6 +308,10 @@ def test_the_cli_speaks_the_language_it_is_asked_or_lang_s(demo_db, tmp_path):
     out = cli("--lang", "it", "import", "purchases", str(bad), "--db", str(tmp_path / "x.duckdb"), "--dry-run")
     assert out.returncode == 1 and "RIFIUTATO, non è stato scritto nulla" in out.stdout
     assert "riga 2, colonna purchased_at, valore '31/02/2026'" in out.stdout
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"lot_id,purchased_at,credits\nL1,\x00,5\n")
+    out = cli("--lang", "it", "import", "purchases", str(nul), "--db", str(tmp_path / "x.duckdb"), "--dry-run")
+    assert out.returncode == 1 and "nul.csv contiene byte NUL: non è un file CSV di testo" in out.stdout + out.stderr
 
 
 def test_a_mailup_sync_and_its_reconciliation_in_italian(monkeypatch, tmp_path, httpserver):

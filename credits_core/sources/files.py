@@ -127,16 +127,18 @@ def _check_xlsx_zip(data: bytes, name: str) -> None:
     try:
         parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except zipfile.BadZipFile:
-        raise CreditsError(f"{bounds.echo(name)} is not a readable .xlsx file (not a zip archive)") from None
+        raise CreditsError(said("{file} is not a readable .xlsx file (not a zip archive)", file=bounds.echo(name))
+                           ) from None
     total = sum(p.file_size for p in parts)
     if total > bounds.MAX_XLSX_EXPANDED_BYTES:
-        raise CreditsError(f"{bounds.echo(name)} expands to {total / 1e6:,.0f} MB once unzipped; at most "
-                           f"{bounds.MAX_XLSX_EXPANDED_BYTES / 1e6:,.0f} MB are read (save it as CSV)")
+        raise CreditsError(said("{file} expands to {mb} MB once unzipped; at most {most} MB are read (save it as CSV)",
+                                file=bounds.echo(name), mb=round(total / 1e6),
+                                most=round(bounds.MAX_XLSX_EXPANDED_BYTES / 1e6)))
     for p in parts:
         if p.file_size > 1_000_000 and p.file_size > bounds.MAX_XLSX_RATIO * max(p.compress_size, 1):
-            raise CreditsError(f"{bounds.echo(name)}: its part {bounds.echo(p.filename, 40)} expands "
-                               f"{p.file_size / max(p.compress_size, 1):,.0f} times; more than "
-                               f"{bounds.MAX_XLSX_RATIO} is not a spreadsheet")
+            raise CreditsError(said("{file}: its part {part} expands {ratio} times; more than {most} is not a "
+                                    "spreadsheet", file=bounds.echo(name), part=bounds.echo(p.filename, 40),
+                                    ratio=round(p.file_size / max(p.compress_size, 1)), most=bounds.MAX_XLSX_RATIO))
 
 
 # Long: the bounds are checked while reading (size, expansion, rows, columns, cells), before pandas parses anything, for
@@ -145,8 +147,8 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
     """Every cell as a string (or NA): CSV (comma, semicolon or |, UTF-8 with or without BOM) or .xlsx. Size, rows,
     columns and cell length are bounded (``bounds``) before or while reading, never after."""
     if len(data) > bounds.MAX_UPLOAD_BYTES:
-        raise CreditsError(f"{bounds.echo(name)} has {len(data) / 1e6:,.0f} MB; files of at most "
-                           f"{bounds.MAX_UPLOAD_BYTES / 1e6:,.0f} MB are imported")
+        raise CreditsError(said("{file} has {mb} MB; files of at most {most} MB are imported", file=bounds.echo(name),
+                                mb=round(len(data) / 1e6), most=round(bounds.MAX_UPLOAD_BYTES / 1e6)))
     if name.lower().endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -154,20 +156,23 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise CreditsError(f"{bounds.echo(name)} is not a readable .xlsx file: {bounds.echo(exc, 200)}") from None
+            raise CreditsError(said("{file} is not a readable .xlsx file: {why}", file=bounds.echo(name),
+                                    why=bounds.echo(exc, 200))) from None
         sheet = wb.worksheets[0]
         declared = sheet.max_row or 0  # the sheet's own dimension: a crafted one may claim millions of empty rows
         if declared > bounds.MAX_ROWS + 1:
-            raise CreditsError(f"{bounds.echo(name)} declares {declared:,} rows; at most {bounds.MAX_ROWS:,} are read "
-                               f"(delete the empty rows below the data, or save it as CSV)")
+            raise CreditsError(said("{file} declares {rows} rows; at most {most} are read (delete the empty rows "
+                                    "below the data, or save it as CSV)", file=bounds.echo(name), rows=declared,
+                                    most=bounds.MAX_ROWS))
         rows_iter = sheet.iter_rows(values_only=True, max_col=bounds.MAX_COLUMNS + 1,
                                     max_row=bounds.MAX_ROWS + 1)
         first = next(rows_iter, None)
         if first is None:
-            raise CreditsError(f"{bounds.echo(name)} is empty")
+            raise CreditsError(said("{file} is empty", file=bounds.echo(name)))
         used = max((i + 1 for i, h in enumerate(first) if h is not None and str(h).strip()), default=0)
         if used > bounds.MAX_COLUMNS:
-            raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_COLUMNS} columns")
+            raise CreditsError(said("{file} has more than {most} columns", file=bounds.echo(name),
+                                    most=bounds.MAX_COLUMNS))
         header = [bounds.echo(h, bounds.MAX_ECHO_CHARS).strip() if h is not None else "" for h in first[:used]]
         body: list[list[str]] = []
         empty = 0  # empty rows seen since the last row with data: counted, kept only if data follows
@@ -176,24 +181,26 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
                 empty += 1
                 continue
             if empty > bounds.MAX_EMPTY_ROWS:
-                raise CreditsError(f"{bounds.echo(name)}: rows {len(body) + 2:,} to {len(body) + empty + 1:,} are "
-                                   f"empty, then data follows: more than {bounds.MAX_EMPTY_ROWS:,} empty rows inside "
-                                   f"the data are not read (delete them, or save the sheet as CSV)")
+                raise CreditsError(said("{file}: rows {first} to {last} are empty, then data follows: more than "
+                                        "{most} empty rows inside the data are not read (delete them, or save the "
+                                        "sheet as CSV)", file=bounds.echo(name), first=len(body) + 2,
+                                        last=len(body) + empty + 1, most=bounds.MAX_EMPTY_ROWS))
             if len(body) + empty >= bounds.MAX_ROWS:
-                raise CreditsError(f"{bounds.echo(name)} has more than {bounds.MAX_ROWS:,} rows")
+                raise CreditsError(said("{file} has more than {most} rows", file=bounds.echo(name),
+                                        most=bounds.MAX_ROWS))
             body.extend([[""] * used for _ in range(empty)])  # an empty row inside the data keeps its number
             empty = 0
             cells = ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in r[:used]]
             cells += [""] * (used - len(cells))
             if any(len(c) > bounds.MAX_CELL_CHARS for c in cells):
-                raise CreditsError(f"{bounds.echo(name)}, row {len(body) + 2}: a cell has more than "
-                                   f"{bounds.MAX_CELL_CHARS:,} characters")
+                raise CreditsError(said("{file}, row {row}: a cell has more than {most} characters",
+                                        file=bounds.echo(name), row=str(len(body) + 2), most=bounds.MAX_CELL_CHARS))
             body.append(cells)
         return pd.DataFrame(body, columns=header, dtype="string")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if b"\x00" in data:
-        raise CreditsError(f"{name} contains NUL bytes: not a text CSV file")
+        raise CreditsError(said("{file} contains NUL bytes: not a text CSV file", file=bounds.echo(name)))
     data, encoding = _as_utf8(data, name)
     first = data.split(b"\n", 1)[0]
     sep = max((";", ",", "|"), key=lambda c: (first.count(c.encode()), c == ","))
@@ -206,16 +213,19 @@ def read_table(data: bytes, name: str) -> pd.DataFrame:
             convert_options=pacsv.ConvertOptions(column_types={h: pa.string() for h in header},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, StopIteration, csv.Error, ValueError) as exc:
-        raise CreditsError(f"{name} is not a readable CSV file: {exc}") from None
+        raise CreditsError(said("{file} is not a readable CSV file: {why}", file=bounds.echo(name),
+                                why=bounds.echo(exc, 200))) from None
     if table.num_columns > bounds.MAX_COLUMNS:
-        raise CreditsError(f"{bounds.echo(name)} has {table.num_columns} columns; at most {bounds.MAX_COLUMNS}")
+        raise CreditsError(said("{file} has {columns} columns; at most {most}", file=bounds.echo(name),
+                                columns=table.num_columns, most=bounds.MAX_COLUMNS))
     if table.num_rows > bounds.MAX_ROWS:
-        raise CreditsError(f"{bounds.echo(name)} has {table.num_rows:,} rows; at most {bounds.MAX_ROWS:,} at once")
+        raise CreditsError(said("{file} has {rows} rows; at most {most} at once", file=bounds.echo(name),
+                                rows=table.num_rows, most=bounds.MAX_ROWS))
     for col in table.columns:
         longest = pc.max(pc.utf8_length(col)).as_py() if len(col) else 0
         if longest and longest > bounds.MAX_CELL_CHARS:
-            raise CreditsError(f"{bounds.echo(name)}: a cell has {longest:,} characters; at most "
-                               f"{bounds.MAX_CELL_CHARS:,}")
+            raise CreditsError(said("{file}: a cell has {chars} characters; at most {most}", file=bounds.echo(name),
+                                    chars=int(longest), most=bounds.MAX_CELL_CHARS))
     df = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
     df.columns = [bounds.echo(c).strip() for c in df.columns]
     df.attrs["encoding"] = encoding
@@ -238,8 +248,9 @@ def _as_utf8(data: bytes, name: str) -> tuple[bytes, str]:
     try:
         return data.decode("cp1252").encode("utf-8"), "cp1252"
     except UnicodeDecodeError:
-        raise CreditsError(f"{name} is neither UTF-8 nor Windows ANSI text (byte {first_bad}: "
-                           f"{data[first_bad:first_bad + 1]!r}); save it as CSV UTF-8") from None
+        raise CreditsError(said("{file} is neither UTF-8 nor Windows ANSI text (byte {at}: {byte}); save it as CSV "
+                                "UTF-8", file=bounds.echo(name), at=str(first_bad),
+                                byte=repr(data[first_bad:first_bad + 1]))) from None
 
 
 def _quote_char(header: str, sep: str) -> str:
@@ -557,7 +568,7 @@ def _engine_checks(store: CreditStore, msgs: pd.DataFrame, report: ImportReport)
         for row, col, val, why in exc.problems:
             report.add(int(row) + 2 if row is not None else None, col, val, why)
     except CreditsError as exc:
-        report.add(None, "", "", str(exc))
+        report.add(None, "", "", exc.args[0] if len(exc.args) == 1 else str(exc))
     report.problems = sorted(set(report.problems), key=lambda p: (p[0] is None, p[0] or 0, p[1]))
 
 
@@ -587,7 +598,7 @@ def import_file(store: CreditStore, kind: str, data: bytes, name: str, *, dry_ru
     try:
         df = read_table(data, name)
     except CreditsError as exc:
-        report.add(None, "", "", str(exc))
+        report.add(None, "", "", exc.args[0] if len(exc.args) == 1 else str(exc))
         return report
     report.rows = len(df)
     if df.attrs.get("encoding") == "cp1252":
@@ -625,7 +636,7 @@ def _write(store: CreditStore, kind: str, name: str, df: pd.DataFrame, report: I
             for _, col, val, why in exc.problems:
                 report.add(None, col, val, said("the ledger refuses this file: {why}", why=why))
     except StorageError as exc:  # the disk, not the file: said as it is, and nothing was written
-        report.add(None, "", "", str(exc))
+        report.add(None, "", "", exc.args[0] if len(exc.args) == 1 else str(exc))
     except CreditsError as exc:
         report.add(_row_of(str(exc), df, kind), "", "", said("the ledger refuses this file: {why}",
                                                              why=exc.args[0] if len(exc.args) == 1 else str(exc)))
