@@ -54,7 +54,9 @@ if not empty_state():
                         lot_id=view["lot_id"].fillna("—"))
     st.caption(t("{count} events, newest first.", count=len(view)))
     table(shown, hide_index=True, width="stretch", column_config={
-        "at_rome": st.column_config.DatetimeColumn(t("At (Rome)"), format="D MMM YYYY, HH:mm", width="medium"),
+        # the grid writes month names in English whatever the page's language: Italian reads the day in digits
+        "at_rome": st.column_config.DatetimeColumn(
+            t("At (Rome)"), width="medium", format="D MMM YYYY, HH:mm" if w.lang == "en" else "DD/MM/YYYY, HH:mm"),
         "kind": t("Event"), "lot_id": t("Lot"), "list_id": t("List"),
         "detail": st.column_config.TextColumn(t("Detail"), width="large"), "author": t("Author"),
         "credits": st.column_config.NumberColumn(t("Credits"), format="localized"),
