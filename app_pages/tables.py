@@ -111,7 +111,7 @@ def static_table(df: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> None:
             if delta is None or pd.isna(delta):
                 return f'<td class="n"{data}>{BLANK}</td>'
             said = (None if ratio is None or pd.isna(ratio) else t("new") if ratio == float("inf")
-                    else ("+" if ratio > 0 else "") + W().percent(ratio, 0))
+                    else ("+" if ratio >= 0 else "") + W().percent(ratio, 0))
             pct = f' <span class="pct">({said})</span>' if said else ""
             return f'<td class="n"{data}><span>{escape(W().signed(round(delta)))}{pct}</span></td>'
         if v is None or (not isinstance(v, str) and not isinstance(v, tuple) and pd.isna(v)):

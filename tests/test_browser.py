@@ -449,9 +449,12 @@ def test_partial_periods_compare_like_with_like(local_page, app_url, preset, now
     months = {"ytd": 12, "this_quarter": 3, "this_month": 1}[preset]
     lo = {"ytd": date(today.year, 1, 1), "this_quarter": date(today.year, 3 * ((today.month - 1) // 3) + 1, 1),
           "this_month": date(today.year, today.month, 1)}[preset]
-    prev = f"the previous period, {back(lo, months):%d %b %Y} to {back(today, months):%d %b %Y}"
+    from credits_core.language import words
+
+    day = words().day_short  # days as every page writes them (CLDR: 1 Jan 2025)
+    prev = f"the previous period, {day(back(lo, months))} to {day(back(today, months))}"
     year = (", which is also the same span last year." if preset == "ytd" else
-            f", and of last year, {back(lo, 12):%d %b %Y} to {back(today, 12):%d %b %Y}.")
+            f", and of last year, {day(back(lo, 12))} to {day(back(today, 12))}.")
     open_page(local_page, app_url, f"usage?range={preset}&tab=lists")
     caption = local_page.get_by_text("Compared like with like").first
     caption.wait_for()

@@ -160,8 +160,8 @@ class Words:
         return format_decimal(value, format=fmt, locale=self.locale)
 
     def signed(self, value: int) -> str:
-        """A change in credits with its sign: +1,234 / −1.234."""
-        return ("+" if value > 0 else "") + self.number(value)
+        """A change in credits with its sign, no change included: +1,234 / -1.234 / +0."""
+        return ("+" if value >= 0 else "") + self.number(value)
 
     def money(self, value) -> str:
         """Euros to the cent as CLDR writes them: €1,234.50 / 1.234,50 €."""
