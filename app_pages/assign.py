@@ -71,7 +71,7 @@ if not empty_state():
         st.caption(t("Read-only view: limits cannot be changed here."))
     else:
         st.subheader(t("Set one list's limit"))
-        c1, c2, c3 = st.columns([2, 1, 1])
+        c1, c2, c3 = st.columns([2, 1.2, 1.1], vertical_alignment="bottom")  # Italian's longer words are never cut
         one = c1.selectbox(t("List"), s.list_ids, format_func=lambda x: f"{s.list_name(x)} ({x})", key="one_list")
         row = lists.set_index("list_id").loc[one]
         current = None if pd.isna(row["assigned"]) else int(row["assigned"])  # free access: no limit preselected
