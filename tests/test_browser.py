@@ -664,7 +664,8 @@ IT_TITLES = {"": "Panoramica", "buy": "Acquista crediti", "assign": "Assegna cre
 SHOWN_TEXT = ("() => [document.querySelector('[data-testid=\"stMain\"]').innerText, "
               "...[...document.querySelectorAll('svg text')].map(t => t.textContent)].join('\\n')")
 CUT = ("() => [...document.querySelectorAll('[data-testid=\"stMetricLabel\"] p, [data-testid=\"stMetricValue\"] div, "
-       "[data-testid=\"stWidgetLabel\"] p, [data-testid=\"stCheckbox\"] p, button p')].filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1)"
+       "[data-testid=\"stWidgetLabel\"] p, [data-testid=\"stCheckbox\"] p, button p')]"
+       ".filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1)"
        ".map(e => e.innerText)")
 
 
