@@ -30,7 +30,6 @@ from app_pages.session import (
 from app_pages.tables import (
     DOWNLOAD_STYLE,
     NEEDS,
-    PROBLEM_COLUMNS,
     STACKED,
     TABLE_STYLE,
     download_link,
@@ -64,7 +63,7 @@ from app_pages.vega import CHART_SAVE, LEGEND_BELOW, colour_scale, draw_chart, l
 
 __all__ = [
     "ANSWERS", "BLANK", "CHART_SAVE", "DOWNLOAD_STYLE", "LEGEND_BELOW", "LOCAL_USER", "LOOPBACK", "MAX_SHOWN",
-    "LANG_KEY", "NEEDS", "PROBLEM_COLUMNS", "W", "problem_columns", "reader_language", "t", "tn", "holders_said",
+    "LANG_KEY", "NEEDS", "W", "problem_columns", "reader_language", "t", "tn", "holders_said",
     "keep_language", "error_words", "ROOT", "SHAPES", "STACKED", "TABLE_STYLE", "cached", "cold_start", "colour_scale",
     "db_path", "download_link", "draw_chart", "empty_state", "eur", "fine_eur", "gate", "int_columns", "list_colours",
     "mailup_settings", "n", "period_words", "read_only", "read_only_env", "reconciliation_table", "safe_label",

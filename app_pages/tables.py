@@ -10,16 +10,11 @@ import streamlit as st
 
 from app_pages.text import BLANK, MAX_SHOWN, SHAPES, W, fine_eur, t, words
 
-PROBLEM_COLUMNS = {  # an import's problems, every reason shown whole
-    "row": lambda: st.column_config.NumberColumn(t("Row"), format="%d", width="small"),
-    "column": lambda: t("Column"), "value": lambda: t("Value"),
-    "reason": lambda: st.column_config.TextColumn(t("Reason"), width="large"),
-}
-
 
 def problem_columns() -> dict:
-    """The column labels of an import's problems, in the reader's language."""
-    return {k: make() for k, make in PROBLEM_COLUMNS.items()}
+    """The columns of an import's problems, labelled in the reader's language, every reason shown whole."""
+    return {"row": st.column_config.NumberColumn(t("Row"), format="%d", width="small"), "column": t("Column"),
+            "value": t("Value"), "reason": st.column_config.TextColumn(t("Reason"), width="large")}
 
 
 def without_none(df: pd.DataFrame, config: dict | None = None) -> tuple[pd.DataFrame, dict]:

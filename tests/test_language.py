@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -131,9 +131,10 @@ def test_an_engine_refusal_is_worded_in_the_reader_s_language(tmp_path):
 
     with CreditStore.open(tmp_path / "x.duckdb") as s:
         s.add_list("a", "Alpha")
-        s.purchase(100, datetime(2026, 1, 5, 12, 0).astimezone(), expiring=False)
+        bought = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)  # fixed instants: the refusal is the same on any day
+        s.purchase(100, bought, expiring=False)
         with pytest.raises(CreditsError) as exc:
-            apply_limits(s, [LimitChange("a", 500)], datetime.now().astimezone())
+            apply_limits(s, [LimitChange("a", 500)], bought + timedelta(days=1))
     fact = exc.value.args[0]
     assert "these limits need 500 more credits" in str(exc.value)
     assert words("it").say(fact) == ("questi limiti richiedono altri 500 crediti dai crediti non assegnati, che "

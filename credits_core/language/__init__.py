@@ -184,27 +184,30 @@ class Words:
     # time
     def day(self, value: date | datetime) -> str:
         """A day in full: 10 February 2027 / 10 febbraio 2027."""
-        return format_date(_as_date(value), format="d MMMM y", locale=self.locale)
+        return self._date(value, "d MMMM y")
 
     def day_short(self, value: date | datetime) -> str:
         """A day, month abbreviated: 10 Feb 2027 / 10 feb 2027."""
-        return format_date(_as_date(value), format="d MMM y", locale=self.locale)
+        return self._date(value, "d MMM y")
 
     def month(self, value: date | datetime) -> str:
         """A month as the axes say it: Jul 2026 / lug 2026."""
-        return format_date(_as_date(value), format="MMM y", locale=self.locale)
+        return self._date(value, "MMM y")
 
     def month_abbr(self, value: date | datetime) -> str:
         """A month's short name alone: Jul / lug."""
-        return format_date(_as_date(value), format="MMM", locale=self.locale)
+        return self._date(value, "MMM")
 
     def month_long(self, value: date | datetime) -> str:
         """A month in full: July 2026 / luglio 2026."""
-        return format_date(_as_date(value), format="LLLL y", locale=self.locale)
+        return self._date(value, "LLLL y")
 
     def quarter(self, value: date | datetime) -> str:
         """A quarter: Q3 2026 / T3 2026."""
-        return format_date(_as_date(value), format="QQQ y", locale=self.locale)
+        return self._date(value, "QQQ y")
+
+    def _date(self, value: date | datetime, pattern: str) -> str:
+        return format_date(_as_date(value), format=pattern, locale=self.locale)
 
     def moment(self, value: datetime) -> str:
         """A day and time (the time as the value has it): 10 Feb 2027, 14:30 / 10 feb 2027, 14:30."""

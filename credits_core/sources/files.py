@@ -358,7 +358,6 @@ def _ints(col: pd.Series, column: str, report: ImportReport, positive: bool) -> 
     return vals
 
 
-OTHER_KIND_HINT = "this looks like a {other} file, not a {kind} file: choose the file kind {other}"  # said() below
 
 
 def _known_columns(df: pd.DataFrame, kind: str, report: ImportReport) -> pd.DataFrame:
